@@ -1,0 +1,16 @@
+// Errors a person can act on: bad input, bad usage, shape mismatches. The message names the
+// file, field, layer or shapes involved. The command line prints "error: <message>" and exits
+// with status 2 for these; anything else that escapes is an internal failure (status 1).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace nnzero {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+}  // namespace nnzero

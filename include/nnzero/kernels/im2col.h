@@ -1,0 +1,36 @@
+// im2col / col2im (section 7.4.3): unfold the receptive fields of one image into the columns
+// of a matrix so that convolution becomes one matrix product.
+//
+// Geometry of one image: x (C, H, W), kernel KH x KW, stride, zero padding;
+//   OH = (H + 2*pad - KH) / stride + 1, OW likewise.
+// col (C*KH*KW, OH*OW): row (c, i, j), column (oh, ow) holds
+//   x[c, oh*stride - pad + i, ow*stride - pad + j], or 0 where that falls in the padding.
+// The book builds the transpose, (N*OH*OW, C*KH*KW), for the whole batch; one image in this
+// layout gives the convolution directly in NCHW order: out (OC, OH*OW) = W (OC, C*KH*KW) col.
+// col2im is the adjoint: it adds each column entry back onto the pixel it came from.
+#pragma once
+
+#include <cstdint>
+
+namespace nnzero {
+
+struct ConvGeometry {
+  int64_t C, H, W;     // input channels and size
+  int64_t KH, KW;      // kernel
+  int64_t stride, pad;
+  int64_t OH, OW;      // output size
+
+  static ConvGeometry make(int64_t C, int64_t H, int64_t W, int64_t KH, int64_t KW,
+                           int64_t stride, int64_t pad);
+  int64_t col_rows() const { return C * KH * KW; }
+  int64_t col_cols() const { return OH * OW; }
+};
+
+void im2col(const float* x, const ConvGeometry& g, float* col);
+void col2im(const float* col, const ConvGeometry& g, float* x);  // x += ...
+
+// Plain loops over every output position and kernel tap: the oracle for the tests.
+void im2col_reference(const float* x, const ConvGeometry& g, float* col);
+void col2im_reference(const float* col, const ConvGeometry& g, float* x);
+
+}  // namespace nnzero

@@ -1,0 +1,71 @@
+// Layer: the book's layer interface (chapter 5). forward() computes the output and keeps
+// what backward() needs; backward(dout) takes dL/d(output) and returns dL/d(input), adding
+// (+=) dL/d(parameter) into each parameter's grad (the trainer zeroes them each step).
+//
+// Shapes: a layer is built for one sample's input shape (no batch dimension), for example
+// (1, 28, 28) or (784); forward takes a batch (N, ...) of such samples. Outputs and input
+// gradients live in buffers the layer keeps between steps, so steady training allocates
+// nothing; the references returned stay valid until the next call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nnzero/rng.h"
+#include "nnzero/tensor.h"
+
+namespace nnzero {
+
+struct Param {
+  std::string name;    // PyTorch's name within the module: "weight" or "bias"
+  Tensor value;
+  Tensor grad;
+  int64_t fan_in = 0;  // inputs feeding each output, for Xavier/He; 0: not initialised randomly
+  bool decay = false;  // weight decay applies (weights yes; biases and BatchNorm no, as the book)
+};
+
+// Non-trainable state that is saved with the model (BatchNorm's running statistics).
+struct Buffer {
+  std::string name;
+  Tensor* value;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // The model spec's type name: "linear", "conv2d", "relu"...
+  virtual const char* type() const = 0;
+
+  virtual const Tensor& forward(const Tensor& x, bool train) = 0;
+  virtual const Tensor& backward(const Tensor& dout) = 0;
+
+  virtual std::vector<Param*> params() { return {}; }
+  virtual std::vector<Buffer> buffers() { return {}; }
+  // The layer's own random generator (Dropout), saved in checkpoints; nullptr if none.
+  virtual Rng* rng() { return nullptr; }
+  // Multiply-adds x 2 of one sample's forward pass (0 for element-wise layers).
+  virtual double flops() const { return 0.0; }
+
+  const Shape& in_shape() const { return in_shape_; }
+  const Shape& out_shape() const { return out_shape_; }
+
+  // The first layer of a network need not compute dL/dx (nothing consumes it): skip it.
+  void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
+  bool needs_input_grad() const { return needs_input_grad_; }
+
+ protected:
+  Layer(const Shape& in_shape, const Shape& out_shape)
+      : in_shape_(in_shape), out_shape_(out_shape) {}
+  // Throws naming this layer unless x is (N, in_shape...).
+  void check_input(const Tensor& x) const;
+  // Throws unless dout is (N, out_shape...) with the N of the last forward.
+  void check_dout(const Tensor& dout, int64_t batch) const;
+
+  Shape in_shape_;
+  Shape out_shape_;
+  bool needs_input_grad_ = true;
+};
+
+}  // namespace nnzero

@@ -1,0 +1,31 @@
+// Linear (the book's Affine, section 5.6): out = x W^T + b.
+// x: (N, in), W: (out, in) as PyTorch stores it (the book's W is its transpose), b: (out).
+// backward: dx = dout W, dW += dout^T x, db += sum over the batch of dout.
+#pragma once
+
+#include "nnzero/layers/layer.h"
+
+namespace nnzero {
+
+class Linear : public Layer {
+ public:
+  Linear(const Shape& in_shape, int64_t out_features, bool bias = true);
+
+  const char* type() const override { return "linear"; }
+  const Tensor& forward(const Tensor& x, bool train) override;
+  const Tensor& backward(const Tensor& dout) override;
+  std::vector<Param*> params() override;
+  double flops() const override;
+
+  Param& weight() { return weight_; }
+  Param& bias() { return bias_; }
+
+ private:
+  int64_t in_features_, out_features_;
+  bool has_bias_;
+  Param weight_, bias_;
+  Tensor x_;  // the input of the last forward (a view, not a copy)
+  Tensor out_, dx_;
+};
+
+}  // namespace nnzero

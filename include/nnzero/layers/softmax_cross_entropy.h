@@ -1,0 +1,27 @@
+// SoftmaxWithLoss (section 5.6.3): y = softmax(score), L = -1/N sum_n log y[n, t_n].
+// The two layers' gradients combine into the famously simple dL/dscore = (y - t) / N,
+// t one-hot. Targets are class indices (labels) or one-hot rows (values).
+#pragma once
+
+#include <vector>
+
+#include "nnzero/layers/loss.h"
+
+namespace nnzero {
+
+class SoftmaxCrossEntropy : public Loss {
+ public:
+  const char* type() const override { return "softmax_cross_entropy"; }
+  double forward(const Tensor& score, const Target& target) override;
+  const Tensor& backward() override;
+  const Tensor& prediction() const override { return y_; }
+
+ private:
+  Tensor y_, dx_;
+  std::vector<int32_t> labels_;
+  const Tensor* onehot_ = nullptr;
+};
+
+using SoftmaxWithLoss = SoftmaxCrossEntropy;  // the book's name
+
+}  // namespace nnzero

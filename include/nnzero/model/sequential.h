@@ -1,0 +1,70 @@
+// Sequential: layers applied in order, then a loss (the book's MultiLayerNet, section 6.1).
+// Built from a ModelSpec or layer by layer from code. Owns the parameter registry: every
+// tensor has the name PyTorch's nn.Sequential gives it, "<layer index>.weight" and so on.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnzero/layers/layer.h"
+#include "nnzero/layers/loss.h"
+#include "nnzero/model/spec.h"
+
+namespace nnzero {
+
+struct NamedParam {
+  std::string name;  // "0.weight"
+  Param* param;
+};
+struct NamedTensor {
+  std::string name;  // "0.weight", "1.running_mean"
+  Tensor* tensor;
+};
+
+class Sequential {
+ public:
+  // Builds the layers of `spec` and draws initial weights from `rng`.
+  Sequential(const ModelSpec& spec, Rng& rng);
+
+  const ModelSpec& spec() const { return spec_; }
+  const Shape& input_shape() const { return spec_.input; }
+  const Shape& output_shape() const;
+  size_t size() const { return layers_.size(); }
+  Layer& layer(size_t i) { return *layers_[i]; }
+  const Layer& layer(size_t i) const { return *layers_[i]; }
+  Loss& loss_layer() { return *loss_; }
+
+  // x: (N, input...) -> scores (N, outputs).
+  const Tensor& forward(const Tensor& x, bool train);
+  // forward + loss; adds the weight-decay term 1/2 lambda sum ||W||^2 when lambda > 0.
+  double loss(const Tensor& x, const Target& target, bool train);
+  // Backpropagates the last loss() through every layer, adding into the gradients; adds
+  // lambda W to each weight's gradient when weight decay is on.
+  void backward();
+  // Class probabilities / regression values of the last loss() call.
+  const Tensor& prediction() const { return loss_->prediction(); }
+
+  void zero_grad();
+  void set_weight_decay(float lambda) { weight_decay_ = lambda; }
+  float weight_decay() const { return weight_decay_; }
+
+  std::vector<NamedParam> named_params();
+  // Everything saved in a model file: parameters then buffers, in layer order.
+  std::vector<NamedTensor> state();
+  int64_t num_params() const;
+  // Forward FLOPs of one sample (multiply-adds x 2 of linear and conv layers).
+  double flops_per_sample() const;
+
+ private:
+  ModelSpec spec_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::unique_ptr<Loss> loss_;
+  float weight_decay_ = 0.0f;
+};
+
+// Builds one layer for samples of shape `in`; `where` ("layer 3") prefixes errors.
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& in, Rng& rng,
+                                  const std::string& where);
+
+}  // namespace nnzero

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nnzero needs to build, test and benchmark.
+# Safe to run twice: it asks apt only for what is missing.
+#
+#   scripts/install-deps.sh            # build + test dependencies
+#   scripts/install-deps.sh --torch    # also PyTorch/LibTorch for interop tests and benchmarks
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libopenblas-openmp-dev    # CBLAS (GEMM), sharing the OpenMP thread pool with our loops
+  zlib1g-dev                # .gz MNIST files
+  libcli11-dev              # command line
+  nlohmann-json3-dev        # model spec, safetensors header
+  libstb-dev                # images for predict
+  libcurl4-openssl-dev      # nnzero data fetch
+  libssl-dev                # SHA-256 of downloads
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev libomp-dev   # libFuzzer targets
+  clang-format
+  python3                   # local HTTP server in the download test
+)
+if [[ "${1:-}" == "--torch" ]]; then
+  packages+=(python3-torch python3-numpy libtorch-dev libopenblas0-pthread)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

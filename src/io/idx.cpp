@@ -1,0 +1,72 @@
+#include "nnzero/io/idx.h"
+
+#include <cstdio>
+
+#include "nnzero/error.h"
+#include "nnzero/io/file.h"
+
+namespace nnzero {
+
+namespace {
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+uint32_t read_be32(std::span<const uint8_t> b, size_t at) {
+  return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) |
+         uint32_t{b[at + 3]};
+}
+}  // namespace
+
+IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {
+  if (bytes.size() < 4) {
+    throw Error(name + ": not an IDX file (" + std::to_string(bytes.size()) +
+                " bytes, shorter than the 4-byte magic number)");
+  }
+  const uint32_t magic = read_be32(bytes, 0);
+  if (bytes[0] != 0 || bytes[1] != 0) {
+    throw Error(name + ": wrong magic number " + hex32(magic) +
+                " (an IDX file starts with 0x0000, e.g. 0x00000803 for images, 0x00000801 "
+                "for labels)");
+  }
+  if (bytes[2] != 0x08) {
+    throw Error(name + ": unsupported IDX element type " + hex32(magic) +
+                " (only unsigned bytes, 0x08, are supported)");
+  }
+  const int ndim = bytes[3];
+  if (ndim == 0) throw Error(name + ": IDX header declares 0 dimensions");
+  const size_t header = 4 + 4 * static_cast<size_t>(ndim);
+  if (bytes.size() < header) {
+    throw Error(name + ": truncated header (" + std::to_string(ndim) + " dimensions need " +
+                std::to_string(header) + " bytes, the file holds " +
+                std::to_string(bytes.size()) + ")");
+  }
+  IdxArray out;
+  uint64_t count = 1;
+  for (int i = 0; i < ndim; ++i) {
+    const uint32_t d = read_be32(bytes, 4 + 4 * static_cast<size_t>(i));
+    out.dims.push_back(d);
+    count *= d;
+    if (count > bytes.size()) break;  // cannot fit; reported below without overflowing
+  }
+  const uint64_t available = bytes.size() - header;
+  if (count != available) {
+    std::string dims;
+    for (int64_t d : out.dims) {
+      if (!dims.empty()) dims += 'x';
+      dims += std::to_string(d);
+    }
+    throw Error(name + ": header promises " + dims + " = " +
+                (count > bytes.size() ? std::string("more") : std::to_string(count)) +
+                " bytes of data, the file holds " + std::to_string(available) +
+                (count > available ? " (truncated file?)" : " (trailing bytes)"));
+  }
+  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+  return out;
+}
+
+IdxArray read_idx(const std::string& path) { return parse_idx(read_file(path), path); }
+
+}  // namespace nnzero

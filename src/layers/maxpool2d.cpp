@@ -1,0 +1,63 @@
+#include "nnzero/layers/maxpool2d.h"
+
+#include <limits>
+
+namespace nnzero {
+
+MaxPool2d::MaxPool2d(const Shape& in_shape, int64_t kernel, int64_t stride, int64_t padding)
+    : Layer(in_shape, Shape{}), g_(PoolGeometry::make("maxpool2d", in_shape, kernel, stride, padding)) {
+  out_shape_ = g_.out_shape();
+}
+
+const Tensor& MaxPool2d::forward(const Tensor& x, bool /*train*/) {
+  check_input(x);
+  const int64_t planes = x.dim(0) * g_.C;
+  out_.resize(out_shape_.with_batch(x.dim(0)));
+  argmax_.resize(static_cast<size_t>(out_.numel()));
+  const int64_t in_plane = g_.H * g_.W, out_plane = g_.OH * g_.OW;
+#pragma omp parallel for if (out_.numel() >= 8192)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* in = x.data() + p * in_plane;
+    float* out = out_.data() + p * out_plane;
+    int32_t* arg = argmax_.data() + p * out_plane;
+    for (int64_t oh = 0; oh < g_.OH; ++oh) {
+      const int64_t h0 = std::max<int64_t>(oh * g_.stride - g_.pad, 0);
+      const int64_t h1 = std::min(oh * g_.stride - g_.pad + g_.K, g_.H);
+      for (int64_t ow = 0; ow < g_.OW; ++ow) {
+        const int64_t w0 = std::max<int64_t>(ow * g_.stride - g_.pad, 0);
+        const int64_t w1 = std::min(ow * g_.stride - g_.pad + g_.K, g_.W);
+        float best = -std::numeric_limits<float>::infinity();
+        int64_t best_i = h0 * g_.W + w0;
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w) {
+            if (in[h * g_.W + w] > best) {
+              best = in[h * g_.W + w];
+              best_i = h * g_.W + w;
+            }
+          }
+        }
+        out[oh * g_.OW + ow] = best;
+        arg[oh * g_.OW + ow] = static_cast<int32_t>(best_i);
+      }
+    }
+  }
+  return out_;
+}
+
+const Tensor& MaxPool2d::backward(const Tensor& dout) {
+  check_dout(dout, out_.dim(0));
+  const int64_t planes = dout.dim(0) * g_.C;
+  dx_.resize(in_shape_.with_batch(dout.dim(0)));
+  dx_.zero();
+  const int64_t in_plane = g_.H * g_.W, out_plane = g_.OH * g_.OW;
+#pragma omp parallel for if (dout.numel() >= 8192)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* d = dout.data() + p * out_plane;
+    const int32_t* arg = argmax_.data() + p * out_plane;
+    float* dx = dx_.data() + p * in_plane;
+    for (int64_t i = 0; i < out_plane; ++i) dx[arg[i]] += d[i];
+  }
+  return dx_;
+}
+
+}  // namespace nnzero

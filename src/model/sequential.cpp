@@ -1,0 +1,176 @@
+#include "nnzero/model/sequential.h"
+
+#include "nnzero/layers/avgpool2d.h"
+#include "nnzero/layers/batchnorm.h"
+#include "nnzero/layers/conv2d.h"
+#include "nnzero/layers/dropout.h"
+#include "nnzero/layers/flatten.h"
+#include "nnzero/layers/global_avgpool2d.h"
+#include "nnzero/layers/leaky_relu.h"
+#include "nnzero/layers/linear.h"
+#include "nnzero/layers/maxpool2d.h"
+#include "nnzero/layers/mse.h"
+#include "nnzero/layers/relu.h"
+#include "nnzero/layers/sigmoid.h"
+#include "nnzero/layers/softmax.h"
+#include "nnzero/layers/softmax_cross_entropy.h"
+#include "nnzero/layers/tanh.h"
+
+namespace nnzero {
+
+namespace {
+void check_declared(const std::optional<int64_t>& declared, int64_t actual, const char* field,
+                    const Shape& in, const std::string& where) {
+  if (declared && *declared != actual) {
+    throw Error(where + ": \"" + field + "\" is " + std::to_string(*declared) +
+                " but the input to this layer has shape " + in.str());
+  }
+}
+
+std::unique_ptr<Layer> build(const LayerSpec& s, const Shape& in, Rng& rng,
+                             const std::string& where) {
+  const std::string& t = s.type;
+  if (t == "linear") {
+    if (in.rank() == 1) check_declared(s.in_features, in[0], "in_features", in, where);
+    return std::make_unique<Linear>(in, s.out_features, s.bias);
+  }
+  if (t == "conv2d") {
+    if (in.rank() == 3) check_declared(s.in_channels, in[0], "in_channels", in, where);
+    return std::make_unique<Conv2d>(in, s.out_channels, s.kernel, s.kernel, s.stride, s.padding,
+                                    s.bias);
+  }
+  if (t == "maxpool2d") return std::make_unique<MaxPool2d>(in, s.kernel, s.stride, s.padding);
+  if (t == "avgpool2d") return std::make_unique<AvgPool2d>(in, s.kernel, s.stride, s.padding);
+  if (t == "global_avgpool2d") return std::make_unique<GlobalAvgPool2d>(in);
+  if (t == "flatten") return std::make_unique<Flatten>(in);
+  if (t == "relu") return std::make_unique<ReLU>(in);
+  if (t == "leaky_relu") return std::make_unique<LeakyReLU>(in, s.negative_slope);
+  if (t == "sigmoid") return std::make_unique<Sigmoid>(in);
+  if (t == "tanh") return std::make_unique<Tanh>(in);
+  if (t == "softmax") return std::make_unique<Softmax>(in);
+  if (t == "dropout") return std::make_unique<Dropout>(in, s.p, rng.next_u64());
+  if (t == "batchnorm1d" || t == "batchnorm2d") {
+    const int want = t == "batchnorm1d" ? 1 : 3;
+    if (in.rank() != want) {
+      throw Error(t + ": expects samples of shape " + (want == 1 ? "(C)" : "(C, H, W)") +
+                  ", got " + in.str());
+    }
+    check_declared(s.num_features, in[0], "num_features", in, where);
+    return std::make_unique<BatchNorm>(in, s.eps, s.momentum);
+  }
+  throw Error("unknown layer type \"" + t + "\"");
+}
+}  // namespace
+
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& in, Rng& rng,
+                                  const std::string& where) {
+  try {
+    return build(spec, in, rng, where);
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
+  }
+}
+
+Sequential::Sequential(const ModelSpec& spec, Rng& rng) : spec_(spec) {
+  Shape shape = spec.input;
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const LayerSpec& ls = spec.layers[i];
+    const std::string where = "layer " + std::to_string(i) + " (" + ls.type + ")";
+    layers_.push_back(make_layer(ls, shape, rng, where));
+    Layer& layer = *layers_.back();
+    const std::string& init = ls.init.empty() ? spec.init : ls.init;
+    for (Param* p : layer.params()) {
+      if (p->fan_in > 0) rng.fill_normal(p->value, 0.0f, init_std(init, p->fan_in));
+    }
+    shape = layer.out_shape();
+  }
+  if (shape.rank() != 1) {
+    throw Error("model \"" + spec.name + "\": the last layer outputs samples of shape " +
+                shape.str() + "; the loss needs a flat output (add flatten and linear layers)");
+  }
+  layers_.front()->set_needs_input_grad(false);
+  if (spec.loss == "mse") {
+    loss_ = std::make_unique<MeanSquaredError>();
+  } else {
+    loss_ = std::make_unique<SoftmaxCrossEntropy>();
+  }
+}
+
+const Shape& Sequential::output_shape() const { return layers_.back()->out_shape(); }
+
+const Tensor& Sequential::forward(const Tensor& x, bool train) {
+  const Tensor* h = &x;
+  for (auto& layer : layers_) h = &layer->forward(*h, train);
+  return *h;
+}
+
+double Sequential::loss(const Tensor& x, const Target& target, bool train) {
+  double l = loss_->forward(forward(x, train), target);
+  if (weight_decay_ > 0.0f) {
+    double sum_sq = 0.0;
+    for (auto& layer : layers_) {
+      for (Param* p : layer->params()) {
+        if (!p->decay) continue;
+        for (float w : p->value) sum_sq += static_cast<double>(w) * w;
+      }
+    }
+    l += 0.5 * weight_decay_ * sum_sq;
+  }
+  return l;
+}
+
+void Sequential::backward() {
+  const Tensor* d = &loss_->backward();
+  for (size_t i = layers_.size(); i-- > 0;) d = &layers_[i]->backward(*d);
+  if (weight_decay_ > 0.0f) {
+    for (auto& layer : layers_) {
+      for (Param* p : layer->params()) {
+        if (!p->decay) continue;
+        for (int64_t j = 0; j < p->value.numel(); ++j) p->grad[j] += weight_decay_ * p->value[j];
+      }
+    }
+  }
+}
+
+void Sequential::zero_grad() {
+  for (auto& layer : layers_) {
+    for (Param* p : layer->params()) p->grad.zero();
+  }
+}
+
+std::vector<NamedParam> Sequential::named_params() {
+  std::vector<NamedParam> out;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (Param* p : layers_[i]->params()) out.push_back({std::to_string(i) + "." + p->name, p});
+  }
+  return out;
+}
+
+std::vector<NamedTensor> Sequential::state() {
+  std::vector<NamedTensor> out;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (Param* p : layers_[i]->params()) {
+      out.push_back({std::to_string(i) + "." + p->name, &p->value});
+    }
+    for (const Buffer& b : layers_[i]->buffers()) {
+      out.push_back({std::to_string(i) + "." + b.name, b.value});
+    }
+  }
+  return out;
+}
+
+int64_t Sequential::num_params() const {
+  int64_t n = 0;
+  for (const auto& layer : layers_) {
+    for (Param* p : layer->params()) n += p->value.numel();
+  }
+  return n;
+}
+
+double Sequential::flops_per_sample() const {
+  double f = 0.0;
+  for (const auto& layer : layers_) f += layer->flops();
+  return f;
+}
+
+}  // namespace nnzero

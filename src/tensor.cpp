@@ -1,0 +1,116 @@
+#include "nnzero/tensor.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+namespace nnzero {
+
+namespace {
+constexpr size_t kAlignment = 64;  // one cache line; what AVX-512 loads like best
+}
+
+Tensor::Tensor() : shape_{0} {}
+
+Tensor::Tensor(const Shape& shape) : shape_(shape) {
+  allocate(shape.numel());
+  zero();
+}
+
+Tensor::Tensor(const Shape& shape, float value) : shape_(shape) {
+  allocate(shape.numel());
+  fill(value);
+}
+
+Tensor::Tensor(const Shape& shape, std::initializer_list<float> values)
+    : Tensor(shape, std::span<const float>(values.begin(), values.size())) {}
+
+Tensor::Tensor(const Shape& shape, std::span<const float> values) : shape_(shape) {
+  if (static_cast<int64_t>(values.size()) != shape.numel()) {
+    throw Error("tensor: shape " + shape.str() + " needs " + std::to_string(shape.numel()) +
+                " values, got " + std::to_string(values.size()));
+  }
+  allocate(shape.numel());
+  std::copy(values.begin(), values.end(), data_);
+}
+
+void Tensor::allocate(int64_t count) {
+  capacity_ = count;
+  if (count == 0) {
+    storage_.reset();
+    data_ = nullptr;
+    return;
+  }
+  size_t bytes = static_cast<size_t>(count) * sizeof(float);
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;  // aligned_alloc's rule
+  auto* p = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));
+  if (p == nullptr) throw std::bad_alloc();
+  storage_ = std::shared_ptr<float[]>(p, [](float* q) { std::free(q); });
+  data_ = p;
+}
+
+int64_t Tensor::dim(int i) const {
+  if (i < 0) i += rank();
+  if (i < 0 || i >= rank()) {
+    throw Error("tensor: no dimension " + std::to_string(i) + " in shape " + shape_.str());
+  }
+  return shape_[i];
+}
+
+int64_t Tensor::offset(std::initializer_list<int64_t> index) const {
+  if (static_cast<int>(index.size()) != rank()) {
+    throw Error("tensor: " + std::to_string(index.size()) + " indices for shape " +
+                shape_.str());
+  }
+  int64_t off = 0;
+  int axis = 0;
+  for (int64_t i : index) {
+    if (i < 0 || i >= shape_[axis]) {
+      throw Error("tensor: index " + std::to_string(i) + " out of range for axis " +
+                  std::to_string(axis) + " of shape " + shape_.str());
+    }
+    off = off * shape_[axis] + i;
+    ++axis;
+  }
+  return off;
+}
+
+Tensor Tensor::reshape(const Shape& shape) const {
+  if (shape.numel() != numel()) {
+    throw Error("tensor: cannot reshape " + shape_.str() + " (" + std::to_string(numel()) +
+                " elements) to " + shape.str());
+  }
+  Tensor view = *this;
+  view.shape_ = shape;
+  return view;
+}
+
+void Tensor::resize(const Shape& shape) {
+  if (shape.numel() > capacity_) {
+    allocate(shape.numel());
+  }
+  shape_ = shape;
+}
+
+Tensor Tensor::clone() const {
+  Tensor t(shape_, span());
+  return t;
+}
+
+void Tensor::copy_from(const Tensor& src) {
+  if (src.numel() != numel()) {
+    throw Error("tensor: cannot copy " + src.shape().str() + " into " + shape_.str());
+  }
+  std::copy(src.begin(), src.end(), data_);
+}
+
+void Tensor::fill(float value) { std::fill(begin(), end(), value); }
+
+void check_same_shape(const Shape& a, const Shape& b, const char* what) {
+  if (!(a == b)) {
+    throw Error(std::string(what) + ": shape mismatch " + a.str() + " vs " + b.str());
+  }
+}
+
+}  // namespace nnzero

@@ -1,0 +1,166 @@
+#include "nnzero/train/optimizer.h"
+
+#include <cmath>
+
+#include "nnzero/parallel.h"
+#include "nnzero/strings.h"
+
+namespace nnzero {
+
+Optimizer::Optimizer(std::vector<Param*> params, float lr, int slots_per_param)
+    : params_(std::move(params)), lr_(lr), slots_(slots_per_param) {
+  if (!(lr > 0.0f) || !std::isfinite(lr)) {
+    throw Error("optimizer: learning rate must be a positive number, got " + std::to_string(lr));
+  }
+  for (Param* p : params_) {
+    for (int s = 0; s < slots_; ++s) state_.emplace_back(p->value.shape());
+  }
+}
+
+void Optimizer::step() {
+  ++t_;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    update(*params_[i], slots_ > 0 ? &state_[i * static_cast<size_t>(slots_)] : nullptr);
+  }
+}
+
+std::vector<Tensor*> Optimizer::state() {
+  std::vector<Tensor*> out;
+  for (Tensor& t : state_) out.push_back(&t);
+  return out;
+}
+
+namespace {
+constexpr float kEps = 1e-7f;  // the book's: keeps the division finite where h = 0
+
+class Sgd : public Optimizer {
+ public:
+  Sgd(std::vector<Param*> p, float lr) : Optimizer(std::move(p), lr, 0) {}
+  const char* name() const override { return "sgd"; }
+  void update(Param& p, Tensor*) override {
+    float* w = p.value.data();
+    const float* g = p.grad.data();
+    const int64_t n = p.value.numel();
+    const float lr = lr_;
+#pragma omp parallel for simd if (n >= kParallelMinElements)
+    for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
+  }
+};
+
+class Momentum : public Optimizer {
+ public:
+  Momentum(std::vector<Param*> p, float lr, bool nesterov)
+      : Optimizer(std::move(p), lr, 1), nesterov_(nesterov) {}
+  const char* name() const override { return nesterov_ ? "nesterov" : "momentum"; }
+  void update(Param& p, Tensor* s) override {
+    float* w = p.value.data();
+    const float* g = p.grad.data();
+    float* v = s[0].data();
+    const int64_t n = p.value.numel();
+    const float lr = lr_, a = kMomentum;
+    if (nesterov_) {
+#pragma omp parallel for simd if (n >= kParallelMinElements)
+      for (int64_t i = 0; i < n; ++i) {
+        v[i] = a * v[i] - lr * g[i];
+        w[i] += a * a * v[i] - (1.0f + a) * lr * g[i];
+      }
+    } else {
+#pragma omp parallel for simd if (n >= kParallelMinElements)
+      for (int64_t i = 0; i < n; ++i) {
+        v[i] = a * v[i] - lr * g[i];
+        w[i] += v[i];
+      }
+    }
+  }
+
+ private:
+  static constexpr float kMomentum = 0.9f;
+  bool nesterov_;
+};
+
+class AdaGrad : public Optimizer {
+ public:
+  AdaGrad(std::vector<Param*> p, float lr) : Optimizer(std::move(p), lr, 1) {}
+  const char* name() const override { return "adagrad"; }
+  void update(Param& p, Tensor* s) override {
+    float* w = p.value.data();
+    const float* g = p.grad.data();
+    float* h = s[0].data();
+    const int64_t n = p.value.numel();
+    const float lr = lr_;
+#pragma omp parallel for simd if (n >= kParallelMinElements)
+    for (int64_t i = 0; i < n; ++i) {
+      h[i] += g[i] * g[i];
+      w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
+    }
+  }
+};
+
+class RmsProp : public Optimizer {
+ public:
+  RmsProp(std::vector<Param*> p, float lr) : Optimizer(std::move(p), lr, 1) {}
+  const char* name() const override { return "rmsprop"; }
+  void update(Param& p, Tensor* s) override {
+    float* w = p.value.data();
+    const float* g = p.grad.data();
+    float* h = s[0].data();
+    const int64_t n = p.value.numel();
+    const float lr = lr_, r = kDecay;
+#pragma omp parallel for simd if (n >= kParallelMinElements)
+    for (int64_t i = 0; i < n; ++i) {
+      h[i] = r * h[i] + (1.0f - r) * g[i] * g[i];
+      w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
+    }
+  }
+
+ private:
+  static constexpr float kDecay = 0.99f;
+};
+
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<Param*> p, float lr) : Optimizer(std::move(p), lr, 2) {}
+  const char* name() const override { return "adam"; }
+  void update(Param& p, Tensor* s) override {
+    float* w = p.value.data();
+    const float* g = p.grad.data();
+    float* m = s[0].data();
+    float* v = s[1].data();
+    const int64_t n = p.value.numel();
+    const double t = static_cast<double>(t_);
+    const auto lr_t = static_cast<float>(lr_ * std::sqrt(1.0 - std::pow(kBeta2, t)) /
+                                         (1.0 - std::pow(kBeta1, t)));
+    const float b1 = kBeta1, b2 = kBeta2;
+#pragma omp parallel for simd if (n >= kParallelMinElements)
+    for (int64_t i = 0; i < n; ++i) {
+      m[i] += (1.0f - b1) * (g[i] - m[i]);
+      v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
+      w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + kEps);
+    }
+  }
+
+ private:
+  static constexpr float kBeta1 = 0.9f, kBeta2 = 0.999f;
+};
+}  // namespace
+
+std::vector<std::string> optimizer_names() {
+  return {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"};
+}
+
+float default_lr(const std::string& optimizer) { return optimizer == "adam" ? 0.001f : 0.01f; }
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::vector<Param*> params,
+                                          float lr) {
+  if (lr <= 0.0f) lr = default_lr(name);
+  if (name == "sgd") return std::make_unique<Sgd>(std::move(params), lr);
+  if (name == "momentum") return std::make_unique<Momentum>(std::move(params), lr, false);
+  if (name == "nesterov") return std::make_unique<Momentum>(std::move(params), lr, true);
+  if (name == "adagrad") return std::make_unique<AdaGrad>(std::move(params), lr);
+  if (name == "rmsprop") return std::make_unique<RmsProp>(std::move(params), lr);
+  if (name == "adam") return std::make_unique<Adam>(std::move(params), lr);
+  throw Error("unknown optimizer \"" + name + "\" (use one of: " + join(optimizer_names(), ", ") +
+              ")");
+}
+
+}  // namespace nnzero
