@@ -1,7 +1,162 @@
-#include "commands.h"
+// nnzero train: trains a built-in model or a spec on MNIST-format data, writing a run folder
+// (metrics.csv, model.safetensors, checkpoint.safetensors) and the result as JSON.
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "common.h"
+#include "nnzero/model/model_file.h"
+#include "nnzero/train/progress.h"
+#include "nnzero/train/trainer.h"
 
 namespace nnzero::cli {
 
-void add_train_command(CLI::App& app) { app.add_subcommand("train", "(not yet implemented)"); }
+namespace {
+
+struct TrainArgs {
+  ModelChoice choice;
+  std::string data, optimizer, init_from, resume, out;
+  int64_t epochs = 0, batch = 0, max_steps = 0, train_samples = 0;
+  double lr = 0.0, weight_decay = 0.0;
+  uint64_t seed = 0;
+  int threads = 0;
+  bool no_shuffle = false, quiet = false;
+  CLI::App* cmd = nullptr;
+  bool given(const char* flag) const { return cmd->count(flag) > 0; }
+};
+
+extern "C" void on_sigint(int) {
+  request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+std::string default_run_dir(const std::string& model) {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + model + "-" + stamp;
+}
+
+// Flag, else the spec's training default, else the library default.
+TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
+  TrainOptions o;
+  o.epochs = a.given("--epochs") ? a.epochs : spec.train.epochs.value_or(10);
+  o.batch = a.given("--batch") ? a.batch : spec.train.batch.value_or(100);
+  o.max_steps = a.given("--max-steps") ? a.max_steps : spec.train.max_steps.value_or(0);
+  o.optimizer = a.given("--optimizer") ? a.optimizer : spec.train.optimizer.value_or("sgd");
+  o.lr = static_cast<float>(a.given("--lr") ? a.lr : spec.train.lr.value_or(0.0));
+  o.weight_decay = static_cast<float>(a.given("--weight-decay") ? a.weight_decay
+                                                                 : spec.train.weight_decay.value_or(0.0));
+  o.seed = a.seed;
+  o.shuffle = !a.no_shuffle;
+  o.train_samples = a.train_samples;
+  return o;
+}
+
+void check_values(const TrainArgs& a) {
+  if (a.given("--epochs") && a.epochs < 1) {
+    throw Error("--epochs must be at least 1, got " + std::to_string(a.epochs));
+  }
+  if (a.given("--batch") && a.batch < 1) {
+    throw Error("--batch must be at least 1, got " + std::to_string(a.batch));
+  }
+  if (a.given("--max-steps") && a.max_steps < 1) {
+    throw Error("--max-steps must be at least 1, got " + std::to_string(a.max_steps));
+  }
+  if (a.given("--lr") && !(a.lr > 0.0)) throw Error("--lr must be positive, got " + std::to_string(a.lr));
+  if (a.given("--weight-decay") && !(a.weight_decay >= 0.0)) {
+    throw Error("--weight-decay must be non-negative, got " + std::to_string(a.weight_decay));
+  }
+  if (a.given("--train-samples") && a.train_samples < 1) {
+    throw Error("--train-samples must be at least 1");
+  }
+  if (a.given("--optimizer")) (void)default_lr(a.optimizer), make_optimizer(a.optimizer, {}, 1.0f);
+}
+
+void run_train(TrainArgs& a) {
+  check_values(a);
+  apply_threads(a.threads);
+  ModelSpec spec;
+  TrainOptions opt;
+  if (!a.resume.empty()) {
+    for (const char* flag : {"--model", "--spec", "--optimizer", "--lr", "--weight-decay", "--batch",
+                             "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples"}) {
+      if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
+    }
+    spec = Trainer::checkpoint_spec(a.resume);
+    opt = Trainer::checkpoint_options(a.resume);
+    if (a.given("--epochs")) opt.epochs = a.epochs;
+    if (a.given("--max-steps")) opt.max_steps = a.max_steps;
+    if (a.given("--data")) opt.data_dir = a.data;
+  } else {
+    spec = a.choice.resolve();
+    opt = options_from(a, spec);
+    opt.data_dir = std::filesystem::absolute(resolve_data_dir(a.data)).string();
+    opt.out_dir = a.out.empty() ? default_run_dir(spec.name) : a.out;
+  }
+  opt.live_progress = !a.quiet && Progress::stderr_is_terminal();
+  opt.log_epochs = !a.quiet;
+
+  Mnist data = load_mnist_for(opt.data_dir);
+  if (opt.train_samples > 0 && opt.train_samples < data.train.size()) {
+    std::vector<int32_t> first(static_cast<size_t>(opt.train_samples));
+    for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int32_t>(i);
+    data.train = subset(data.train, first);
+  }
+  Rng init_rng(opt.seed);
+  Sequential model(spec, init_rng);
+  if (!a.init_from.empty()) load_weights(model, a.init_from);
+  Trainer trainer(model, data.train, &data.test, opt);
+  if (!a.resume.empty()) trainer.load_checkpoint(Trainer::checkpoint_path(a.resume));
+
+  if (!a.quiet) {
+    std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
+              << data.train.size() << " samples, " << opt.optimizer
+              << " lr " << trainer.optimizer().lr() << ", batch " << opt.batch << ", "
+              << opt.epochs << " epochs" << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
+              << " -> " << opt.out_dir << "\n";
+  }
+  clear_stop_request();
+  std::signal(SIGINT, on_sigint);
+  const TrainResult r = trainer.run();
+  std::signal(SIGINT, SIG_DFL);
+
+  nlohmann::json j = {{"model", spec.name},         {"epochs", r.epochs},
+                      {"steps", r.steps},           {"train_acc", r.train_acc},
+                      {"test_acc", r.test_acc},     {"test_loss", r.test_loss},
+                      {"seconds", r.seconds},       {"samples_per_s", r.samples_per_s},
+                      {"out", opt.out_dir}};
+  if (r.interrupted) {
+    j["interrupted"] = true;
+    exit_status = 130;  // the shell's code for "stopped by Ctrl-C"
+  }
+  print_result(j);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on MNIST-format data");
+  args->cmd = cmd;
+  args->choice.add_flags(*cmd);
+  cmd->add_option("--data", args->data, "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist)");
+  cmd->add_option("--epochs", args->epochs, "Epochs");
+  cmd->add_option("--batch", args->batch, "Mini-batch size");
+  cmd->add_option("--optimizer", args->optimizer, "sgd, momentum, nesterov, adagrad, rmsprop or adam");
+  cmd->add_option("--lr", args->lr, "Learning rate");
+  cmd->add_option("--weight-decay", args->weight_decay, "L2 weight decay lambda");
+  cmd->add_option("--seed", args->seed, "Random seed (weights, shuffling, dropout)");
+  cmd->add_option("--threads", args->threads, "Threads for BLAS and parallel loops (default: all cores)");
+  cmd->add_option("--max-steps", args->max_steps, "Stop after this many mini-batches");
+  cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the training data in file order");
+  cmd->add_option("--init-from", args->init_from, "Start from this model file's weights");
+  cmd->add_option("--resume", args->resume, "Continue the run in this folder from its checkpoint");
+  cmd->add_option("--out", args->out, "Run folder (default runs/<model>-<date>-<time>)");
+  cmd->add_option("--train-samples", args->train_samples, "Train on the first N training samples only");
+  cmd->add_flag("--quiet", args->quiet, "No progress output");
+  cmd->callback([args] { run_train(*args); });
+}
 
 }  // namespace nnzero::cli

@@ -1,8 +1,14 @@
 #include "nnzero/data/dataset.h"
 
+#include <algorithm>
 #include <string>
 
 namespace nnzero {
+
+int64_t Dataset::size() const {
+  if (is_regression()) return static_cast<int64_t>(targets.size()) / target_size;
+  return static_cast<int64_t>(labels.size());
+}
 
 void gather_images(const Dataset& data, std::span<const int32_t> indices,
                    const Shape& sample_shape, Tensor& x) {
@@ -13,6 +19,13 @@ void gather_images(const Dataset& data, std::span<const int32_t> indices,
   }
   const auto n = static_cast<int64_t>(indices.size());
   x.resize(sample_shape.with_batch(n));
+  if (!data.features.empty()) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float* src = data.features.data() + indices[static_cast<size_t>(i)] * size;
+      std::copy(src, src + size, x.data() + i * size);
+    }
+    return;
+  }
   constexpr float kScale = 1.0f / 255.0f;
 #pragma omp parallel for if (n * size > 100000)
   for (int64_t i = 0; i < n; ++i) {
@@ -28,6 +41,41 @@ void gather_labels(const Dataset& data, std::span<const int32_t> indices,
   for (size_t i = 0; i < indices.size(); ++i) {
     labels[i] = data.labels[static_cast<size_t>(indices[i])];
   }
+}
+
+void gather_targets(const Dataset& data, std::span<const int32_t> indices, Tensor& t) {
+  const int64_t k = data.target_size;
+  t.resize(Shape{static_cast<int64_t>(indices.size()), k});
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const float* src = data.targets.data() + indices[i] * k;
+    std::copy(src, src + k, t.data() + static_cast<int64_t>(i) * k);
+  }
+}
+
+Dataset subset(const Dataset& data, std::span<const int32_t> indices) {
+  Dataset out;
+  out.name = data.name;
+  out.sample_shape = data.sample_shape;
+  out.num_classes = data.num_classes;
+  out.target_size = data.target_size;
+  const int64_t size = data.sample_size();
+  for (int32_t i : indices) {
+    if (i < 0 || i >= data.size()) throw Error(data.name + ": sample index out of range");
+    if (!data.pixels.empty()) {
+      const auto* p = data.pixels.data() + i * size;
+      out.pixels.insert(out.pixels.end(), p, p + size);
+    } else {
+      const auto* p = data.features.data() + i * size;
+      out.features.insert(out.features.end(), p, p + size);
+    }
+    if (data.is_regression()) {
+      const auto* t = data.targets.data() + i * data.target_size;
+      out.targets.insert(out.targets.end(), t, t + data.target_size);
+    } else {
+      out.labels.push_back(data.labels[static_cast<size_t>(i)]);
+    }
+  }
+  return out;
 }
 
 Tensor images_as_tensor(const Dataset& data, const Shape& sample_shape) {

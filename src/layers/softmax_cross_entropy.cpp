@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "nnzero/functions/activation.h"
+#include <algorithm>
 
 namespace nnzero {
 
@@ -23,15 +23,21 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
     throw Error("softmax_cross_entropy: " + std::to_string(labels_.size()) + " labels for " +
                 std::to_string(n) + " samples");
   }
+  // -log y_t computed as log(sum_j exp(s_j - c)) - (s_t - c), c = max_j s_j: exact where
+  // y_t underflows, and consistent with the gradient y - t (the book's log(y + 1e-7) is not).
   double loss = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     const float* s = score.data() + i * k;
     float* y = y_.data() + i * k;
-    softmax_row(s, y, k);
+    const float c = *std::max_element(s, s + k);
+    double sum = 0.0;
+    for (int64_t j = 0; j < k; ++j) sum += std::exp(static_cast<double>(s[j] - c));
+    const double log_sum = std::log(sum);
+    for (int64_t j = 0; j < k; ++j) y[j] = static_cast<float>(std::exp(static_cast<double>(s[j] - c) - log_sum));
     if (onehot_ != nullptr) {
       const float* t = onehot_->data() + i * k;
       for (int64_t j = 0; j < k; ++j) {
-        if (t[j] != 0.0f) loss -= t[j] * std::log(y[j] + 1e-7);
+        if (t[j] != 0.0f) loss -= t[j] * (static_cast<double>(s[j] - c) - log_sum);
       }
     } else {
       const int32_t label = labels_[static_cast<size_t>(i)];
@@ -39,7 +45,7 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
         throw Error("softmax_cross_entropy: label " + std::to_string(label) + " outside [0, " +
                     std::to_string(k) + ")");
       }
-      loss -= std::log(y[label] + 1e-7);
+      loss -= static_cast<double>(s[label] - c) - log_sum;
     }
   }
   return loss / static_cast<double>(n);

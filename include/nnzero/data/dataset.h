@@ -1,5 +1,6 @@
 // Dataset: samples kept as they are stored (one byte per pixel for MNIST, 4x smaller than
-// float32) and converted to float tensors one mini-batch at a time.
+// float32) and converted to float tensors one mini-batch at a time. Tables keep float
+// features instead of pixels, and regression targets instead of class labels.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +16,15 @@ namespace nnzero {
 struct Dataset {
   std::string name;
   Shape sample_shape;             // e.g. (1, 28, 28)
-  std::vector<uint8_t> pixels;    // size() * sample_shape.numel() bytes, 0..255
-  std::vector<int32_t> labels;    // one class index per sample
+  std::vector<uint8_t> pixels;    // size() * sample_size() bytes, 0..255, or else
+  std::vector<float> features;    // size() * sample_size() values (already scaled)
+  std::vector<int32_t> labels;    // classification: one class index per sample
   int32_t num_classes = 0;
+  std::vector<float> targets;     // regression: size() * target_size values
+  int64_t target_size = 0;        // 0 for classification
 
-  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  bool is_regression() const { return target_size > 0; }
+  int64_t size() const;
   int64_t sample_size() const { return sample_shape.numel(); }
 };
 
@@ -31,6 +36,10 @@ void gather_images(const Dataset& data, std::span<const int32_t> indices,
 // Labels of the samples `indices`, into `labels` (resized).
 void gather_labels(const Dataset& data, std::span<const int32_t> indices,
                    std::vector<int32_t>& labels);
+// Regression targets of the samples `indices`, into t (indices.size(), target_size).
+void gather_targets(const Dataset& data, std::span<const int32_t> indices, Tensor& t);
+// The samples `indices` as a new dataset (same shape and classes).
+Dataset subset(const Dataset& data, std::span<const int32_t> indices);
 
 // The whole dataset as one tensor (n, sample...) in [0, 1], as the book's load_mnist gives it.
 Tensor images_as_tensor(const Dataset& data, const Shape& sample_shape);

@@ -1,0 +1,60 @@
+// safetensors (https://github.com/huggingface/safetensors): 8-byte little-endian header
+// length N, N bytes of JSON header, then the raw little-endian tensor data. The header maps
+// each tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to
+// the data section) and may hold "__metadata__", a map of strings.
+//
+// The parser checks everything a damaged or hostile file could get wrong: header length
+// beyond the file, invalid JSON, missing or mistyped fields, offsets outside the data,
+// byte counts that disagree with dtype and shape, tensors that overlap or leave holes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nnzero/tensor.h"
+
+namespace nnzero {
+
+struct SafetensorsEntry {
+  std::string name;
+  std::string dtype;  // "F32", "F16", "I64", ...
+  std::vector<int64_t> shape;
+  uint64_t begin = 0, end = 0;  // byte range in the data section
+};
+
+class SafetensorsFile {
+ public:
+  // Validates `bytes`; `name` (the path) prefixes error messages.
+  static SafetensorsFile parse(std::vector<uint8_t> bytes, const std::string& name);
+  static SafetensorsFile read(const std::string& path);
+
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  // Entries in data order.
+  const std::vector<SafetensorsEntry>& entries() const { return entries_; }
+  const SafetensorsEntry* find(const std::string& tensor) const;
+  // The tensor's values; throws unless it exists and is F32.
+  Tensor tensor(const std::string& tensor) const;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::vector<uint8_t> bytes_;
+  uint64_t data_start_ = 0;
+  std::map<std::string, std::string> metadata_;
+  std::vector<SafetensorsEntry> entries_;
+};
+
+// The bytes of a safetensors file holding `tensors` (F32) in the given order.
+std::vector<uint8_t> serialize_safetensors(
+    const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+    const std::map<std::string, std::string>& metadata);
+// Writes atomically (temporary file + rename).
+void write_safetensors(const std::string& path,
+                       const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+                       const std::map<std::string, std::string>& metadata);
+
+}  // namespace nnzero

@@ -1,0 +1,95 @@
+// Trainer: the training loop of the book's chapter 4-6 (train_neuralnet.py, trainer.py):
+// each epoch shuffles the training set (seeded), and for each mini-batch computes the loss,
+// backpropagates, and lets the optimizer update the weights; after each epoch it measures
+// loss and accuracy on (part of) the training set and on the test set.
+//
+// With a run folder it writes metrics.csv (one row per epoch), model.safetensors and a
+// checkpoint after every epoch, and on request_stop() (Ctrl-C) a checkpoint mid-epoch, from
+// which resume() continues exactly: with one thread, an interrupted and resumed run ends
+// with the same weights, bit for bit, as an uninterrupted one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnzero/data/dataset.h"
+#include "nnzero/model/sequential.h"
+#include "nnzero/train/optimizer.h"
+
+namespace nnzero {
+
+struct TrainOptions {
+  int64_t epochs = 1;
+  int64_t batch = 100;
+  int64_t max_steps = 0;          // stop after this many steps (0: no limit)
+  bool shuffle = true;
+  uint64_t seed = 0;              // shuffling (the model's initial weights take their own Rng)
+  std::string optimizer = "sgd";
+  float lr = 0.0f;                // 0: the optimizer's default
+  float weight_decay = 0.0f;      // L2 lambda, added to the gradient as in the book
+  std::string out_dir;            // run folder ("" : write nothing)
+  int64_t train_eval_samples = 10000;  // train_acc/train_loss measured on this many samples
+  bool live_progress = false;     // progress bar on stderr
+  bool log_epochs = true;         // one line per epoch on stderr
+  std::string data_dir;           // recorded in the checkpoint, for --resume
+  int64_t train_samples = 0;      // recorded too: training used the first N samples (0: all)
+};
+
+struct EpochMetrics {
+  int64_t epoch = 0;
+  double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0, seconds = 0;
+};
+
+struct TrainResult {
+  int64_t epochs = 0, steps = 0;
+  double train_acc = 0, train_loss = 0, test_acc = 0, test_loss = 0;
+  double seconds = 0, samples_per_s = 0;
+  bool interrupted = false;
+  std::vector<EpochMetrics> history;
+};
+
+// Asks a running Trainer to stop after the current step (async-signal-safe).
+void request_stop();
+bool stop_requested();
+void clear_stop_request();
+
+class Trainer {
+ public:
+  // `test` may be null (no test evaluation).
+  Trainer(Sequential& model, const Dataset& train, const Dataset* test, TrainOptions options);
+
+  TrainResult run();
+  Optimizer& optimizer() { return *optimizer_; }
+  const TrainOptions& options() const { return opt_; }
+
+  void save_checkpoint(const std::string& path);
+  // Restores weights, optimizer state, random generators, position and history.
+  void load_checkpoint(const std::string& path);
+
+  static std::string checkpoint_path(const std::string& run_dir);
+  // The options stored in a run folder's checkpoint, for --resume.
+  static TrainOptions checkpoint_options(const std::string& run_dir);
+  static ModelSpec checkpoint_spec(const std::string& run_dir);
+
+ private:
+  void write_outputs(bool finished);
+  void log_epoch(const EpochMetrics& m);
+  EpochMetrics end_epoch(double epoch_seconds);
+
+  Sequential& model_;
+  const Dataset& train_;
+  const Dataset* test_;
+  TrainOptions opt_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Rng shuffle_rng_;
+  Rng::State epoch_rng_state_;    // shuffle_rng_ at the start of the current epoch
+  int64_t epoch_ = 0;             // epochs completed
+  int64_t batch_in_epoch_ = 0;    // batches done in the current epoch
+  int64_t step_ = 0;              // batches done in all
+  double seconds_before_ = 0.0;   // training time of the runs this one resumes
+  std::vector<EpochMetrics> history_;
+};
+
+}  // namespace nnzero
