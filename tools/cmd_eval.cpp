@@ -1,7 +1,67 @@
-#include "commands.h"
+// nnzero eval MODEL: accuracy, loss and confusion matrix of a model file on the test set.
+#include <cstdio>
+
+#include "common.h"
+#include "nnzero/model/model_file.h"
+#include "nnzero/train/evaluate.h"
 
 namespace nnzero::cli {
 
-void add_eval_command(CLI::App& app) { app.add_subcommand("eval", "(not yet implemented)"); }
+namespace {
+struct EvalArgs {
+  std::string model, data;
+  int64_t batch = 100;
+  int threads = 0;
+};
+
+void print_confusion(const std::vector<int64_t>& m, int32_t k) {
+  std::fprintf(stderr, "confusion matrix (rows: true class, columns: predicted)\n      ");
+  for (int32_t j = 0; j < k; ++j) std::fprintf(stderr, "%6d", j);
+  std::fprintf(stderr, "\n");
+  for (int32_t i = 0; i < k; ++i) {
+    std::fprintf(stderr, "%6d", i);
+    for (int32_t j = 0; j < k; ++j) {
+      std::fprintf(stderr, "%6lld", static_cast<long long>(m[static_cast<size_t>(i * k + j)]));
+    }
+    std::fprintf(stderr, "\n");
+  }
+}
+
+void run_eval(const EvalArgs& a) {
+  if (a.batch < 1) throw Error("--batch must be at least 1");
+  apply_threads(a.threads);
+  LoadedModel loaded = load_model(a.model);
+  Sequential& model = *loaded.model;
+  const Mnist data = load_mnist_for(resolve_data_dir(a.data));
+  const Dataset& test = data.test;
+  if (test.sample_size() != model.input_shape().numel()) {
+    throw Error(a.model + ": the model takes samples of shape " + model.input_shape().str() +
+                " but the data's are " + test.sample_shape.str());
+  }
+  if (test.num_classes > model.output_shape()[0]) {
+    throw Error(a.model + ": the data has " + std::to_string(test.num_classes) +
+                " classes but the model outputs " + std::to_string(model.output_shape()[0]));
+  }
+  const EvalResult r = evaluate(model, test, a.batch, 0, true);
+  const int32_t k = test.num_classes;
+  print_confusion(r.confusion, k);
+  nlohmann::json confusion = nlohmann::json::array();
+  for (int32_t i = 0; i < k; ++i) {
+    confusion.push_back(std::vector<int64_t>(r.confusion.begin() + i * k, r.confusion.begin() + (i + 1) * k));
+  }
+  print_result({{"model", model.spec().name}, {"file", a.model}, {"samples", r.samples},
+                {"accuracy", r.accuracy}, {"loss", r.loss}, {"confusion", confusion}});
+}
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Accuracy, loss and confusion matrix of a model on the test set");
+  cmd->add_option("MODEL", args->model, "Model file (model.safetensors)")->required();
+  cmd->add_option("--data", args->data, "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist)");
+  cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->callback([args] { run_eval(*args); });
+}
 
 }  // namespace nnzero::cli

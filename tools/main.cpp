@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "nnzero/blas_setup.h"
 #include "nnzero/error.h"
 
 namespace nnzero::cli {
@@ -17,6 +18,7 @@ void print_result(const nlohmann::json& result) {
 
 int main(int argc, char** argv) {
   using namespace nnzero::cli;
+  nnzero::use_best_blas_kernels(argv);
   CLI::App app{"nnzero: deep learning from zero (the book's networks, fast, in C++)"};
   app.require_subcommand(1);
   add_train_command(app);

@@ -2,15 +2,33 @@
 // use the same thread pool). `--threads N` on the command line sets it.
 #pragma once
 
+#include <omp.h>
+
+#include <cstdint>
+
 namespace nnzero {
 
 void set_num_threads(int n);
 int num_threads();
 
-}  // namespace nnzero
-
-namespace nnzero {
 // Element-wise loops shorter than this run on one thread: below it, waking the thread pool
 // costs more than the work.
-inline constexpr long kParallelMinElements = 1 << 15;
+inline constexpr int64_t kParallelMinElements = 1 << 15;
+
+// Calls f(begin, end) on contiguous pieces of [0, n), one per thread, or once on the calling
+// thread when n < min_elements or when already inside a parallel region. Keep the loop in f
+// simple (no calls, no branches on data) and the compiler vectorizes it.
+template <class F>
+void parallel_for(int64_t n, F&& f, int64_t min_elements = kParallelMinElements) {
+  if (n < min_elements || omp_in_parallel() || omp_get_max_threads() == 1) {
+    f(int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
+    f(n * t / threads, n * (t + 1) / threads);
+  }
+}
+
 }  // namespace nnzero

@@ -44,7 +44,8 @@ void im2col(const float* x, const ConvGeometry& g, float* col) {
           std::fill(dst, dst + lo, 0.0f);
           const float* row = xc + h * g.W;  // x[c, h, :]
           if (g.stride == 1) {
-            std::memcpy(dst + lo, row + lo - g.pad + j, static_cast<size_t>(hi - lo) * sizeof(float));
+            const float* src = row - g.pad + j;  // rows are short: a loop beats memcpy's call
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow];
           } else {
             for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = row[ow * g.stride - g.pad + j];
           }

@@ -12,8 +12,9 @@ const Tensor& LeakyReLU::forward(const Tensor& x, bool /*train*/) {
   float* y = out_.data();
   const int64_t n = x.numel();
   const float a = slope_;
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) y[i] = in[i] > 0.0f ? in[i] : a * in[i];
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = in[i] > 0.0f ? in[i] : a * in[i];
+  });
   return out_;
 }
 
@@ -25,8 +26,9 @@ const Tensor& LeakyReLU::backward(const Tensor& dout) {
   float* dx = dx_.data();
   const int64_t n = dout.numel();
   const float a = slope_;
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) dx[i] = in[i] > 0.0f ? d[i] : a * d[i];
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dx[i] = in[i] > 0.0f ? d[i] : a * d[i];
+  });
   return dx_;
 }
 

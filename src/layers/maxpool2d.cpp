@@ -30,10 +30,9 @@ const Tensor& MaxPool2d::forward(const Tensor& x, bool /*train*/) {
         int64_t best_i = h0 * g_.W + w0;
         for (int64_t h = h0; h < h1; ++h) {
           for (int64_t w = w0; w < w1; ++w) {
-            if (in[h * g_.W + w] > best) {
-              best = in[h * g_.W + w];
-              best_i = h * g_.W + w;
-            }
+            const float v = in[h * g_.W + w];
+            best_i = v > best ? h * g_.W + w : best_i;  // branch-free: compiles to cmov
+            best = v > best ? v : best;
           }
         }
         out[oh * g_.OW + ow] = best;

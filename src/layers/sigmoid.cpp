@@ -12,8 +12,9 @@ const Tensor& Sigmoid::forward(const Tensor& x, bool /*train*/) {
   const float* in = x.data();
   float* y = out_.data();
   const int64_t n = x.numel();
-#pragma omp parallel for if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-in[i]));
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = 1.0f / (1.0f + std::exp(-in[i]));
+  });
   return out_;
 }
 
@@ -24,8 +25,9 @@ const Tensor& Sigmoid::backward(const Tensor& dout) {
   const float* d = dout.data();
   float* dx = dx_.data();
   const int64_t n = dout.numel();
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) dx[i] = d[i] * y[i] * (1.0f - y[i]);
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dx[i] = d[i] * y[i] * (1.0f - y[i]);
+  });
   return dx_;
 }
 

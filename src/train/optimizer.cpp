@@ -42,8 +42,9 @@ class Sgd : public Optimizer {
     const float* g = p.grad.data();
     const int64_t n = p.value.numel();
     const float lr = lr_;
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-    for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
+    parallel_for(n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) w[i] -= lr * g[i];
+    });
   }
 };
 
@@ -59,17 +60,19 @@ class Momentum : public Optimizer {
     const int64_t n = p.value.numel();
     const float lr = lr_, a = kMomentum;
     if (nesterov_) {
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-      for (int64_t i = 0; i < n; ++i) {
-        v[i] = a * v[i] - lr * g[i];
-        w[i] += a * a * v[i] - (1.0f + a) * lr * g[i];
-      }
+      parallel_for(n, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          v[i] = a * v[i] - lr * g[i];
+          w[i] += a * a * v[i] - (1.0f + a) * lr * g[i];
+        }
+      });
     } else {
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-      for (int64_t i = 0; i < n; ++i) {
-        v[i] = a * v[i] - lr * g[i];
-        w[i] += v[i];
-      }
+      parallel_for(n, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          v[i] = a * v[i] - lr * g[i];
+          w[i] += v[i];
+        }
+      });
     }
   }
 
@@ -88,11 +91,12 @@ class AdaGrad : public Optimizer {
     float* h = s[0].data();
     const int64_t n = p.value.numel();
     const float lr = lr_;
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-    for (int64_t i = 0; i < n; ++i) {
-      h[i] += g[i] * g[i];
-      w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
-    }
+    parallel_for(n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        h[i] += g[i] * g[i];
+        w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
+      }
+    });
   }
 };
 
@@ -106,11 +110,12 @@ class RmsProp : public Optimizer {
     float* h = s[0].data();
     const int64_t n = p.value.numel();
     const float lr = lr_, r = kDecay;
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-    for (int64_t i = 0; i < n; ++i) {
-      h[i] = r * h[i] + (1.0f - r) * g[i] * g[i];
-      w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
-    }
+    parallel_for(n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        h[i] = r * h[i] + (1.0f - r) * g[i] * g[i];
+        w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
+      }
+    });
   }
 
  private:
@@ -131,12 +136,13 @@ class Adam : public Optimizer {
     const auto lr_t = static_cast<float>(lr_ * std::sqrt(1.0 - std::pow(kBeta2, t)) /
                                          (1.0 - std::pow(kBeta1, t)));
     const float b1 = kBeta1, b2 = kBeta2;
-#pragma omp parallel for simd if (n >= kParallelMinElements)
-    for (int64_t i = 0; i < n; ++i) {
-      m[i] += (1.0f - b1) * (g[i] - m[i]);
-      v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
-      w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + kEps);
-    }
+    parallel_for(n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        m[i] += (1.0f - b1) * (g[i] - m[i]);
+        v[i] += (1.0f - b2) * (g[i] * g[i] - v[i]);
+        w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + kEps);
+      }
+    });
   }
 
  private:
