@@ -13,11 +13,13 @@ struct GradcheckArgs {
   int64_t batch = 4, max_elements = 30;
   double tolerance = kGradCheckTolerance;
   double h = 1e-3;
+  int threads = 0;
 };
 
 void run_gradcheck(const GradcheckArgs& a) {
   if (a.batch < 2) throw Error("--batch must be at least 2 (BatchNorm needs two samples)");
   if (!(a.tolerance > 0.0)) throw Error("--tolerance must be positive");
+  apply_threads(a.threads);
   ModelSpec spec = a.choice.resolve();
   // With the book's std 0.01 the early layers' gradients are ~1e-4, below what float32
   // central differences resolve; the check is about backward(), so it draws He weights.
@@ -57,6 +59,7 @@ void add_gradcheck_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Random seed (weights, inputs, labels)");
   cmd->add_option("--batch", args->batch, "Samples in the random batch (default 4)");
   cmd->add_option("--max-elements", args->max_elements, "Elements checked per tensor, at random (0: all; default 30)");
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--h", args->h, "Finite-difference step (default 1e-3)");
   cmd->add_option("--tolerance", args->tolerance, "Largest relative error accepted (default 1e-2)");
   cmd->callback([args] { run_gradcheck(*args); });

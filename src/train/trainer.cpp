@@ -36,10 +36,15 @@ Rng::State rng_from_json(const json& j) {
   return s;
 }
 
+// JSON has no NaN (a metric without a test set): it travels as null.
+json number(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+double number(const json& j) { return j.is_null() ? std::nan("") : j.get<double>(); }
+
 json metrics_to_json(const std::vector<EpochMetrics>& history) {
   json rows = json::array();
   for (const auto& m : history) {
-    rows.push_back({m.epoch, m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.seconds});
+    rows.push_back({m.epoch, number(m.train_loss), number(m.train_acc), number(m.test_loss),
+                    number(m.test_acc), m.seconds});
   }
   return rows;
 }
@@ -166,6 +171,7 @@ TrainResult Trainer::run() {
       samples_seen += count;
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
       progress.update(begin + count, loss);
+      if (opt_.on_step) opt_.on_step(step_, loss);
     }
     if (interrupted) break;
     const double epoch_seconds =
@@ -303,8 +309,8 @@ void Trainer::load_checkpoint(const std::string& path) {
     epoch_rng_state_ = rng_from_json(s.at("epoch_rng"));
     history_.clear();
     for (const json& row : s.at("history")) {
-      history_.push_back({row.at(0).get<int64_t>(), row.at(1).get<double>(), row.at(2).get<double>(),
-                          row.at(3).get<double>(), row.at(4).get<double>(), row.at(5).get<double>()});
+      history_.push_back({row.at(0).get<int64_t>(), number(row.at(1)), number(row.at(2)),
+                          number(row.at(3)), number(row.at(4)), row.at(5).get<double>()});
     }
   } catch (const json::exception& e) {
     throw Error(path + ": corrupt checkpoint state (" + e.what() + ")");

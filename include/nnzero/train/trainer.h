@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct TrainOptions {
   bool log_epochs = true;         // one line per epoch on stderr
   std::string data_dir;           // recorded in the checkpoint, for --resume
   int64_t train_samples = 0;      // recorded too: training used the first N samples (0: all)
+  // Called after every step with the step count and the batch's loss (may be empty).
+  std::function<void(int64_t step, double loss)> on_step;
 };
 
 struct EpochMetrics {

@@ -1,0 +1,163 @@
+// The command line as users and scripts drive it: exit codes, error messages, the JSON line,
+// the run folder, and Ctrl-C followed by --resume.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "test_data_dir.h"
+#include "test_support.h"
+
+using nnzero_test::run_cli;
+using nnzero_test::ScratchDir;
+
+TEST(Cli, BadUsageExits2WithAMessage) {
+  ScratchDir dir;
+  struct Case {
+    std::string args, message;
+  };
+  nnzero_test::spit(dir / "bad.json", R"({"input": [784], "layers": [{"type": "dense", "units": 3}]})");
+  nnzero_test::spit(dir / "broken.json", R"({"input": [784], "layers": [)");
+  for (const Case& c : std::vector<Case>{
+           {"train --model resnet50", "unknown model \"resnet50\""},
+           {"train --spec bad.json", "unknown layer type \"dense\""},
+           {"train --spec broken.json", "not valid JSON"},
+           {"train --spec missing.json", "missing.json: cannot open"},
+           {"train --model two_layer_net --spec bad.json", "exactly one of --model NAME or --spec FILE"},
+           {"train", "exactly one of --model NAME or --spec FILE"},
+           {"train --model two_layer_net --batch -5", "--batch must be at least 1, got -5"},
+           {"train --model two_layer_net --batch 0", "--batch must be at least 1, got 0"},
+           {"train --model two_layer_net --epochs 0", "--epochs must be at least 1, got 0"},
+           {"train --model two_layer_net --lr -0.1", "--lr must be positive"},
+           {"train --model two_layer_net --optimizer adamw", "unknown optimizer \"adamw\""},
+           {"train --model two_layer_net --threads -1", "--threads must be at least 1"},
+           {"train --model two_layer_net --hidden 10", "apply to --model multi_layer_net"},
+           {"train --model multi_layer_net --hidden 10,x", "--hidden: expected positive sizes"},
+           {"train --model two_layer_net --epochs ten", "--epochs"},
+           {"train --model two_layer_net --data no/such/dir", "no/such/dir/train-images-idx3-ubyte: missing"},
+           {"gradcheck --model two_layer_net --batch 1", "--batch must be at least 2"},
+           {"info no_such_model", "not a built-in model"},
+           {"eval no_such_file.safetensors", "no_such_file.safetensors: cannot open"},
+           {"frobnicate", ""},
+       }) {
+    const auto r = run_cli(c.args, dir);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_HAS(r.err, "error: ") << c.args;
+    EXPECT_HAS(r.err, c.message) << c.args;
+  }
+}
+
+TEST(Cli, InfoDescribesBuiltinModels) {
+  ScratchDir dir;
+  const auto r = run_cli("info deep_convnet", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = r.json();
+  EXPECT_EQ(j["model"], "deep_convnet");
+  EXPECT_EQ(j["layers"].size(), 21u);
+  EXPECT_EQ(j["layers"][15]["output"], nlohmann::json::array({1024}));
+  EXPECT_GT(j["flops_per_sample"].get<double>(), 1e7);
+}
+
+TEST(Cli, GradcheckPassesAndFailsWithExitCodes) {
+  ScratchDir dir;
+  auto r = run_cli("gradcheck --model simple_convnet", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json()["ok"], true);
+  EXPECT_HAS(r.err, "0.weight");
+  // An impossible tolerance: the same check must report failure and exit 1.
+  r = run_cli("gradcheck --model two_layer_net --tolerance 1e-12", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.json()["ok"], false);
+  EXPECT_HAS(r.err, "FAIL");
+}
+
+TEST(Cli, TrainWritesTheRunFolderAndTheJsonLine) {
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  ScratchDir dir;
+  const auto r = run_cli("train --model two_layer_net --data " + data +
+                             " --epochs 2 --train-samples 6000 --out run --seed 3",
+                         dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = r.json();
+  for (const char* key : {"model", "epochs", "steps", "train_acc", "test_acc", "test_loss",
+                          "seconds", "samples_per_s", "out"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["epochs"], 2);
+  EXPECT_EQ(j["steps"], 120);
+  EXPECT_GT(j["test_acc"].get<double>(), 0.6);
+  EXPECT_HAS(r.err, "epoch 2/2");  // one line per epoch when stderr is not a terminal
+  const std::string csv = nnzero_test::slurp(dir.path() / "run/metrics.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "epoch,train_loss,train_acc,test_loss,test_acc,seconds");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "run/checkpoint.safetensors"));
+
+  // eval reproduces the final test accuracy from the saved model.
+  const auto e = run_cli("eval run/model.safetensors --data " + data, dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_DOUBLE_EQ(e.json()["accuracy"].get<double>(), j["test_acc"].get<double>());
+  EXPECT_EQ(e.json()["confusion"].size(), 10u);
+
+  // --init-from starts from those weights: one more step keeps the accuracy.
+  const auto f = run_cli("train --model two_layer_net --data " + data +
+                             " --init-from run/model.safetensors --max-steps 1 --lr 0.0001 --out run2",
+                         dir);
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_NEAR(f.json()["test_acc"].get<double>(), j["test_acc"].get<double>(), 0.01);
+}
+
+namespace {
+// Starts nnzero in `dir` with stdout/stderr to files; returns its pid.
+pid_t spawn_cli(const std::string& args, const ScratchDir& dir) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir.path().c_str()) != 0) _exit(127);
+    const std::string command = "exec " + std::string(NNZERO_BINARY_DIR) + "/nnzero " + args +
+                                " >bg.stdout 2>bg.stderr </dev/null";
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+}  // namespace
+
+TEST(Cli, CtrlCThenResumeEndsWithTheSameWeights) {
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  ScratchDir dir;
+  const std::string common = "train --model multi_layer_net --hidden 64 --batchnorm --dropout 0.2 "
+                             "--optimizer adam --data " + data +
+                             " --epochs 4 --train-samples 4000 --threads 1 --seed 5 --quiet";
+  // Uninterrupted.
+  const auto straight = run_cli(common + " --out straight", dir);
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+
+  // Interrupted by SIGINT once the first epoch is written, then resumed.
+  const pid_t pid = spawn_cli(common + " --out interrupted", dir);
+  const auto metrics = dir.path() / "interrupted/metrics.csv";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!std::filesystem::exists(metrics) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  const std::string out = nnzero_test::slurp(dir.path() / "bg.stdout");
+  if (WEXITSTATUS(status) == 0) {
+    GTEST_SKIP() << "the run finished before the signal arrived";
+  }
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_HAS(out, "\"interrupted\":true");
+  const auto resumed = run_cli("train --resume interrupted --data " + data + " --threads 1 --quiet", dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(resumed.json()["steps"], straight.json()["steps"]);
+  EXPECT_EQ(nnzero_test::slurp(dir.path() / "interrupted/model.safetensors"),
+            nnzero_test::slurp(dir.path() / "straight/model.safetensors"));
+  // Resuming cannot change the run's settings.
+  const auto bad = run_cli("train --resume interrupted --lr 0.5", dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_HAS(bad.err, "--lr cannot be changed when resuming");
+}

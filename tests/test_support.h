@@ -1,0 +1,101 @@
+// Helpers shared by the tests: temporary folders, running the nnzero binary, small datasets.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "nnzero/error.h"
+
+namespace nnzero_test {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system's temporary folder, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "nnzero-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void spit(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+  // The last line of stdout parsed as JSON (the command's result), or null.
+  nlohmann::json json() const {
+    std::istringstream in(out);
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    try {
+      return nlohmann::json::parse(last);
+    } catch (const nlohmann::json::exception&) {
+      return nullptr;
+    }
+  }
+};
+
+// Runs `nnzero <args>` (through the shell, in `dir`), capturing both streams.
+inline CliResult run_cli(const std::string& args, const ScratchDir& dir) {
+  const std::string out = dir / "cli.stdout", err = dir / "cli.stderr";
+  const std::string command = "cd '" + dir.path().string() + "' && " +
+                              std::string(NNZERO_BINARY_DIR) + "/nnzero " + args + " >'" + out +
+                              "' 2>'" + err + "' </dev/null";
+  const int status = std::system(command.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+// The message of the nnzero::Error that f throws ("" if it throws none; other exceptions
+// fail the test).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const nnzero::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace nnzero_test
+
+// EXPECT that `text` contains `part`, showing both when it does not.
+#define EXPECT_HAS(text, part) \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "\"" << (text) << "\" lacks \"" << (part) << "\""
