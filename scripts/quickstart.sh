@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing, builds nnzero, gets MNIST if it is not
+# there yet, and trains the book's chapter 5 network on it with a progress bar.
+#
+#   scripts/quickstart.sh [extra nnzero train flags]
+#
+# Data: $NNZERO_DATA/mnist when NNZERO_DATA is set, else ./data/mnist (downloaded, checksums
+# verified). Build: ./build (Release).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$(nproc)" --target nnzero
+
+data="${NNZERO_DATA:+$NNZERO_DATA/mnist}"
+data="${data:-data/mnist}"
+build/nnzero data fetch mnist --dir "$data" >/dev/null
+build/nnzero train --model two_layer_net --data "$data" "$@"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's second command: builds nnzero (Release, in ./build) and runs the whole test
+# suite. Tests that need MNIST read it from $NNZERO_DATA (default: ../shared/data next to
+# the checkout, else ./data); set NNZERO_REQUIRE_DATA=1 to fail rather than skip them when
+# it is missing.
+#
+#   scripts/test.sh [extra ctest flags, e.g. -R Conv]
+#   BUILD=build-asan CMAKE_FLAGS=-DNNZERO_SANITIZE=ON scripts/test.sh   (what CI adds)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build="${BUILD:-build}"
+
+if [[ -z "${NNZERO_DATA:-}" ]]; then
+  if [[ -d ../shared/data/mnist ]]; then
+    NNZERO_DATA="$(cd ../shared/data && pwd)"
+  elif [[ -d data/mnist ]]; then
+    NNZERO_DATA="$(cd data && pwd)"
+  fi
+fi
+export NNZERO_TEST_DATA="${NNZERO_DATA:-}"
+
+# shellcheck disable=SC2086
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_FLAGS:-} >/dev/null
+cmake --build "$build" -j "$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" "$@"
