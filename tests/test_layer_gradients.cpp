@@ -105,6 +105,12 @@ TEST(LayerGradients, Conv2dGrid) {
       }
     }
   }
+  // With the following ReLU fused in (what Sequential does), both strides.
+  for (int64_t stride : {1, 2}) {
+    Conv2d fused(Shape{3, 7, 6}, 4, 3, 3, stride, 1);
+    ASSERT_TRUE(fused.fuse_relu());
+    expect_gradients_match(fused, 3);
+  }
   Conv2d no_bias(Shape{2, 5, 5}, 3, 3, 3, 1, 1, false);
   expect_gradients_match(no_bias, 2);
   Conv2d rect(Shape{2, 6, 7}, 3, 2, 3, 1, 0);  // non-square kernel

@@ -1,7 +1,8 @@
 #include "nnzero/kernels/im2col.h"
 
 #include <algorithm>
-#include <cstring>
+#include <cstddef>
+#include <vector>
 
 namespace nnzero {
 
@@ -13,43 +14,45 @@ ConvGeometry ConvGeometry::make(int64_t C, int64_t H, int64_t W, int64_t KH, int
   return g;
 }
 
-// The fast versions walk each (c, i, j) row once; for each output row oh the valid ow range
-// is computed up front, so the inner loop has no bounds checks (and is a memcpy for stride 1).
+// The fast versions first copy the image into a zero-padded buffer (one per thread, kept
+// between calls), so that every row of col is a plain strided copy with no bounds checks;
+// for stride 1 each output row is a contiguous run of OW floats.
 namespace {
-// Output columns ow with 0 <= ow*stride - pad + j < W: [lo, hi).
-inline void valid_range(int64_t j, const ConvGeometry& g, int64_t& lo, int64_t& hi) {
-  // ow*stride >= pad - j  and  ow*stride < W + pad - j
-  const int64_t a = g.pad - j;
-  lo = a <= 0 ? 0 : (a + g.stride - 1) / g.stride;
-  const int64_t b = g.W + g.pad - j;  // exclusive bound on ow*stride
-  hi = b <= 0 ? 0 : std::min(g.OW, (b + g.stride - 1) / g.stride);
-  lo = std::min(lo, hi);
+struct Padded {
+  int64_t H, W;  // padded size
+  const float* data;
+};
+
+// x (C, H, W) -> the padded image, or x itself when there is no padding.
+Padded pad_image(const float* x, const ConvGeometry& g, std::vector<float>& buffer) {
+  if (g.pad == 0) return {g.H, g.W, x};
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
+  buffer.assign(static_cast<size_t>(g.C * Hp * Wp), 0.0f);
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t h = 0; h < g.H; ++h) {
+      const float* src = x + (c * g.H + h) * g.W;
+      float* dst = buffer.data() + (c * Hp + h + g.pad) * Wp + g.pad;
+      for (int64_t w = 0; w < g.W; ++w) dst[w] = src[w];
+    }
+  }
+  return {Hp, Wp, buffer.data()};
 }
 }  // namespace
 
 void im2col(const float* x, const ConvGeometry& g, float* col) {
+  thread_local std::vector<float> buffer;
+  const Padded xp = pad_image(x, g, buffer);
   for (int64_t c = 0; c < g.C; ++c) {
-    const float* xc = x + c * g.H * g.W;
     for (int64_t i = 0; i < g.KH; ++i) {
       for (int64_t j = 0; j < g.KW; ++j) {
-        int64_t lo, hi;
-        valid_range(j, g, lo, hi);
         for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const float* src = xp.data + (c * xp.H + oh * g.stride + i) * xp.W + j;
           float* dst = col + oh * g.OW;
-          const int64_t h = oh * g.stride - g.pad + i;
-          if (h < 0 || h >= g.H) {
-            std::fill(dst, dst + g.OW, 0.0f);
-            continue;
-          }
-          std::fill(dst, dst + lo, 0.0f);
-          const float* row = xc + h * g.W;  // x[c, h, :]
           if (g.stride == 1) {
-            const float* src = row - g.pad + j;  // rows are short: a loop beats memcpy's call
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow];
+            for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] = src[ow];
           } else {
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = row[ow * g.stride - g.pad + j];
+            for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] = src[ow * g.stride];
           }
-          std::fill(dst + hi, dst + g.OW, 0.0f);
         }
         col += g.OH * g.OW;
       }
@@ -58,20 +61,85 @@ void im2col(const float* x, const ConvGeometry& g, float* col) {
 }
 
 void col2im(const float* col, const ConvGeometry& g, float* x) {
+  // Accumulate into a zeroed padded buffer, then add its interior onto x.
+  thread_local std::vector<float> buffer;
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
+  buffer.assign(static_cast<size_t>(g.C * Hp * Wp), 0.0f);
+  float* xp = buffer.data();
   for (int64_t c = 0; c < g.C; ++c) {
-    float* xc = x + c * g.H * g.W;
     for (int64_t i = 0; i < g.KH; ++i) {
       for (int64_t j = 0; j < g.KW; ++j) {
-        int64_t lo, hi;
-        valid_range(j, g, lo, hi);
         for (int64_t oh = 0; oh < g.OH; ++oh) {
-          const int64_t h = oh * g.stride - g.pad + i;
-          if (h < 0 || h >= g.H) continue;
+          float* dst = xp + (c * Hp + oh * g.stride + i) * Wp + j;
           const float* src = col + oh * g.OW;
-          float* row = xc + h * g.W;
-          for (int64_t ow = lo; ow < hi; ++ow) row[ow * g.stride - g.pad + j] += src[ow];
+          if (g.stride == 1) {
+            for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] += src[ow];
+          } else {
+            for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow * g.stride] += src[ow];
+          }
         }
         col += g.OH * g.OW;
+      }
+    }
+  }
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t h = 0; h < g.H; ++h) {
+      const float* src = xp + (c * Hp + h + g.pad) * Wp + g.pad;
+      float* dst = x + (c * g.H + h) * g.W;
+      for (int64_t w = 0; w < g.W; ++w) dst[w] += src[w];
+    }
+  }
+}
+
+int64_t padded_size(const ConvGeometry& g) {
+  return g.C * (g.H + 2 * g.pad) * (g.W + 2 * g.pad) + g.KW - 1;
+}
+
+int64_t wide_cols(const ConvGeometry& g) { return g.OH * (g.W + 2 * g.pad); }
+
+void pad_image(const float* x, const ConvGeometry& g, float* xpad) {
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
+  std::fill(xpad, xpad + padded_size(g), 0.0f);
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t h = 0; h < g.H; ++h) {
+      const float* src = x + (c * g.H + h) * g.W;
+      float* dst = xpad + (c * Hp + h + g.pad) * Wp + g.pad;
+      for (int64_t w = 0; w < g.W; ++w) dst[w] = src[w];
+    }
+  }
+}
+
+void unpad_image(const float* xpad, const ConvGeometry& g, float* x) {
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t h = 0; h < g.H; ++h) {
+      const float* src = xpad + (c * Hp + h + g.pad) * Wp + g.pad;
+      float* dst = x + (c * g.H + h) * g.W;
+      for (int64_t w = 0; w < g.W; ++w) dst[w] = src[w];
+    }
+  }
+}
+
+void im2col_wide(const float* xpad, const ConvGeometry& g, float* col) {
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, P = wide_cols(g);
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t i = 0; i < g.KH; ++i) {
+      for (int64_t j = 0; j < g.KW; ++j) {
+        std::copy(xpad + c * Hp * Wp + i * Wp + j, xpad + c * Hp * Wp + i * Wp + j + P, col);
+        col += P;
+      }
+    }
+  }
+}
+
+void col2im_wide(const float* col, const ConvGeometry& g, float* xpad) {
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, P = wide_cols(g);
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t i = 0; i < g.KH; ++i) {
+      for (int64_t j = 0; j < g.KW; ++j) {
+        float* dst = xpad + c * Hp * Wp + i * Wp + j;
+        for (int64_t q = 0; q < P; ++q) dst[q] += col[q];
+        col += P;
       }
     }
   }

@@ -89,6 +89,11 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng) : spec_(spec) {
                 shape.str() + "; the loss needs a flat output (add flatten and linear layers)");
   }
   layers_.front()->set_needs_input_grad(false);
+  // Conv2d followed by ReLU: the convolution applies it while its output is in cache.
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    auto* relu = dynamic_cast<ReLU*>(layers_[i + 1].get());
+    if (relu != nullptr && layers_[i]->fuse_relu()) relu->set_fused(true);
+  }
   if (spec.loss == "mse") {
     loss_ = std::make_unique<MeanSquaredError>();
   } else {

@@ -8,6 +8,8 @@
 //             dx_n = col2im(W^T dout_n)
 // The input is kept (not its im2col) and unfolded again in backward: cheaper in memory
 // than storing col for the whole batch, and the unfold is cheap next to the GEMMs.
+// With stride 1 the unfold uses the "wide" layout of kernels/im2col.h (contiguous copies;
+// the output grid is padded-width, its extra columns dropped).
 #pragma once
 
 #include "nnzero/kernels/im2col.h"
@@ -26,6 +28,10 @@ class Conv2d : public Layer {
   const Tensor& backward(const Tensor& dout) override;
   std::vector<Param*> params() override;
   double flops() const override;
+  bool fuse_relu() override {
+    relu_ = true;
+    return true;
+  }
 
   const ConvGeometry& geometry() const { return g_; }
   int64_t out_channels() const { return out_channels_; }
@@ -33,14 +39,25 @@ class Conv2d : public Layer {
   Param& bias() { return bias_; }
 
  private:
+  // Per-thread scratch, carved from one tensor.
+  struct Scratch {
+    float *xpad, *col, *out;  // padded image, im2col, output grid (wide or not)
+  };
+  Scratch scratch(int thread);
+  void forward_image(const float* x, float* out, Scratch s) const;
+  void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dw,
+                      float* db, Scratch s) const;
+
   ConvGeometry g_;
+  bool wide_;     // stride 1: the wide im2col layout
+  int64_t cols_;  // columns of col and of the output grid: OH*Wp when wide, OH*OW otherwise
   int64_t out_channels_;
   bool has_bias_;
+  bool relu_ = false;  // output max(0, .), dout masked by output > 0 (see Layer::fuse_relu)
   Param weight_, bias_;
   Tensor x_;
   Tensor out_, dx_;
-  // Per-thread scratch: col and dcol (C*KH*KW x OH*OW each), dW and db partial sums.
-  Tensor scratch_, partial_;
+  Tensor scratch_, partial_;  // per-thread work space; per-thread dW and db sums
 };
 
 }  // namespace nnzero

@@ -51,6 +51,11 @@ class Layer {
   const Shape& in_shape() const { return in_shape_; }
   const Shape& out_shape() const { return out_shape_; }
 
+  // Asks the layer to apply ReLU to its own output (and the ReLU's mask to dout in backward)
+  // while the values are still in cache; returns whether it will. Sequential then makes
+  // the ReLU layer that follows a pass-through. Only Conv2d says yes.
+  virtual bool fuse_relu() { return false; }
+
   // The first layer of a network need not compute dL/dx (nothing consumes it): skip it.
   void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
   bool needs_input_grad() const { return needs_input_grad_; }

@@ -12,8 +12,11 @@ class ReLU : public Layer {
   const char* type() const override { return "relu"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  // The layer before applies the ReLU itself (Layer::fuse_relu): pass values through.
+  void set_fused(bool fused) { fused_ = fused; }
 
  private:
+  bool fused_ = false;
   Tensor out_, dx_;
 };
 
