@@ -14,7 +14,9 @@ uint64_t splitmix64(uint64_t& x) {
 }
 __extension__ using uint128 = unsigned __int128;
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Rng::Rng(uint64_t seed) {
@@ -34,9 +36,13 @@ uint64_t Rng::next_u64() {
   return result;
 }
 
-float Rng::uniform() { return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f; }
+float Rng::uniform() {
+  return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f;
+}
 
-double Rng::uniform_double() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform_double() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 float Rng::normal(float mean, float std) {
   const double u1 = 1.0 - uniform_double();  // in (0, 1]: log is finite

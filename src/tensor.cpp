@@ -60,8 +60,7 @@ int64_t Tensor::dim(int i) const {
 
 int64_t Tensor::offset(std::initializer_list<int64_t> index) const {
   if (static_cast<int>(index.size()) != rank()) {
-    throw Error("tensor: " + std::to_string(index.size()) + " indices for shape " +
-                shape_.str());
+    throw Error("tensor: " + std::to_string(index.size()) + " indices for shape " + shape_.str());
   }
   int64_t off = 0;
   int axis = 0;
@@ -105,7 +104,9 @@ void Tensor::copy_from(const Tensor& src) {
   std::copy(src.begin(), src.end(), data_);
 }
 
-void Tensor::fill(float value) { std::fill(begin(), end(), value); }
+void Tensor::fill(float value) {
+  std::fill(begin(), end(), value);
+}
 
 void check_same_shape(const Shape& a, const Shape& b, const char* what) {
   if (!(a == b)) {

@@ -19,14 +19,16 @@ TEST(Cli, BadUsageExits2WithAMessage) {
   struct Case {
     std::string args, message;
   };
-  nnzero_test::spit(dir / "bad.json", R"({"input": [784], "layers": [{"type": "dense", "units": 3}]})");
+  nnzero_test::spit(dir / "bad.json",
+                    R"({"input": [784], "layers": [{"type": "dense", "units": 3}]})");
   nnzero_test::spit(dir / "broken.json", R"({"input": [784], "layers": [)");
   for (const Case& c : std::vector<Case>{
            {"train --model resnet50", "unknown model \"resnet50\""},
            {"train --spec bad.json", "unknown layer type \"dense\""},
            {"train --spec broken.json", "not valid JSON"},
            {"train --spec missing.json", "missing.json: cannot open"},
-           {"train --model two_layer_net --spec bad.json", "exactly one of --model NAME or --spec FILE"},
+           {"train --model two_layer_net --spec bad.json",
+            "exactly one of --model NAME or --spec FILE"},
            {"train", "exactly one of --model NAME or --spec FILE"},
            {"train --model two_layer_net --batch -5", "--batch must be at least 1, got -5"},
            {"train --model two_layer_net --batch 0", "--batch must be at least 1, got 0"},
@@ -37,7 +39,8 @@ TEST(Cli, BadUsageExits2WithAMessage) {
            {"train --model two_layer_net --hidden 10", "apply to --model multi_layer_net"},
            {"train --model multi_layer_net --hidden 10,x", "--hidden: expected positive sizes"},
            {"train --model two_layer_net --epochs ten", "--epochs"},
-           {"train --model two_layer_net --data no/such/dir", "no/such/dir/train-images-idx3-ubyte: missing"},
+           {"train --model two_layer_net --data no/such/dir",
+            "no/such/dir/train-images-idx3-ubyte: missing"},
            {"gradcheck --model two_layer_net --batch 1", "--batch must be at least 2"},
            {"info no_such_model", "not a built-in model"},
            {"eval no_such_file.safetensors", "no_such_file.safetensors: cannot open"},
@@ -102,9 +105,10 @@ TEST(Cli, TrainWritesTheRunFolderAndTheJsonLine) {
   EXPECT_EQ(e.json()["confusion"].size(), 10u);
 
   // --init-from starts from those weights: one more step keeps the accuracy.
-  const auto f = run_cli("train --model two_layer_net --data " + data +
-                             " --init-from run/model.safetensors --max-steps 1 --lr 0.0001 --out run2",
-                         dir);
+  const auto f =
+      run_cli("train --model two_layer_net --data " + data +
+                  " --init-from run/model.safetensors --max-steps 1 --lr 0.0001 --out run2",
+              dir);
   ASSERT_EQ(f.exit_code, 0) << f.err;
   EXPECT_NEAR(f.json()["test_acc"].get<double>(), j["test_acc"].get<double>(), 0.01);
 }
@@ -127,9 +131,10 @@ pid_t spawn_cli(const std::string& args, const ScratchDir& dir) {
 TEST(Cli, CtrlCThenResumeEndsWithTheSameWeights) {
   NNZERO_MNIST_DIR_OR_SKIP(data);
   ScratchDir dir;
-  const std::string common = "train --model multi_layer_net --hidden 64 --batchnorm --dropout 0.2 "
-                             "--optimizer adam --data " + data +
-                             " --epochs 4 --train-samples 4000 --threads 1 --seed 5 --quiet";
+  const std::string common =
+      "train --model multi_layer_net --hidden 64 --batchnorm --dropout 0.2 "
+      "--optimizer adam --data " +
+      data + " --epochs 4 --train-samples 4000 --threads 1 --seed 5 --quiet";
   // Uninterrupted.
   const auto straight = run_cli(common + " --out straight", dir);
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
@@ -151,7 +156,8 @@ TEST(Cli, CtrlCThenResumeEndsWithTheSameWeights) {
   }
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_HAS(out, "\"interrupted\":true");
-  const auto resumed = run_cli("train --resume interrupted --data " + data + " --threads 1 --quiet", dir);
+  const auto resumed =
+      run_cli("train --resume interrupted --data " + data + " --threads 1 --quiet", dir);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(resumed.json()["steps"], straight.json()["steps"]);
   EXPECT_EQ(nnzero_test::slurp(dir.path() / "interrupted/model.safetensors"),

@@ -23,17 +23,20 @@ std::string craft(const std::string& header, size_t data_bytes) {
 }
 
 std::string spec_json() {
-  return ModelSpec::parse(R"({"input": [3], "layers": [{"type": "linear", "out_features": 2}]})").to_json();
+  return ModelSpec::parse(R"({"input": [3], "layers": [{"type": "linear", "out_features": 2}]})")
+      .to_json();
 }
 
 // A model-file header for that spec: weight (2, 3) and bias (2), F32 by default.
 std::string model_header(const std::string& weight_extra = "", const std::string& dtype = "F32",
-                         const std::string& offsets_w = "[0, 24]", const std::string& offsets_b = "[24, 32]",
+                         const std::string& offsets_w = "[0, 24]",
+                         const std::string& offsets_b = "[24, 32]",
                          const std::string& shape_w = "[2, 3]") {
   nlohmann::json meta = {{"nnzero.spec", spec_json()}, {"nnzero.version", "test"}};
   return "{\"__metadata__\": " + meta.dump() + ", \"0.weight\": {\"dtype\": \"" + dtype +
-         "\", \"shape\": " + shape_w + ", \"data_offsets\": " + offsets_w + "}, \"0.bias\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": " +
-         offsets_b + "}" + weight_extra + "}";
+         "\", \"shape\": " + shape_w + ", \"data_offsets\": " + offsets_w +
+         "}, \"0.bias\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": " + offsets_b +
+         "}" + weight_extra + "}";
 }
 
 std::string load_error(const ScratchDir& dir, const std::string& bytes) {
@@ -62,7 +65,10 @@ TEST(ModelFile, RoundTripGivesTheSameOutputs) {
     EXPECT_EQ(loaded.metadata.at("nnzero.version"), NNZERO_VERSION_FOR_TESTS);
     const Tensor& got = loaded.model->forward(x, false);
     ASSERT_EQ(got.shape(), expected.shape());
-    EXPECT_EQ(std::memcmp(got.data(), expected.data(), sizeof(float) * static_cast<size_t>(got.numel())), 0) << name;
+    EXPECT_EQ(
+        std::memcmp(got.data(), expected.data(), sizeof(float) * static_cast<size_t>(got.numel())),
+        0)
+        << name;
   }
 }
 
@@ -77,9 +83,9 @@ TEST(ModelFile, LayoutIsPyTorchs) {
   const SafetensorsFile f = SafetensorsFile::read(dir / "m.safetensors");
   std::vector<std::string> names;
   for (const auto& e : f.entries()) names.push_back(e.name + ":" + e.dtype);
-  EXPECT_EQ(names, (std::vector<std::string>{"0.weight:F32", "0.bias:F32", "1.weight:F32", "1.bias:F32",
-                                             "1.running_mean:F32", "1.running_var:F32", "3.weight:F32",
-                                             "3.bias:F32"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight:F32", "0.bias:F32", "1.weight:F32",
+                                             "1.bias:F32", "1.running_mean:F32",
+                                             "1.running_var:F32", "3.weight:F32", "3.bias:F32"}));
   EXPECT_EQ(f.find("0.weight")->shape, (std::vector<int64_t>{5, 784}));  // [out, in]
   EXPECT_TRUE(f.metadata().contains("nnzero.spec"));
   // The header is padded so that the data starts 8-byte aligned.
@@ -112,7 +118,8 @@ TEST(ModelFile, DamagedFilesFailWithAClearError) {
   ScratchDir dir;
   const std::string good = craft(model_header(), 32);
   EXPECT_HAS(load_error(dir, good.substr(0, 5)), "truncated safetensors file");
-  EXPECT_HAS(load_error(dir, good.substr(0, good.size() - 4)), "ends at byte 32 but the data section holds 28");
+  EXPECT_HAS(load_error(dir, good.substr(0, good.size() - 4)),
+             "ends at byte 32 but the data section holds 28");
   std::string huge = good;
   const uint64_t big = 1u << 30;
   std::memcpy(huge.data(), &big, 8);
@@ -125,27 +132,37 @@ TEST(ModelFile, DamagedFilesFailWithAClearError) {
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[0, 24]", "[16, 24]"), 32)), "overlap");
   // Tensors stored in another order than the header lists them are fine.
   EXPECT_EQ(load_error(dir, craft(model_header("", "F32", "[8, 32]", "[0, 8]"), 32)), "");
-  EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[8, 32]", "[40, 48]"), 48)), "belong to no tensor");
+  EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[8, 32]", "[40, 48]"), 48)),
+             "belong to no tensor");
   EXPECT_HAS(load_error(dir, craft(model_header("", "F16", "[0, 12]", "[12, 20]"), 20)),
              "\"0.weight\" has dtype F16; nnzero reads F32 only");
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[0, 24]", "[24, 32]", "[3, 2]"), 32)),
              "tensor \"0.weight\" has shape (3, 2) but the spec needs (2, 3)");
-  EXPECT_HAS(load_error(dir, craft(model_header(", \"5.weight\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [32, 36]}"), 36)),
+  EXPECT_HAS(load_error(dir, craft(model_header(", \"5.weight\": {\"dtype\": \"F32\", \"shape\": "
+                                                "[1], \"data_offsets\": [32, 36]}"),
+                                   36)),
              "unexpected tensor \"5.weight\"");
   // A missing tensor: only the weight present.
   nlohmann::json meta = {{"nnzero.spec", spec_json()}};
   EXPECT_HAS(load_error(dir, craft("{\"__metadata__\": " + meta.dump() +
-                                       ", \"0.weight\": {\"dtype\": \"F32\", \"shape\": [2, 3], \"data_offsets\": [0, 24]}}",
+                                       ", \"0.weight\": {\"dtype\": \"F32\", \"shape\": [2, 3], "
+                                       "\"data_offsets\": [0, 24]}}",
                                    24)),
              "missing tensor \"0.bias\"");
   // The spec is not valid JSON, or absent.
-  EXPECT_HAS(load_error(dir, craft("{\"__metadata__\": {\"nnzero.spec\": \"{layers\"}}", 0)), "not valid JSON");
+  EXPECT_HAS(load_error(dir, craft("{\"__metadata__\": {\"nnzero.spec\": \"{layers\"}}", 0)),
+             "not valid JSON");
   EXPECT_HAS(load_error(dir, craft("{}", 0)), "no \"nnzero.spec\"");
   EXPECT_HAS(load_error(dir, craft("[1, 2]", 0)), "not a JSON object");
-  EXPECT_HAS(load_error(dir, craft("{\"x\": {\"dtype\": \"Q4\", \"shape\": [], \"data_offsets\": [0, 0]}}", 0)),
-             "unknown dtype \"Q4\"");
-  EXPECT_HAS(load_error(dir, craft("{\"x\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 0]}}", 0)),
-             "non-negative integers");
+  EXPECT_HAS(
+      load_error(dir,
+                 craft("{\"x\": {\"dtype\": \"Q4\", \"shape\": [], \"data_offsets\": [0, 0]}}", 0)),
+      "unknown dtype \"Q4\"");
+  EXPECT_HAS(
+      load_error(
+          dir,
+          craft("{\"x\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 0]}}", 0)),
+      "non-negative integers");
   EXPECT_HAS(load_error(dir, ""), "truncated safetensors file");
   EXPECT_HAS(error_of([&] { load_model(dir / "absent.safetensors"); }), "cannot open");
 }

@@ -77,47 +77,70 @@ TEST(Spec, BadSpecsNameTheProblem) {
              "unknown layer type \"convolution\"");
   EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear"}]})"),
              "layer 0: missing field \"out_features\"");
-  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2, "units": 3}]})"),
-             "unknown field \"units\"");
-  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}], "optimiser": "sgd"})"),
-             "unknown field \"optimiser\"");
-  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": "ten"}]})"),
-             "must be an integer");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [4], "layers": [{"type": "linear", "out_features": 2, "units": 3}]})"),
+      "unknown field \"units\"");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}], "optimiser": "sgd"})"),
+      "unknown field \"optimiser\"");
+  EXPECT_HAS(
+      build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": "ten"}]})"),
+      "must be an integer");
   EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 0}]})"),
              "at least 1");
-  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}], "loss": "hinge"})"),
-             "unknown loss \"hinge\"");
-  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}], "init": "glorot"})"),
-             "unknown init \"glorot\"");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}], "loss": "hinge"})"),
+      "unknown loss \"hinge\"");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}], "init": "glorot"})"),
+      "unknown init \"glorot\"");
   EXPECT_HAS(build_error(R"({"input": [4], "layers": []})"), "non-empty");
   EXPECT_HAS(build_error(R"({"input": [0], "layers": [{"type": "relu"}]})"), "positive integers");
 }
 
 TEST(Spec, ShapesThatDoNotChainAreErrors) {
   // linear on an image without flatten
-  EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "linear", "out_features": 3}]})"),
-             "layer 0 (linear): linear: needs a flat input");
+  EXPECT_HAS(
+      build_error(R"({"input": [1, 8, 8], "layers": [{"type": "linear", "out_features": 3}]})"),
+      "layer 0 (linear): linear: needs a flat input");
   // a kernel larger than the padded input
-  EXPECT_HAS(build_error(R"({"input": [1, 4, 4], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 7, "padding": 1},
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [1, 4, 4], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 7, "padding": 1},
       {"type": "flatten"}, {"type": "linear", "out_features": 2}]})"),
-             "layer 0 (conv2d): conv2d: kernel 7x7 is larger than the padded input 6x6");
+      "layer 0 (conv2d): conv2d: kernel 7x7 is larger than the padded input 6x6");
   // a stride of 0
-  EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3, "stride": 0}]})"),
-             "layer 0 (conv2d): \"stride\" must be at least 1, got 0");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3, "stride": 0}]})"),
+      "layer 0 (conv2d): \"stride\" must be at least 1, got 0");
   // channels that do not match the input
-  EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3, "in_channels": 3},
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3, "in_channels": 3},
       {"type": "flatten"}, {"type": "linear", "out_features": 2}]})"),
-             "layer 0 (conv2d): \"in_channels\" is 3 but the input to this layer has shape (1, 8, 8)");
-  EXPECT_HAS(build_error(R"({"input": [10], "layers": [{"type": "linear", "out_features": 4, "in_features": 12}]})"),
-             "\"in_features\" is 12");
+      "layer 0 (conv2d): \"in_channels\" is 3 but the input to this layer has shape (1, 8, 8)");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [10], "layers": [{"type": "linear", "out_features": 4, "in_features": 12}]})"),
+      "\"in_features\" is 12");
   // conv after flatten
-  EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "flatten"}, {"type": "conv2d", "out_channels": 2, "kernel": 3}]})"),
-             "layer 1 (conv2d): conv2d: needs samples of shape (C, H, W), got (64)");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [1, 8, 8], "layers": [{"type": "flatten"}, {"type": "conv2d", "out_channels": 2, "kernel": 3}]})"),
+      "layer 1 (conv2d): conv2d: needs samples of shape (C, H, W), got (64)");
   // batchnorm2d on flat features
-  EXPECT_HAS(build_error(R"({"input": [10], "layers": [{"type": "batchnorm2d"}, {"type": "linear", "out_features": 2}]})"),
-             "layer 0 (batchnorm2d)");
+  EXPECT_HAS(
+      build_error(
+          R"({"input": [10], "layers": [{"type": "batchnorm2d"}, {"type": "linear", "out_features": 2}]})"),
+      "layer 0 (batchnorm2d)");
   // a network that does not end flat
-  EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "relu"}]})"), "the loss needs a flat output");
+  EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "relu"}]})"),
+             "the loss needs a flat output");
   // a pooling window larger than the input
   EXPECT_HAS(build_error(R"({"input": [1, 3, 3], "layers": [{"type": "maxpool2d", "kernel": 4}]})"),
              "layer 0 (maxpool2d): maxpool2d: window 4 is larger than the padded input 3x3");
@@ -131,7 +154,7 @@ TEST(Spec, BuiltinModelsHaveTheBooksArchitectures) {
   Sequential simple(builtin_spec("simple_convnet"), rng);
   EXPECT_EQ(simple.layer(3).out_shape(), Shape{4320});
   Sequential deep(builtin_spec("deep_convnet"), rng);
-  EXPECT_EQ(deep.layer(15).out_shape(), Shape{1024});  // 64 x 4 x 4, as in the book
+  EXPECT_EQ(deep.layer(15).out_shape(), Shape{1024});         // 64 x 4 x 4, as in the book
   EXPECT_EQ(deep.layer(7).out_shape(), (Shape{32, 16, 16}));  // the padding-2 convolution
   EXPECT_STREQ(deep.layer(20).type(), "dropout");
   Sequential lenet(builtin_spec("lenet5"), rng);
@@ -152,14 +175,16 @@ TEST(Spec, InitialisersDrawTheRightSpread) {
   for (const auto& [init, expected] : {std::pair<std::string, double>{"std:0.01", 0.01},
                                        {"he", std::sqrt(2.0 / 400)},
                                        {"xavier", std::sqrt(1.0 / 400)}}) {
-    ModelSpec s = ModelSpec::parse(R"({"input": [400], "layers": [{"type": "linear", "out_features": 300}]})");
+    ModelSpec s = ModelSpec::parse(
+        R"({"input": [400], "layers": [{"type": "linear", "out_features": 300}]})");
     s.init = init;
     Rng rng(1);
     Sequential model(s, rng);
     double sum_sq = 0.0;
     const Tensor& w = model.named_params()[0].param->value;
     for (float v : w) sum_sq += static_cast<double>(v) * v;
-    EXPECT_NEAR(std::sqrt(sum_sq / static_cast<double>(w.numel())), expected, expected * 0.02) << init;
+    EXPECT_NEAR(std::sqrt(sum_sq / static_cast<double>(w.numel())), expected, expected * 0.02)
+        << init;
     for (float b : model.named_params()[1].param->value) EXPECT_EQ(b, 0.0f);
   }
   // Per-layer init overrides the model's.

@@ -97,5 +97,6 @@ std::string error_of(F&& f) {
 }  // namespace nnzero_test
 
 // EXPECT that `text` contains `part`, showing both when it does not.
-#define EXPECT_HAS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "\"" << (text) << "\" lacks \"" << (part) << "\""
+#define EXPECT_HAS(text, part)                               \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) \
+      << "\"" << (text) << "\" lacks \"" << (part) << "\""

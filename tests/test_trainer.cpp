@@ -34,7 +34,8 @@ Dataset first(const Dataset& data, int32_t n) {
 
 std::vector<float> weights(Sequential& model) {
   std::vector<float> all;
-  for (const NamedTensor& t : model.state()) all.insert(all.end(), t.tensor->begin(), t.tensor->end());
+  for (const NamedTensor& t : model.state())
+    all.insert(all.end(), t.tensor->begin(), t.tensor->end());
   return all;
 }
 
@@ -169,20 +170,26 @@ TEST(Trainer, RejectsBadOptionsAndMismatchedData) {
   TrainOptions o = quiet(1, "sgd");
   EXPECT_HAS(nnzero_test::error_of([&] { Trainer(model, xor_data, nullptr, o); }),
              "the data's samples have shape (2) but the model's input is (784)");
-  Sequential small(ModelSpec::parse(R"({"input": [2], "layers": [{"type": "linear", "out_features": 2}]})"), rng);
+  Sequential small(
+      ModelSpec::parse(R"({"input": [2], "layers": [{"type": "linear", "out_features": 2}]})"),
+      rng);
   o.batch = 0;
-  EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }), "batch must be at least 1");
+  EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }),
+             "batch must be at least 1");
   o.batch = 2;
   o.epochs = 0;
-  EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }), "epochs must be at least 1");
+  EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }),
+             "epochs must be at least 1");
   o.epochs = 1;
   o.optimizer = "adamw";
-  EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }), "unknown optimizer");
+  EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }),
+             "unknown optimizer");
 }
 
 TEST(Trainer, WeightDecayAddsLambdaWToTheGradient) {
   // The book's weight decay: loss + 1/2 lambda ||W||^2, gradient + lambda W (weights only).
-  const ModelSpec spec = ModelSpec::parse(R"({"input": [2], "layers": [{"type": "linear", "out_features": 2}]})");
+  const ModelSpec spec =
+      ModelSpec::parse(R"({"input": [2], "layers": [{"type": "linear", "out_features": 2}]})");
   Rng rng(0);
   Sequential model(spec, rng);
   const Dataset d = xor_dataset();

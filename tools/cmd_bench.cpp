@@ -94,8 +94,8 @@ void run_bench(const BenchArgs& a) {
     model.forward(x, false);
     if (i >= 10) latencies.push_back(seconds_since(t) * 1e6);
   }
-  std::nth_element(latencies.begin(), latencies.begin() + static_cast<int64_t>(latencies.size() / 2),
-                   latencies.end());
+  std::nth_element(latencies.begin(),
+                   latencies.begin() + static_cast<int64_t>(latencies.size() / 2), latencies.end());
   const double latency_us = latencies[latencies.size() / 2];
 
   // Batch-1000 throughput over the test set.
@@ -131,7 +131,8 @@ void run_bench(const BenchArgs& a) {
 
 void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
-  CLI::App* cmd = app.add_subcommand("bench", "Training and inference speed on real MNIST batches (one JSON line)");
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Training and inference speed on real MNIST batches (one JSON line)");
   args->choice.add_flags(*cmd, false);
   cmd->add_option("--data", args->data, "Folder with the MNIST-format files");
   cmd->add_option("--batch", args->batch, "Training batch size (default 100)");

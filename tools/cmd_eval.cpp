@@ -47,18 +47,26 @@ void run_eval(const EvalArgs& a) {
   print_confusion(r.confusion, k);
   nlohmann::json confusion = nlohmann::json::array();
   for (int32_t i = 0; i < k; ++i) {
-    confusion.push_back(std::vector<int64_t>(r.confusion.begin() + i * k, r.confusion.begin() + (i + 1) * k));
+    confusion.push_back(
+        std::vector<int64_t>(r.confusion.begin() + i * k, r.confusion.begin() + (i + 1) * k));
   }
-  print_result({{"model", model.spec().name}, {"file", a.model}, {"samples", r.samples},
-                {"accuracy", r.accuracy}, {"loss", r.loss}, {"confusion", confusion}});
+  print_result({{"model", model.spec().name},
+                {"file", a.model},
+                {"samples", r.samples},
+                {"accuracy", r.accuracy},
+                {"loss", r.loss},
+                {"confusion", confusion}});
 }
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand("eval", "Accuracy, loss and confusion matrix of a model on the test set");
+  CLI::App* cmd =
+      app.add_subcommand("eval", "Accuracy, loss and confusion matrix of a model on the test set");
   cmd->add_option("MODEL", args->model, "Model file (model.safetensors)")->required();
-  cmd->add_option("--data", args->data, "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist)");
+  cmd->add_option(
+      "--data", args->data,
+      "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist)");
   cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->callback([args] { run_eval(*args); });

@@ -46,19 +46,24 @@ void run_gradcheck(const GradcheckArgs& a) {
     worst = std::max(worst, r.rel_error);
   }
   const bool ok = worst <= a.tolerance;
-  print_result({{"model", spec.name}, {"max_rel_error", worst}, {"tolerance", a.tolerance},
-                {"ok", ok}, {"params", params}});
+  print_result({{"model", spec.name},
+                {"max_rel_error", worst},
+                {"tolerance", a.tolerance},
+                {"ok", ok},
+                {"params", params}});
   if (!ok) exit_status = 1;
 }
 }  // namespace
 
 void add_gradcheck_command(CLI::App& app) {
   auto args = std::make_shared<GradcheckArgs>();
-  CLI::App* cmd = app.add_subcommand("gradcheck", "Check backpropagation against numerical gradients");
+  CLI::App* cmd =
+      app.add_subcommand("gradcheck", "Check backpropagation against numerical gradients");
   args->choice.add_flags(*cmd);
   cmd->add_option("--seed", args->seed, "Random seed (weights, inputs, labels)");
   cmd->add_option("--batch", args->batch, "Samples in the random batch (default 4)");
-  cmd->add_option("--max-elements", args->max_elements, "Elements checked per tensor, at random (0: all; default 30)");
+  cmd->add_option("--max-elements", args->max_elements,
+                  "Elements checked per tensor, at random (0: all; default 30)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--h", args->h, "Finite-difference step (default 1e-3)");
   cmd->add_option("--tolerance", args->tolerance, "Largest relative error accepted (default 1e-2)");

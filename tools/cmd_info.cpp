@@ -29,7 +29,8 @@ void run_info(const InfoArgs& a) {
     }
   }
   nlohmann::json layers = nlohmann::json::array();
-  std::fprintf(stderr, "%-4s %-18s %-16s %12s %14s\n", "#", "layer", "output", "parameters", "FLOPs");
+  std::fprintf(stderr, "%-4s %-18s %-16s %12s %14s\n", "#", "layer", "output", "parameters",
+               "FLOPs");
   std::fprintf(stderr, "%-4s %-18s %-16s\n", "", "input", model->input_shape().str().c_str());
   for (size_t i = 0; i < model->size(); ++i) {
     Layer& layer = model->layer(i);
@@ -37,28 +38,32 @@ void run_info(const InfoArgs& a) {
     for (Param* p : layer.params()) params += p->value.numel();
     std::fprintf(stderr, "%-4zu %-18s %-16s %12lld %14.0f\n", i, layer.type(),
                  layer.out_shape().str().c_str(), static_cast<long long>(params), layer.flops());
-    layers.push_back({{"index", i},
-                      {"type", layer.type()},
-                      {"output", std::vector<int64_t>(layer.out_shape().begin(), layer.out_shape().end())},
-                      {"params", params},
-                      {"flops", layer.flops()}});
+    layers.push_back(
+        {{"index", i},
+         {"type", layer.type()},
+         {"output", std::vector<int64_t>(layer.out_shape().begin(), layer.out_shape().end())},
+         {"params", params},
+         {"flops", layer.flops()}});
   }
   std::fprintf(stderr, "total: %lld parameters, %.3f MFLOPs per sample (forward), loss %s\n",
                static_cast<long long>(model->num_params()), model->flops_per_sample() / 1e6,
                model->spec().loss.c_str());
-  print_result({{"model", model->spec().name},
-                {"input", std::vector<int64_t>(model->input_shape().begin(), model->input_shape().end())},
-                {"layers", layers},
-                {"params", model->num_params()},
-                {"flops_per_sample", model->flops_per_sample()},
-                {"loss", model->spec().loss}});
+  print_result(
+      {{"model", model->spec().name},
+       {"input", std::vector<int64_t>(model->input_shape().begin(), model->input_shape().end())},
+       {"layers", layers},
+       {"params", model->num_params()},
+       {"flops_per_sample", model->flops_per_sample()},
+       {"loss", model->spec().loss}});
 }
 }  // namespace
 
 void add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
-  CLI::App* cmd = app.add_subcommand("info", "Layers, output shapes, parameter count and FLOPs of a model");
-  cmd->add_option("MODEL", args->model, "Model file, spec file (.json) or built-in model name")->required();
+  CLI::App* cmd =
+      app.add_subcommand("info", "Layers, output shapes, parameter count and FLOPs of a model");
+  cmd->add_option("MODEL", args->model, "Model file, spec file (.json) or built-in model name")
+      ->required();
   cmd->callback([args] { run_info(*args); });
 }
 

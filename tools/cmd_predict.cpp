@@ -1,7 +1,85 @@
-#include "commands.h"
+// nnzero predict MODEL IMAGE...: classifies photos or scans of handwritten digits (PNG, JPEG,
+// BMP, PGM...), each turned into an MNIST sample first (data/digit_preprocess.h) unless
+// --raw. A model trained on a table (CSV) predicts the rows of CSV files instead.
+#include <cstdio>
+
+#include "common.h"
+#include "nnzero/data/digit_preprocess.h"
+#include "nnzero/io/image.h"
+#include "nnzero/model/classifier.h"
+#include "table.h"
 
 namespace nnzero::cli {
 
-void add_predict_command(CLI::App& app) { app.add_subcommand("predict", "(not yet implemented)"); }
+namespace {
+struct PredictArgs {
+  std::string model, out;
+  std::vector<std::string> images;
+  bool raw = false;
+  int threads = 0;
+};
+
+// "digit.png: 7 (98.2 %)   0 0.000  1 0.011 ..."
+void print_line(const std::string& file, const Classification& c) {
+  std::fprintf(stderr, "%s: %d (%.1f %%)  ", file.c_str(), c.label,
+               100.0 * static_cast<double>(c.probabilities[static_cast<size_t>(c.label)]));
+  for (size_t k = 0; k < c.probabilities.size(); ++k) {
+    std::fprintf(stderr, " %zu:%.3f", k, static_cast<double>(c.probabilities[k]));
+  }
+  std::fprintf(stderr, "\n");
+}
+
+void run_predict(const PredictArgs& a) {
+  apply_threads(a.threads);
+  LoadedModel loaded = load_model(a.model);
+  if (is_table_model(loaded)) {
+    if (a.raw) throw Error("--raw applies to images, not to a table model");
+    predict_table(loaded, a.images, a.out);
+    return;
+  }
+  if (!a.out.empty()) throw Error("--out applies to table models (CSV output)");
+  Classifier classifier(std::move(loaded), a.model);
+  nlohmann::json predictions = nlohmann::json::array();
+  for (const std::string& file : a.images) {
+    const GrayImage image = load_image(file);
+    DigitInfo info;
+    std::vector<float> pixels;
+    try {
+      pixels = a.raw ? raw_digit(image) : mnist_digit(image, &info);
+    } catch (const Error& e) {
+      throw Error(file + ": " + e.what());
+    }
+    const Classification c = classifier.classify(pixels);
+    print_line(file, c);
+    nlohmann::json p = {{"file", file},
+                        {"class", c.label},
+                        {"probabilities", c.probabilities},
+                        {"scores", c.scores}};
+    if (!a.raw) p["inverted"] = info.inverted;
+    predictions.push_back(p);
+  }
+  print_result({{"model", classifier.model().spec().name},
+                {"file", a.model},
+                {"preprocess", a.raw ? "raw" : "mnist"},
+                {"predictions", predictions}});
+}
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "predict", "Classify images of digits (PNG, JPEG, BMP, PGM...) with a model file");
+  cmd->add_option("MODEL", args->model, "Model file (model.safetensors)")->required();
+  cmd->add_option("IMAGE", args->images,
+                  "Image files (any size and colour, at most 64 megapixels); CSV files for a "
+                  "table model")
+      ->required();
+  cmd->add_flag("--raw", args->raw,
+                "Only resize to 28x28: no inversion, cropping or centring (for images already "
+                "white on black like MNIST)");
+  cmd->add_option("--out", args->out, "Output CSV for table models");
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->callback([args] { run_predict(*args); });
+}
 
 }  // namespace nnzero::cli

@@ -58,13 +58,15 @@ void run_search(SearchArgs& a) {
   std::vector<int32_t> order = rng.permutation(static_cast<int32_t>(mnist.train.size()));
   const int64_t n = std::min<int64_t>(a.train_samples, mnist.train.size());
   const auto n_val = static_cast<int64_t>(std::round(static_cast<double>(n) * a.val_split));
-  if (n_val < 1 || n - n_val < 1) throw Error("--val-split leaves no training or no validation rows");
+  if (n_val < 1 || n - n_val < 1)
+    throw Error("--val-split leaves no training or no validation rows");
   const Dataset val = subset(mnist.train, std::span(order.data(), static_cast<size_t>(n_val)));
   const Dataset train =
       subset(mnist.train, std::span(order.data() + n_val, static_cast<size_t>(n - n_val)));
-  std::fprintf(stderr, "random search: %lld trials of %s, %lld epochs on %lld samples, validated on %lld\n",
-               static_cast<long long>(a.trials), spec.name.c_str(), static_cast<long long>(a.epochs),
-               static_cast<long long>(train.size()), static_cast<long long>(val.size()));
+  std::fprintf(
+      stderr, "random search: %lld trials of %s, %lld epochs on %lld samples, validated on %lld\n",
+      static_cast<long long>(a.trials), spec.name.c_str(), static_cast<long long>(a.epochs),
+      static_cast<long long>(train.size()), static_cast<long long>(val.size()));
 
   std::vector<Trial> trials;
   for (int64_t t = 0; t < a.trials; ++t) {
@@ -106,7 +108,9 @@ void run_search(SearchArgs& a) {
   }
   nlohmann::json table = nlohmann::json::array();
   for (const Trial& t : trials) {
-    table.push_back({{"lr", t.lr}, {"weight_decay", t.weight_decay}, {"val_acc", t.val_acc},
+    table.push_back({{"lr", t.lr},
+                     {"weight_decay", t.weight_decay},
+                     {"val_acc", t.val_acc},
                      {"train_acc", t.train_acc}});
   }
   print_result({{"model", spec.name},
@@ -119,14 +123,17 @@ void run_search(SearchArgs& a) {
 
 void add_search_command(CLI::App& app) {
   auto args = std::make_shared<SearchArgs>();
-  CLI::App* cmd = app.add_subcommand("search", "Random search of learning rate and weight decay (book section 6.5)");
+  CLI::App* cmd = app.add_subcommand(
+      "search", "Random search of learning rate and weight decay (book section 6.5)");
   args->choice.add_flags(*cmd);
   cmd->add_option("--data", args->data, "Folder with the MNIST-format files");
   cmd->add_option("--trials", args->trials, "Number of random trials (default 20)");
   cmd->add_option("--epochs", args->epochs, "Epochs per trial (default 50, the book's)");
   cmd->add_option("--batch", args->batch, "Mini-batch size (default 100)");
-  cmd->add_option("--train-samples", args->train_samples, "Training samples used, validation included (default 500, the book's)");
-  cmd->add_option("--val-split", args->val_split, "Fraction of them held out for validation (default 0.2)");
+  cmd->add_option("--train-samples", args->train_samples,
+                  "Training samples used, validation included (default 500, the book's)");
+  cmd->add_option("--val-split", args->val_split,
+                  "Fraction of them held out for validation (default 0.2)");
   cmd->add_option("--optimizer", args->optimizer, "Optimizer (default sgd, the book's)");
   cmd->add_option("--lr-range", args->lr_range, "log10 range of the learning rate (default -6,-2)");
   cmd->add_option("--wd-range", args->wd_range, "log10 range of the weight decay (default -8,-4)");

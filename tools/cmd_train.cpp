@@ -9,6 +9,7 @@
 #include "nnzero/model/model_file.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
+#include "table.h"
 
 namespace nnzero::cli {
 
@@ -46,8 +47,8 @@ TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   o.max_steps = a.given("--max-steps") ? a.max_steps : spec.train.max_steps.value_or(0);
   o.optimizer = a.given("--optimizer") ? a.optimizer : spec.train.optimizer.value_or("sgd");
   o.lr = static_cast<float>(a.given("--lr") ? a.lr : spec.train.lr.value_or(0.0));
-  o.weight_decay = static_cast<float>(a.given("--weight-decay") ? a.weight_decay
-                                                                 : spec.train.weight_decay.value_or(0.0));
+  o.weight_decay = static_cast<float>(
+      a.given("--weight-decay") ? a.weight_decay : spec.train.weight_decay.value_or(0.0));
   o.seed = a.seed;
   o.shuffle = !a.no_shuffle;
   o.train_samples = a.train_samples;
@@ -64,7 +65,8 @@ void check_values(const TrainArgs& a) {
   if (a.given("--max-steps") && a.max_steps < 1) {
     throw Error("--max-steps must be at least 1, got " + std::to_string(a.max_steps));
   }
-  if (a.given("--lr") && !(a.lr > 0.0)) throw Error("--lr must be positive, got " + std::to_string(a.lr));
+  if (a.given("--lr") && !(a.lr > 0.0))
+    throw Error("--lr must be positive, got " + std::to_string(a.lr));
   if (a.given("--weight-decay") && !(a.weight_decay >= 0.0)) {
     throw Error("--weight-decay must be non-negative, got " + std::to_string(a.weight_decay));
   }
@@ -77,11 +79,13 @@ void check_values(const TrainArgs& a) {
 void run_train(TrainArgs& a) {
   check_values(a);
   apply_threads(a.threads);
+  if (is_table_data(a.data)) return train_table(*a.cmd);  // --data FILE.csv: tools/table_train.cpp
   ModelSpec spec;
   TrainOptions opt;
   if (!a.resume.empty()) {
-    for (const char* flag : {"--model", "--spec", "--optimizer", "--lr", "--weight-decay", "--batch",
-                             "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples"}) {
+    for (const char* flag :
+         {"--model", "--spec", "--optimizer", "--lr", "--weight-decay", "--batch", "--seed",
+          "--init-from", "--out", "--no-shuffle", "--train-samples"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -112,9 +116,10 @@ void run_train(TrainArgs& a) {
 
   if (!a.quiet) {
     std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
-              << data.train.size() << " samples, " << opt.optimizer
-              << " lr " << trainer.optimizer().lr() << ", batch " << opt.batch << ", "
-              << opt.epochs << " epochs" << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
+              << data.train.size() << " samples, " << opt.optimizer << " lr "
+              << trainer.optimizer().lr() << ", batch " << opt.batch << ", " << opt.epochs
+              << " epochs"
+              << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
               << " -> " << opt.out_dir << "\n";
   }
   clear_stop_request();
@@ -122,10 +127,10 @@ void run_train(TrainArgs& a) {
   const TrainResult r = trainer.run();
   std::signal(SIGINT, SIG_DFL);
 
-  nlohmann::json j = {{"model", spec.name},         {"epochs", r.epochs},
-                      {"steps", r.steps},           {"train_acc", r.train_acc},
-                      {"test_acc", r.test_acc},     {"test_loss", r.test_loss},
-                      {"seconds", r.seconds},       {"samples_per_s", r.samples_per_s},
+  nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
+                      {"steps", r.steps},       {"train_acc", r.train_acc},
+                      {"test_acc", r.test_acc}, {"test_loss", r.test_loss},
+                      {"seconds", r.seconds},   {"samples_per_s", r.samples_per_s},
                       {"out", opt.out_dir}};
   if (r.interrupted) {
     j["interrupted"] = true;
@@ -141,20 +146,26 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Train a model on MNIST-format data");
   args->cmd = cmd;
   args->choice.add_flags(*cmd);
-  cmd->add_option("--data", args->data, "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist)");
+  add_table_flags(*cmd);
+  cmd->add_option(
+      "--data", args->data,
+      "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist)");
   cmd->add_option("--epochs", args->epochs, "Epochs");
   cmd->add_option("--batch", args->batch, "Mini-batch size");
-  cmd->add_option("--optimizer", args->optimizer, "sgd, momentum, nesterov, adagrad, rmsprop or adam");
+  cmd->add_option("--optimizer", args->optimizer,
+                  "sgd, momentum, nesterov, adagrad, rmsprop or adam");
   cmd->add_option("--lr", args->lr, "Learning rate");
   cmd->add_option("--weight-decay", args->weight_decay, "L2 weight decay lambda");
   cmd->add_option("--seed", args->seed, "Random seed (weights, shuffling, dropout)");
-  cmd->add_option("--threads", args->threads, "Threads for BLAS and parallel loops (default: all cores)");
+  cmd->add_option("--threads", args->threads,
+                  "Threads for BLAS and parallel loops (default: all cores)");
   cmd->add_option("--max-steps", args->max_steps, "Stop after this many mini-batches");
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the training data in file order");
   cmd->add_option("--init-from", args->init_from, "Start from this model file's weights");
   cmd->add_option("--resume", args->resume, "Continue the run in this folder from its checkpoint");
   cmd->add_option("--out", args->out, "Run folder (default runs/<model>-<date>-<time>)");
-  cmd->add_option("--train-samples", args->train_samples, "Train on the first N training samples only");
+  cmd->add_option("--train-samples", args->train_samples,
+                  "Train on the first N training samples only");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
   cmd->callback([args] { run_train(*args); });
 }

@@ -24,7 +24,8 @@ ModelSpec ModelChoice::resolve() const {
   }
   const bool multi_options = !hidden.empty() || !activation.empty() || batchnorm || dropout != 0.0;
   if (multi_options && model != "multi_layer_net") {
-    throw Error("--hidden, --activation, --batchnorm and --dropout apply to --model multi_layer_net");
+    throw Error(
+        "--hidden, --activation, --batchnorm and --dropout apply to --model multi_layer_net");
   }
   ModelSpec spec;
   if (!spec_file.empty()) {
@@ -48,14 +49,17 @@ std::string resolve_data_dir(const std::string& flag) {
   return flag.empty() ? default_mnist_dir() : flag;
 }
 
-Mnist load_mnist_for(const std::string& dir) { return load_mnist(dir); }
+Mnist load_mnist_for(const std::string& dir) {
+  return load_mnist(dir);
+}
 
 std::vector<int64_t> parse_sizes(const std::string& text, const std::string& flag) {
   std::vector<int64_t> out;
   size_t pos = 0;
   while (pos <= text.size()) {
     const size_t comma = text.find(',', pos);
-    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     size_t used = 0;
     int64_t v = 0;
     try {

@@ -16,11 +16,11 @@ namespace nnzero::cli {
 // --model NAME | --spec FILE, with multi_layer_net's options.
 struct ModelChoice {
   std::string model, spec_file;
-  std::string hidden;       // "100,100"
-  std::string activation;   // multi_layer_net activation
+  std::string hidden;      // "100,100"
+  std::string activation;  // multi_layer_net activation
   bool batchnorm = false;
   double dropout = 0.0;
-  std::string init;         // overrides the spec's init
+  std::string init;  // overrides the spec's init
 
   void add_flags(CLI::App& cmd, bool with_multi_layer_options = true);
   // The spec the flags describe; throws naming the problem.

@@ -14,10 +14,18 @@ struct Perceptron {
 };
 
 // The book's weights (section 2.3.3).
-inline int AND(int x1, int x2) { return Perceptron{0.5f, 0.5f, -0.7f}(x1, x2); }
-inline int NAND(int x1, int x2) { return Perceptron{-0.5f, -0.5f, 0.7f}(x1, x2); }
-inline int OR(int x1, int x2) { return Perceptron{0.5f, 0.5f, -0.2f}(x1, x2); }
+inline int AND(int x1, int x2) {
+  return Perceptron{0.5f, 0.5f, -0.7f}(x1, x2);
+}
+inline int NAND(int x1, int x2) {
+  return Perceptron{-0.5f, -0.5f, 0.7f}(x1, x2);
+}
+inline int OR(int x1, int x2) {
+  return Perceptron{0.5f, 0.5f, -0.2f}(x1, x2);
+}
 // A two-layer perceptron (section 2.5.2).
-inline int XOR(int x1, int x2) { return AND(NAND(x1, x2), OR(x1, x2)); }
+inline int XOR(int x1, int x2) {
+  return AND(NAND(x1, x2), OR(x1, x2));
+}
 
 }  // namespace nnzero

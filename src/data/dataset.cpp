@@ -10,8 +10,8 @@ int64_t Dataset::size() const {
   return static_cast<int64_t>(labels.size());
 }
 
-void gather_images(const Dataset& data, std::span<const int32_t> indices,
-                   const Shape& sample_shape, Tensor& x) {
+void gather_images(const Dataset& data, std::span<const int32_t> indices, const Shape& sample_shape,
+                   Tensor& x) {
   const int64_t size = data.sample_size();
   if (sample_shape.numel() != size) {
     throw Error(data.name + ": samples have shape " + data.sample_shape.str() +

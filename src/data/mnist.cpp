@@ -44,11 +44,15 @@ Dataset load_idx_dataset(const std::string& images_path, const std::string& labe
 }
 
 Mnist load_mnist(const std::string& dir) {
+  // Looked up one after the other (not as arguments of one call, whose evaluation order is
+  // unspecified) so that a missing folder is reported by its first file.
+  const std::string train_images = find_idx_file(dir, "train-images-idx3-ubyte");
+  const std::string train_labels = find_idx_file(dir, "train-labels-idx1-ubyte");
+  const std::string test_images = find_idx_file(dir, "t10k-images-idx3-ubyte");
+  const std::string test_labels = find_idx_file(dir, "t10k-labels-idx1-ubyte");
   Mnist m;
-  m.train = load_idx_dataset(find_idx_file(dir, "train-images-idx3-ubyte"),
-                             find_idx_file(dir, "train-labels-idx1-ubyte"));
-  m.test = load_idx_dataset(find_idx_file(dir, "t10k-images-idx3-ubyte"),
-                            find_idx_file(dir, "t10k-labels-idx1-ubyte"));
+  m.train = load_idx_dataset(train_images, train_labels);
+  m.test = load_idx_dataset(test_images, test_labels);
   if (!(m.train.sample_shape == m.test.sample_shape)) {
     throw Error(dir + ": training images are " + m.train.sample_shape.str() +
                 " but test images are " + m.test.sample_shape.str());

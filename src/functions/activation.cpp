@@ -30,7 +30,9 @@ Tensor tanh(const Tensor& x) {
   return map(x, [](float v) { return std::tanh(v); });
 }
 
-Tensor identity_function(const Tensor& x) { return x.clone(); }
+Tensor identity_function(const Tensor& x) {
+  return x.clone();
+}
 
 void softmax_row(const float* x, float* y, int64_t n) {
   const float c = *std::max_element(x, x + n);

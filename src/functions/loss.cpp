@@ -9,7 +9,9 @@ namespace {
 constexpr double kDelta = 1e-7;
 
 // Rank 1 is one sample; rank 2 is a batch of rows.
-int64_t batch_size(const Tensor& y) { return y.rank() == 2 ? y.dim(0) : 1; }
+int64_t batch_size(const Tensor& y) {
+  return y.rank() == 2 ? y.dim(0) : 1;
+}
 
 void check_rank(const Tensor& y, const char* what) {
   if (y.rank() != 1 && y.rank() != 2) {

@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -24,15 +26,26 @@ bool is_gzip(std::span<const uint8_t> bytes) {
 std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& name) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(name + ": zlib init failed");
-  zs.next_in = const_cast<Bytef*>(bytes.data());
-  zs.avail_in = static_cast<uInt>(bytes.size());
+  struct InflateEnd {
+    z_stream* zs;
+    ~InflateEnd() { inflateEnd(zs); }
+  } guard{&zs};
+  const auto corrupt = [&](const std::string& why) {
+    return Error(name + ": corrupt gzip stream (" + why + ")");
+  };
+
   std::vector<uint8_t> out(std::max<size_t>(bytes.size() * 4, 1024));
   size_t produced = 0;
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
+  size_t consumed = 0;  // input bytes handed to zlib so far (avail_in is only 32 bits wide)
+  for (;;) {
+    if (zs.avail_in == 0 && consumed < bytes.size()) {
+      const size_t chunk = std::min<size_t>(bytes.size() - consumed, UINT32_MAX);
+      zs.next_in = const_cast<Bytef*>(bytes.data() + consumed);
+      zs.avail_in = static_cast<uInt>(chunk);
+      consumed += chunk;
+    }
     if (produced == out.size()) {
       if (out.size() >= kMaxInflated) {
-        inflateEnd(&zs);
         throw Error(name + ": gzip data inflates beyond " + std::to_string(kMaxInflated >> 20) +
                     " MiB");
       }
@@ -40,24 +53,38 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
     }
     zs.next_out = out.data() + produced;
     zs.avail_out = static_cast<uInt>(out.size() - produced);
-    rc = inflate(&zs, Z_NO_FLUSH);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
     produced = out.size() - zs.avail_out;
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
-      inflateEnd(&zs);
-      throw Error(name + ": corrupt gzip stream (truncated: ends before the end of the data)");
+    if (rc == Z_STREAM_END) {
+      // The end of one gzip member. `cat a.gz b.gz` is a valid gzip file (RFC 1952, 2.2):
+      // another member may follow; zero padding is ignored, as gzip does; anything else is
+      // an error rather than data silently dropped.
+      const size_t left = zs.avail_in + (bytes.size() - consumed);
+      if (left == 0) break;
+      const std::span<const uint8_t> rest = bytes.last(left);
+      if (std::all_of(rest.begin(), rest.end(), [](uint8_t b) { return b == 0; })) break;
+      if (!is_gzip(rest)) {
+        throw corrupt(std::to_string(left) + " bytes after the end of the compressed data");
+      }
+      if (inflateReset(&zs) != Z_OK) throw corrupt("cannot start the next member");
+      continue;
     }
-    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-      const std::string msg = zs.msg != nullptr ? zs.msg : "error " + std::to_string(rc);
-      inflateEnd(&zs);
-      throw Error(name + ": corrupt gzip stream (" + msg + ")");
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0 && consumed == bytes.size()) {
+      throw corrupt("truncated: ends before the end of the data");
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      throw corrupt(zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc));
     }
   }
-  inflateEnd(&zs);
   out.resize(produced);
   return out;
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(path + ": is a folder, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
@@ -89,8 +116,8 @@ void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) 
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::span<const uint8_t>(
-                              reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  write_file_atomic(
+      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 }  // namespace nnzero

@@ -40,17 +40,26 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {
   const size_t header = 4 + 4 * static_cast<size_t>(ndim);
   if (bytes.size() < header) {
     throw Error(name + ": truncated header (" + std::to_string(ndim) + " dimensions need " +
-                std::to_string(header) + " bytes, the file holds " +
-                std::to_string(bytes.size()) + ")");
+                std::to_string(header) + " bytes, the file holds " + std::to_string(bytes.size()) +
+                ")");
   }
   IdxArray out;
+  // The product of the sizes, saturated: it is only compared with the bytes present, and
+  // anything above that is "more" (2^32-1 cubed would overflow 64 bits). A zero size makes
+  // the product 0 whatever follows.
   uint64_t count = 1;
+  bool more = false;
   for (int i = 0; i < ndim; ++i) {
     const uint32_t d = read_be32(bytes, 4 + 4 * static_cast<size_t>(i));
     out.dims.push_back(d);
-    count *= d;
-    if (count > bytes.size()) break;  // cannot fit; reported below without overflowing
+    uint64_t product = 0;
+    if (__builtin_mul_overflow(count, uint64_t{d}, &product) || product > bytes.size()) {
+      more = true;
+      product = bytes.size() + 1;
+    }
+    count = product;
   }
+  if (count == 0) more = false;
   const uint64_t available = bytes.size() - header;
   if (count != available) {
     std::string dims;
@@ -59,7 +68,7 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {
       dims += std::to_string(d);
     }
     throw Error(name + ": header promises " + dims + " = " +
-                (count > bytes.size() ? std::string("more") : std::to_string(count)) +
+                (more ? std::string("more") : std::to_string(count)) +
                 " bytes of data, the file holds " + std::to_string(available) +
                 (count > available ? " (truncated file?)" : " (trailing bytes)"));
   }
@@ -67,6 +76,8 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {
   return out;
 }
 
-IdxArray read_idx(const std::string& path) { return parse_idx(read_file(path), path); }
+IdxArray read_idx(const std::string& path) {
+  return parse_idx(read_file(path), path);
+}
 
 }  // namespace nnzero

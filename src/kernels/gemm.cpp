@@ -4,17 +4,16 @@
 
 namespace nnzero {
 
-void gemm(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const float* A,
-          int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+void gemm(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
   if (M == 0 || N == 0) return;
   cblas_sgemm(CblasRowMajor, trans_a == Trans::Yes ? CblasTrans : CblasNoTrans,
               trans_b == Trans::Yes ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb,
               beta, C, ldc);
 }
 
-void gemm_reference(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha,
-                    const float* A, int lda, const float* B, int ldb, float beta, float* C,
-                    int ldc) {
+void gemm_reference(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const float* A,
+                    int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   for (int i = 0; i < M; ++i) {
     for (int j = 0; j < N; ++j) {
       double sum = 0.0;

@@ -95,7 +95,9 @@ int64_t padded_size(const ConvGeometry& g) {
   return g.C * (g.H + 2 * g.pad) * (g.W + 2 * g.pad) + g.KW - 1;
 }
 
-int64_t wide_cols(const ConvGeometry& g) { return g.OH * (g.W + 2 * g.pad); }
+int64_t wide_cols(const ConvGeometry& g) {
+  return g.OH * (g.W + 2 * g.pad);
+}
 
 void pad_image(const float* x, const ConvGeometry& g, float* xpad) {
   const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;

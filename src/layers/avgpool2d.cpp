@@ -3,7 +3,8 @@
 namespace nnzero {
 
 AvgPool2d::AvgPool2d(const Shape& in_shape, int64_t kernel, int64_t stride, int64_t padding)
-    : Layer(in_shape, Shape{}), g_(PoolGeometry::make("avgpool2d", in_shape, kernel, stride, padding)) {
+    : Layer(in_shape, Shape{}),
+      g_(PoolGeometry::make("avgpool2d", in_shape, kernel, stride, padding)) {
   out_shape_ = g_.out_shape();
 }
 

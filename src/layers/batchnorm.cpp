@@ -28,7 +28,9 @@ BatchNorm::BatchNorm(const Shape& in_shape, float eps, float momentum)
   beta_ = Param{"bias", Tensor(Shape{channels_}), Tensor(Shape{channels_}), 0, false};
 }
 
-const char* BatchNorm::type() const { return in_shape_.rank() == 1 ? "batchnorm1d" : "batchnorm2d"; }
+const char* BatchNorm::type() const {
+  return in_shape_.rank() == 1 ? "batchnorm1d" : "batchnorm2d";
+}
 
 std::vector<Buffer> BatchNorm::buffers() {
   return {{"running_mean", &running_mean_}, {"running_var", &running_var_}};
@@ -68,8 +70,9 @@ const Tensor& BatchNorm::forward(const Tensor& x, bool train) {
       var = sumsq / static_cast<double>(m);
       const float mo = momentum_;
       running_mean_[c] = (1.0f - mo) * running_mean_[c] + mo * static_cast<float>(mean);
-      running_var_[c] = (1.0f - mo) * running_var_[c] +
-                        mo * static_cast<float>(var * static_cast<double>(m) / static_cast<double>(m - 1));
+      running_var_[c] =
+          (1.0f - mo) * running_var_[c] +
+          mo * static_cast<float>(var * static_cast<double>(m) / static_cast<double>(m - 1));
     } else {
       mean = running_mean_[c];
       var = running_var_[c];

@@ -28,7 +28,9 @@ ConvGeometry checked_geometry(const Shape& in, int64_t out_channels, int64_t kh,
   return ConvGeometry::make(in[0], in[1], in[2], kh, kw, stride, pad);
 }
 
-int gemm_int(int64_t v) { return static_cast<int>(v); }
+int gemm_int(int64_t v) {
+  return static_cast<int>(v);
+}
 }  // namespace
 
 Conv2d::Conv2d(const Shape& in_shape, int64_t out_channels, int64_t kernel_h, int64_t kernel_w,
@@ -66,9 +68,8 @@ void Conv2d::forward_image(const float* x, float* out, Scratch s) const {
   for (int64_t o = 0; o < OC && has_bias_; ++o) {
     std::fill(grid + o * cols_, grid + (o + 1) * cols_, bias_.value[o]);
   }
-  gemm(Trans::No, Trans::No, gemm_int(OC), gemm_int(cols_), gemm_int(K), 1.0f,
-       weight_.value.data(), gemm_int(K), s.col, gemm_int(cols_), has_bias_ ? 1.0f : 0.0f, grid,
-       gemm_int(cols_));
+  gemm(Trans::No, Trans::No, gemm_int(OC), gemm_int(cols_), gemm_int(K), 1.0f, weight_.value.data(),
+       gemm_int(K), s.col, gemm_int(cols_), has_bias_ ? 1.0f : 0.0f, grid, gemm_int(cols_));
   const float floor = relu_ ? 0.0f : -std::numeric_limits<float>::infinity();
   if (!wide_) {
     for (int64_t i = 0; i < OC * P && relu_; ++i) out[i] = std::max(out[i], floor);
@@ -145,7 +146,8 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
   {
     const Scratch s = scratch(omp_get_thread_num());
 #pragma omp for schedule(static)
-    for (int64_t n = 0; n < N; ++n) forward_image(x.data() + n * in_size, out_.data() + n * out_size, s);
+    for (int64_t n = 0; n < N; ++n)
+      forward_image(x.data() + n * in_size, out_.data() + n * out_size, s);
   }
   return out_;
 }

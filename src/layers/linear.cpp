@@ -36,12 +36,14 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
   // out = b (broadcast over rows), then out += x W^T
   if (has_bias_) {
     for (int i = 0; i < n; ++i) {
-      std::copy(bias_.value.begin(), bias_.value.end(), out + static_cast<int64_t>(i) * out_features_);
+      std::copy(bias_.value.begin(), bias_.value.end(),
+                out + static_cast<int64_t>(i) * out_features_);
     }
   }
   gemm(Trans::No, Trans::Yes, n, static_cast<int>(out_features_), static_cast<int>(in_features_),
        1.0f, x.data(), static_cast<int>(in_features_), weight_.value.data(),
-       static_cast<int>(in_features_), has_bias_ ? 1.0f : 0.0f, out, static_cast<int>(out_features_));
+       static_cast<int>(in_features_), has_bias_ ? 1.0f : 0.0f, out,
+       static_cast<int>(out_features_));
   return out_;
 }
 
@@ -73,6 +75,8 @@ std::vector<Param*> Linear::params() {
   return {&weight_};
 }
 
-double Linear::flops() const { return 2.0 * static_cast<double>(in_features_ * out_features_); }
+double Linear::flops() const {
+  return 2.0 * static_cast<double>(in_features_ * out_features_);
+}
 
 }  // namespace nnzero

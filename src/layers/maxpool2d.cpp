@@ -5,7 +5,8 @@
 namespace nnzero {
 
 MaxPool2d::MaxPool2d(const Shape& in_shape, int64_t kernel, int64_t stride, int64_t padding)
-    : Layer(in_shape, Shape{}), g_(PoolGeometry::make("maxpool2d", in_shape, kernel, stride, padding)) {
+    : Layer(in_shape, Shape{}),
+      g_(PoolGeometry::make("maxpool2d", in_shape, kernel, stride, padding)) {
   out_shape_ = g_.out_shape();
 }
 

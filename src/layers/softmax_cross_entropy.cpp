@@ -1,9 +1,8 @@
 #include "nnzero/layers/softmax_cross_entropy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
-
-#include <algorithm>
 
 namespace nnzero {
 
@@ -33,7 +32,8 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
     double sum = 0.0;
     for (int64_t j = 0; j < k; ++j) sum += std::exp(static_cast<double>(s[j] - c));
     const double log_sum = std::log(sum);
-    for (int64_t j = 0; j < k; ++j) y[j] = static_cast<float>(std::exp(static_cast<double>(s[j] - c) - log_sum));
+    for (int64_t j = 0; j < k; ++j)
+      y[j] = static_cast<float>(std::exp(static_cast<double>(s[j] - c) - log_sum));
     if (onehot_ != nullptr) {
       const float* t = onehot_->data() + i * k;
       for (int64_t j = 0; j < k; ++j) {

@@ -35,7 +35,9 @@ LayerSpec dropout(float p) {
   l.p = p;
   return l;
 }
-LayerSpec simple(const char* type) { return layer(type); }
+LayerSpec simple(const char* type) {
+  return layer(type);
+}
 
 ModelSpec two_layer_net() {
   ModelSpec s;
@@ -43,7 +45,11 @@ ModelSpec two_layer_net() {
   s.input = Shape{784};
   s.layers = {linear(50), simple("relu"), linear(10)};
   s.init = "std:0.01";
-  s.train = {.optimizer = "sgd", .lr = 0.1, .weight_decay = {}, .batch = 100, .epochs = 17,
+  s.train = {.optimizer = "sgd",
+             .lr = 0.1,
+             .weight_decay = {},
+             .batch = 100,
+             .epochs = 17,
              .max_steps = 10000};
   return s;
 }
@@ -71,7 +77,11 @@ ModelSpec multi_layer_net(const MultiLayerOptions& o) {
   }
   s.layers.push_back(linear(10));
   s.init = o.init;
-  s.train = {.optimizer = "sgd", .lr = 0.01, .weight_decay = {}, .batch = 100, .epochs = 20,
+  s.train = {.optimizer = "sgd",
+             .lr = 0.01,
+             .weight_decay = {},
+             .batch = 100,
+             .epochs = 20,
              .max_steps = {}};
   return s;
 }
@@ -83,7 +93,11 @@ ModelSpec simple_convnet() {
   s.layers = {conv(30, 5, 0), simple("relu"), maxpool(2), simple("flatten"),
               linear(100),    simple("relu"), linear(10)};
   s.init = "std:0.01";
-  s.train = {.optimizer = "adam", .lr = 0.001, .weight_decay = {}, .batch = 100, .epochs = 20,
+  s.train = {.optimizer = "adam",
+             .lr = 0.001,
+             .weight_decay = {},
+             .batch = 100,
+             .epochs = 20,
              .max_steps = {}};
   return s;
 }
@@ -92,13 +106,17 @@ ModelSpec deep_convnet() {
   ModelSpec s;
   s.name = "deep_convnet";
   s.input = Shape{1, 28, 28};
-  s.layers = {conv(16, 3, 1), simple("relu"), conv(16, 3, 1), simple("relu"), maxpool(2),
-              conv(32, 3, 1), simple("relu"), conv(32, 3, 2), simple("relu"), maxpool(2),
-              conv(64, 3, 1), simple("relu"), conv(64, 3, 1), simple("relu"), maxpool(2),
-              simple("flatten"), linear(50), simple("relu"), dropout(0.5f), linear(10),
+  s.layers = {conv(16, 3, 1),    simple("relu"), conv(16, 3, 1), simple("relu"), maxpool(2),
+              conv(32, 3, 1),    simple("relu"), conv(32, 3, 2), simple("relu"), maxpool(2),
+              conv(64, 3, 1),    simple("relu"), conv(64, 3, 1), simple("relu"), maxpool(2),
+              simple("flatten"), linear(50),     simple("relu"), dropout(0.5f),  linear(10),
               dropout(0.5f)};
   s.init = "he";
-  s.train = {.optimizer = "adam", .lr = 0.001, .weight_decay = {}, .batch = 100, .epochs = 20,
+  s.train = {.optimizer = "adam",
+             .lr = 0.001,
+             .weight_decay = {},
+             .batch = 100,
+             .epochs = 20,
              .max_steps = {}};
   return s;
 }
@@ -107,11 +125,15 @@ ModelSpec lenet5() {
   ModelSpec s;
   s.name = "lenet5";
   s.input = Shape{1, 28, 28};
-  s.layers = {conv(6, 5, 2),     simple("relu"), maxpool(2), conv(16, 5, 0), simple("relu"),
-              maxpool(2),        simple("flatten"), linear(120), simple("relu"), linear(84),
-              simple("relu"),    linear(10)};
+  s.layers = {conv(6, 5, 2),  simple("relu"), maxpool(2),        conv(16, 5, 0),
+              simple("relu"), maxpool(2),     simple("flatten"), linear(120),
+              simple("relu"), linear(84),     simple("relu"),    linear(10)};
   s.init = "he";
-  s.train = {.optimizer = "adam", .lr = 0.001, .weight_decay = {}, .batch = 100, .epochs = 20,
+  s.train = {.optimizer = "adam",
+             .lr = 0.001,
+             .weight_decay = {},
+             .batch = 100,
+             .epochs = 20,
              .max_steps = {}};
   return s;
 }
@@ -127,8 +149,8 @@ ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options
   if (name == "simple_convnet") return simple_convnet();
   if (name == "deep_convnet") return deep_convnet();
   if (name == "lenet5") return lenet5();
-  throw Error("unknown model \"" + name + "\" (built-in models: " +
-              join(builtin_model_names(), ", ") + ")");
+  throw Error("unknown model \"" + name +
+              "\" (built-in models: " + join(builtin_model_names(), ", ") + ")");
 }
 
 }  // namespace nnzero

@@ -21,8 +21,8 @@ void copy_state(Sequential& model, const SafetensorsFile& file) {
     nt.tensor->copy_from(t);
   }
   for (const SafetensorsEntry& e : file.entries()) {
-    const bool counter = e.name.size() > 20 &&
-                         e.name.compare(e.name.size() - 20, 20, ".num_batches_tracked") == 0;
+    const bool counter =
+        e.name.size() > 20 && e.name.compare(e.name.size() - 20, 20, ".num_batches_tracked") == 0;
     if (!expected.contains(e.name) && !counter) {
       throw Error(file.name() + ": unexpected tensor \"" + e.name + "\" (not in the spec)");
     }
@@ -44,8 +44,9 @@ LoadedModel load_model(const std::string& path) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   const auto it = file.metadata().find("nnzero.spec");
   if (it == file.metadata().end()) {
-    throw Error(path + ": no \"nnzero.spec\" in __metadata__ (not an nnzero model file; a "
-                       "PyTorch model needs the spec: see tools/torch_interop.py)");
+    throw Error(path +
+                ": no \"nnzero.spec\" in __metadata__ (not an nnzero model file; a "
+                "PyTorch model needs the spec: see tools/torch_interop.py)");
   }
   const ModelSpec spec = ModelSpec::parse(it->second, path + ": nnzero.spec");
   Rng rng(0);

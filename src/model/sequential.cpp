@@ -52,8 +52,8 @@ std::unique_ptr<Layer> build(const LayerSpec& s, const Shape& in, Rng& rng,
   if (t == "batchnorm1d" || t == "batchnorm2d") {
     const int want = t == "batchnorm1d" ? 1 : 3;
     if (in.rank() != want) {
-      throw Error(t + ": expects samples of shape " + (want == 1 ? "(C)" : "(C, H, W)") +
-                  ", got " + in.str());
+      throw Error(t + ": expects samples of shape " + (want == 1 ? "(C)" : "(C, H, W)") + ", got " +
+                  in.str());
     }
     check_declared(s.num_features, in[0], "num_features", in, where);
     return std::make_unique<BatchNorm>(in, s.eps, s.momentum);
@@ -101,7 +101,9 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng) : spec_(spec) {
   }
 }
 
-const Shape& Sequential::output_shape() const { return layers_.back()->out_shape(); }
+const Shape& Sequential::output_shape() const {
+  return layers_.back()->out_shape();
+}
 
 const Tensor& Sequential::forward(const Tensor& x, bool train) {
   const Tensor* h = &x;

@@ -15,9 +15,9 @@ using nlohmann::json;
 namespace {
 
 const std::set<std::string> kLayerTypes = {
-    "linear",  "conv2d",     "maxpool2d", "avgpool2d", "global_avgpool2d",
-    "flatten", "relu",       "leaky_relu", "sigmoid",  "tanh",
-    "softmax", "dropout",    "batchnorm1d", "batchnorm2d"};
+    "linear",  "conv2d",  "maxpool2d",   "avgpool2d",  "global_avgpool2d",
+    "flatten", "relu",    "leaky_relu",  "sigmoid",    "tanh",
+    "softmax", "dropout", "batchnorm1d", "batchnorm2d"};
 
 // Reads the fields of one JSON object, remembering which were used, so that anything left
 // over can be reported as unknown.
@@ -33,7 +33,8 @@ class Fields {
   int64_t integer(const char* key, std::optional<int64_t> fallback = std::nullopt) {
     if (!has(key)) return required(key, fallback);
     const json& v = j_.at(key);
-    if (!v.is_number_integer()) throw Error(where_ + ": \"" + key + "\" must be an integer, got " + v.dump());
+    if (!v.is_number_integer())
+      throw Error(where_ + ": \"" + key + "\" must be an integer, got " + v.dump());
     return v.get<int64_t>();
   }
   double number(const char* key, std::optional<double> fallback = std::nullopt) {
@@ -45,7 +46,8 @@ class Fields {
   bool boolean(const char* key, bool fallback) {
     if (!has(key)) return fallback;
     const json& v = j_.at(key);
-    if (!v.is_boolean()) throw Error(where_ + ": \"" + key + "\" must be true or false, got " + v.dump());
+    if (!v.is_boolean())
+      throw Error(where_ + ": \"" + key + "\" must be true or false, got " + v.dump());
     return v.get<bool>();
   }
   std::string string(const char* key, std::optional<std::string> fallback = std::nullopt) {
@@ -80,11 +82,13 @@ LayerSpec parse_layer(const json& j, const std::string& where) {
   LayerSpec l;
   l.type = f.string("type");
   if (!kLayerTypes.contains(l.type)) {
-    throw Error(where + ": unknown layer type \"" + l.type + "\" (known: " +
-                join(kLayerTypes, ", ") + ")");
+    throw Error(where + ": unknown layer type \"" + l.type +
+                "\" (known: " + join(kLayerTypes, ", ") + ")");
   }
   auto positive = [&](const char* key, int64_t v) {
-    if (v < 1) throw Error(where + " (" + l.type + "): \"" + key + "\" must be at least 1, got " + std::to_string(v));
+    if (v < 1)
+      throw Error(where + " (" + l.type + "): \"" + key + "\" must be at least 1, got " +
+                  std::to_string(v));
     return v;
   };
   const std::string& t = l.type;

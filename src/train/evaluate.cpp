@@ -34,7 +34,8 @@ EvalResult evaluate(Sequential& model, const Dataset& data, int64_t batch, int64
   std::vector<double> target_mean(static_cast<size_t>(data.target_size), 0.0);
   for (int64_t i = 0; i < n && data.is_regression(); ++i) {
     for (int64_t k = 0; k < data.target_size; ++k) {
-      target_mean[static_cast<size_t>(k)] += data.targets[static_cast<size_t>(i * data.target_size + k)];
+      target_mean[static_cast<size_t>(k)] +=
+          data.targets[static_cast<size_t>(i * data.target_size + k)];
     }
   }
   for (double& m : target_mean) m /= static_cast<double>(n);
@@ -65,10 +66,12 @@ EvalResult evaluate(Sequential& model, const Dataset& data, int64_t batch, int64
     }
     argmax_rows(y, predicted);
     for (int64_t i = 0; i < count; ++i) {
-      const int32_t truth = labels[static_cast<size_t>(i)], guess = predicted[static_cast<size_t>(i)];
+      const int32_t truth = labels[static_cast<size_t>(i)],
+                    guess = predicted[static_cast<size_t>(i)];
       correct += truth == guess;
       if (!r.confusion.empty() && guess < classes) {
-        ++r.confusion[static_cast<size_t>(truth) * static_cast<size_t>(classes) + static_cast<size_t>(guess)];
+        ++r.confusion[static_cast<size_t>(truth) * static_cast<size_t>(classes) +
+                      static_cast<size_t>(guess)];
       }
     }
   }

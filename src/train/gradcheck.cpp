@@ -75,8 +75,7 @@ struct RngReplay {
 };
 }  // namespace
 
-double relative_error(const std::vector<double>& a, const std::vector<double>& n,
-                      double floor) {
+double relative_error(const std::vector<double>& a, const std::vector<double>& n, double floor) {
   double diff = 0.0, na = 0.0, nn = 0.0;
   for (size_t i = 0; i < a.size(); ++i) {
     if (std::isnan(n[i])) continue;  // a kink: no numerical derivative to compare with
@@ -152,7 +151,8 @@ std::vector<GradCheckResult> gradcheck_model(Sequential& model, int64_t batch, R
     rng.fill_normal(values, 0.0f, 1.0f);
     target.values = &values;
   } else {
-    for (int64_t i = 0; i < batch; ++i) labels.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(outputs))));
+    for (int64_t i = 0; i < batch; ++i)
+      labels.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(outputs))));
     target.labels = labels;
   }
   RngReplay replay;

@@ -154,7 +154,9 @@ std::vector<std::string> optimizer_names() {
   return {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"};
 }
 
-float default_lr(const std::string& optimizer) { return optimizer == "adam" ? 0.001f : 0.01f; }
+float default_lr(const std::string& optimizer) {
+  return optimizer == "adam" ? 0.001f : 0.01f;
+}
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::vector<Param*> params,
                                           float lr) {

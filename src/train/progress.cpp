@@ -8,7 +8,9 @@ namespace nnzero {
 
 Progress::Progress(bool live) : live_(live) {}
 
-bool Progress::stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
+bool Progress::stderr_is_terminal() {
+  return isatty(STDERR_FILENO) != 0;
+}
 
 std::string format_duration(double seconds) {
   const auto s = static_cast<int64_t>(seconds + 0.5);
@@ -44,11 +46,11 @@ void Progress::update(int64_t done, double loss) {
   std::string bar(static_cast<size_t>(filled), '=');
   if (filled < kWidth) bar += '>';
   bar.resize(kWidth, ' ');
-  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %3d%% %lld/%lld  %.0f samples/s  ETA %s  loss %.4f",
-               static_cast<long long>(epoch_), static_cast<long long>(epochs_), bar.c_str(),
-               total_ > 0 ? static_cast<int>(100 * done / total_) : 100,
-               static_cast<long long>(done), static_cast<long long>(total_), rate,
-               format_duration(left).c_str(), loss);
+  std::fprintf(
+      stderr, "\r\033[Kepoch %lld/%lld [%s] %3d%% %lld/%lld  %.0f samples/s  ETA %s  loss %.4f",
+      static_cast<long long>(epoch_), static_cast<long long>(epochs_), bar.c_str(),
+      total_ > 0 ? static_cast<int>(100 * done / total_) : 100, static_cast<long long>(done),
+      static_cast<long long>(total_), rate, format_duration(left).c_str(), loss);
   std::fflush(stderr);
 }
 

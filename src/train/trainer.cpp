@@ -37,8 +37,12 @@ Rng::State rng_from_json(const json& j) {
 }
 
 // JSON has no NaN (a metric without a test set): it travels as null.
-json number(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
-double number(const json& j) { return j.is_null() ? std::nan("") : j.get<double>(); }
+json number(double v) {
+  return std::isnan(v) ? json(nullptr) : json(v);
+}
+double number(const json& j) {
+  return j.is_null() ? std::nan("") : j.get<double>();
+}
 
 json metrics_to_json(const std::vector<EpochMetrics>& history) {
   json rows = json::array();
@@ -50,19 +54,26 @@ json metrics_to_json(const std::vector<EpochMetrics>& history) {
 }
 }  // namespace
 
-void request_stop() { g_stop.store(true); }
-bool stop_requested() { return g_stop.load(); }
-void clear_stop_request() { g_stop.store(false); }
+void request_stop() {
+  g_stop.store(true);
+}
+bool stop_requested() {
+  return g_stop.load();
+}
+void clear_stop_request() {
+  g_stop.store(false);
+}
 
-Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test,
-                 TrainOptions options)
+Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test, TrainOptions options)
     : model_(model),
       train_(train),
       test_(test),
       opt_(std::move(options)),
       shuffle_rng_(opt_.seed ^ kShuffleStream) {
-  if (opt_.epochs < 1) throw Error("train: epochs must be at least 1, got " + std::to_string(opt_.epochs));
-  if (opt_.batch < 1) throw Error("train: batch must be at least 1, got " + std::to_string(opt_.batch));
+  if (opt_.epochs < 1)
+    throw Error("train: epochs must be at least 1, got " + std::to_string(opt_.epochs));
+  if (opt_.batch < 1)
+    throw Error("train: batch must be at least 1, got " + std::to_string(opt_.batch));
   if (opt_.max_steps < 0) throw Error("train: max-steps must be non-negative");
   if (!(opt_.weight_decay >= 0.0f)) throw Error("train: weight decay must be non-negative");
   if (train.size() == 0) throw Error("train: the training set is empty");
@@ -107,8 +118,8 @@ void Trainer::log_epoch(const EpochMetrics& m) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "epoch %lld/%lld  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.1fs",
-                static_cast<long long>(m.epoch), static_cast<long long>(opt_.epochs),
-                m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.seconds);
+                static_cast<long long>(m.epoch), static_cast<long long>(opt_.epochs), m.train_loss,
+                m.train_acc, m.test_loss, m.test_acc, m.seconds);
   if (opt_.log_epochs || opt_.live_progress) Progress(opt_.live_progress).line(line);
 }
 
@@ -161,15 +172,17 @@ TrainResult Trainer::run() {
       model_.zero_grad();
       const double loss = model_.loss(x, target, true);
       if (!std::isfinite(loss)) {
-        throw Error("training diverged: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
-                    " at step " + std::to_string(step_ + 1) + " (epoch " +
-                    std::to_string(epoch_ + 1) + "); try a smaller learning rate");
+        throw Error("training diverged: the loss is " +
+                    std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+                    std::to_string(step_ + 1) + " (epoch " + std::to_string(epoch_ + 1) +
+                    "); try a smaller learning rate");
       }
       model_.backward();
       optimizer_->step();
       ++step_;
       samples_seen += count;
-      train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
+      train_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
       progress.update(begin + count, loss);
       if (opt_.on_step) opt_.on_step(step_, loss);
     }
@@ -187,9 +200,10 @@ TrainResult Trainer::run() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   if (interrupted) {
     write_outputs(false);
-    progress.line("interrupted at step " + std::to_string(step_) + " (epoch " +
-                  std::to_string(epoch_ + 1) + ")" +
-                  (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
+    progress.line(
+        "interrupted at step " + std::to_string(step_) + " (epoch " + std::to_string(epoch_ + 1) +
+        ")" +
+        (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
   }
   TrainResult r;
   r.epochs = epoch_;
@@ -239,26 +253,25 @@ void Trainer::save_checkpoint(const std::string& path) {
   for (size_t i = 0; i < model_.size(); ++i) {
     if (Rng* r = model_.layer(i).rng()) dropout.push_back(json::parse(rng_to_json(r->state())));
   }
-  const json state = {
-      {"epoch", epoch_},
-      {"batch_in_epoch", batch_in_epoch_},
-      {"step", step_},
-      {"seconds", seconds_before_},
-      {"optimizer", opt_.optimizer},
-      {"lr", optimizer_->lr()},
-      {"iterations", optimizer_->iterations()},
-      {"weight_decay", opt_.weight_decay},
-      {"epochs", opt_.epochs},
-      {"batch", opt_.batch},
-      {"max_steps", opt_.max_steps},
-      {"shuffle", opt_.shuffle},
-      {"seed", std::to_string(opt_.seed)},
-      {"train_eval_samples", opt_.train_eval_samples},
-      {"data", opt_.data_dir},
-      {"train_samples", opt_.train_samples},
-      {"epoch_rng", json::parse(rng_to_json(epoch_rng_state_))},
-      {"dropout_rngs", dropout},
-      {"history", metrics_to_json(history_)}};
+  const json state = {{"epoch", epoch_},
+                      {"batch_in_epoch", batch_in_epoch_},
+                      {"step", step_},
+                      {"seconds", seconds_before_},
+                      {"optimizer", opt_.optimizer},
+                      {"lr", optimizer_->lr()},
+                      {"iterations", optimizer_->iterations()},
+                      {"weight_decay", opt_.weight_decay},
+                      {"epochs", opt_.epochs},
+                      {"batch", opt_.batch},
+                      {"max_steps", opt_.max_steps},
+                      {"shuffle", opt_.shuffle},
+                      {"seed", std::to_string(opt_.seed)},
+                      {"train_eval_samples", opt_.train_eval_samples},
+                      {"data", opt_.data_dir},
+                      {"train_samples", opt_.train_samples},
+                      {"epoch_rng", json::parse(rng_to_json(epoch_rng_state_))},
+                      {"dropout_rngs", dropout},
+                      {"history", metrics_to_json(history_)}};
   write_safetensors(path, tensors,
                     {{"nnzero.spec", model_.spec().to_json()},
                      {"nnzero.version", NNZERO_VERSION},

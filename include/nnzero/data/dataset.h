@@ -15,13 +15,13 @@ namespace nnzero {
 
 struct Dataset {
   std::string name;
-  Shape sample_shape;             // e.g. (1, 28, 28)
-  std::vector<uint8_t> pixels;    // size() * sample_size() bytes, 0..255, or else
-  std::vector<float> features;    // size() * sample_size() values (already scaled)
-  std::vector<int32_t> labels;    // classification: one class index per sample
+  Shape sample_shape;           // e.g. (1, 28, 28)
+  std::vector<uint8_t> pixels;  // size() * sample_size() bytes, 0..255, or else
+  std::vector<float> features;  // size() * sample_size() values (already scaled)
+  std::vector<int32_t> labels;  // classification: one class index per sample
   int32_t num_classes = 0;
-  std::vector<float> targets;     // regression: size() * target_size values
-  int64_t target_size = 0;        // 0 for classification
+  std::vector<float> targets;  // regression: size() * target_size values
+  int64_t target_size = 0;     // 0 for classification
 
   bool is_regression() const { return target_size > 0; }
   int64_t size() const;
@@ -31,8 +31,8 @@ struct Dataset {
 // Writes the samples `indices` into x, shaped (indices.size(), sample...) where sample is
 // `sample_shape` (same number of values as the dataset's, e.g. (784) or (1, 28, 28)), each
 // pixel scaled to [0, 1]. Reuses x's storage.
-void gather_images(const Dataset& data, std::span<const int32_t> indices,
-                   const Shape& sample_shape, Tensor& x);
+void gather_images(const Dataset& data, std::span<const int32_t> indices, const Shape& sample_shape,
+                   Tensor& x);
 // Labels of the samples `indices`, into `labels` (resized).
 void gather_labels(const Dataset& data, std::span<const int32_t> indices,
                    std::vector<int32_t>& labels);

@@ -12,7 +12,8 @@ namespace nnzero {
 using ScalarFunction = std::function<double(const Tensor&)>;
 
 // Gradient of f at x (any shape). x is perturbed in place and restored. The divisor is the
-// perturbation actually representable in float32, (x+h) - (x-h), not the nominal 2h.
+// perturbation actually representable in float32, (x+h) - (x-h), not the nominal 2h; where
+// h is below float32's spacing at x (x +- h == x), the neighbouring floats are used.
 Tensor numerical_gradient(const ScalarFunction& f, Tensor& x, float h = 1e-4f);
 
 // Runs step_num steps of x <- x - lr * numerical_gradient(f, x) from init_x.

@@ -8,11 +8,10 @@ namespace nnzero {
 
 enum class Trans { No, Yes };
 
-void gemm(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const float* A,
-          int lda, const float* B, int ldb, float beta, float* C, int ldc);
+void gemm(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc);
 
-void gemm_reference(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha,
-                    const float* A, int lda, const float* B, int ldb, float beta, float* C,
-                    int ldc);
+void gemm_reference(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const float* A,
+                    int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
 }  // namespace nnzero

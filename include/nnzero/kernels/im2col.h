@@ -15,13 +15,13 @@
 namespace nnzero {
 
 struct ConvGeometry {
-  int64_t C, H, W;     // input channels and size
-  int64_t KH, KW;      // kernel
+  int64_t C, H, W;  // input channels and size
+  int64_t KH, KW;   // kernel
   int64_t stride, pad;
-  int64_t OH, OW;      // output size
+  int64_t OH, OW;  // output size
 
-  static ConvGeometry make(int64_t C, int64_t H, int64_t W, int64_t KH, int64_t KW,
-                           int64_t stride, int64_t pad);
+  static ConvGeometry make(int64_t C, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t stride,
+                           int64_t pad);
   int64_t col_rows() const { return C * KH * KW; }
   int64_t col_cols() const { return OH * OW; }
 };

@@ -18,7 +18,7 @@
 namespace nnzero {
 
 struct Param {
-  std::string name;    // PyTorch's name within the module: "weight" or "bias"
+  std::string name;  // PyTorch's name within the module: "weight" or "bias"
   Tensor value;
   Tensor grad;
   int64_t fan_in = 0;  // inputs feeding each output, for Xavier/He; 0: not initialised randomly

@@ -19,7 +19,7 @@ struct MultiLayerOptions {
   std::vector<int64_t> hidden = {100, 100, 100, 100};
   std::string activation = "relu";  // relu, leaky_relu, sigmoid, tanh
   bool batchnorm = false;
-  float dropout = 0.0f;             // 0: no dropout layers
+  float dropout = 0.0f;  // 0: no dropout layers
   std::string init = "he";
 };
 

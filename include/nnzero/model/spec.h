@@ -21,11 +21,11 @@ struct LayerSpec {
   // conv2d, maxpool2d, avgpool2d (stride 0 means: the default, 1 for conv2d and kernel for
   // pooling)
   int64_t kernel = 0, stride = 0, padding = 0;
-  bool bias = true;                  // linear, conv2d
-  float negative_slope = 0.01f;      // leaky_relu
-  float p = 0.5f;                    // dropout
+  bool bias = true;                    // linear, conv2d
+  float negative_slope = 0.01f;        // leaky_relu
+  float p = 0.5f;                      // dropout
   float eps = 1e-5f, momentum = 0.1f;  // batchnorm1d, batchnorm2d
-  std::string init;                  // linear, conv2d: overrides the model's init
+  std::string init;                    // linear, conv2d: overrides the model's init
   // Optional checks (PyTorch's constructor arguments): when given, must match the input.
   std::optional<int64_t> in_features, in_channels, num_features;
 };
@@ -40,7 +40,7 @@ struct TrainDefaults {
 
 struct ModelSpec {
   std::string name = "model";
-  Shape input;                      // one sample, e.g. (1, 28, 28) or (784)
+  Shape input;  // one sample, e.g. (1, 28, 28) or (784)
   std::vector<LayerSpec> layers;
   std::string loss = "softmax_cross_entropy";
   std::string init = "he";

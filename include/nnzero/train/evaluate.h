@@ -12,8 +12,8 @@ namespace nnzero {
 
 struct EvalResult {
   int64_t samples = 0;
-  double loss = 0.0;       // mean over the samples
-  double accuracy = 0.0;   // classification: fraction correct (NaN for regression)
+  double loss = 0.0;      // mean over the samples
+  double accuracy = 0.0;  // classification: fraction correct (NaN for regression)
   // classification: confusion[true * classes + predicted], when asked for
   std::vector<int64_t> confusion;
   // regression: sums over all samples and outputs, for RMSE, MAE and R^2

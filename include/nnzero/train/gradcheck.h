@@ -9,9 +9,9 @@
 // point; such elements are skipped (and counted), elsewhere the estimate is sound. The
 // rounding noise is measured too, as the difference of the central differences at h and 2h;
 // a tensor whose gradient is below 300x that noise (a bias before BatchNorm, whose gradient
-// is exactly zero) is compared against that floor instead of its own size. With h = 1e-3 a tolerance of
-// 1e-2 separates noise from real mistakes (tests/test_layer_gradients.cpp breaks gradients on
-// purpose to prove it). Dropout layers replay the same mask on every forward pass.
+// is exactly zero) is compared against that floor instead of its own size. With h = 1e-3 a
+// tolerance of 1e-2 separates noise from real mistakes (tests/test_layer_gradients.cpp breaks
+// gradients on purpose to prove it). Dropout layers replay the same mask on every forward pass.
 #pragma once
 
 #include <cstdint>

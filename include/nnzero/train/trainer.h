@@ -24,18 +24,18 @@ namespace nnzero {
 struct TrainOptions {
   int64_t epochs = 1;
   int64_t batch = 100;
-  int64_t max_steps = 0;          // stop after this many steps (0: no limit)
+  int64_t max_steps = 0;  // stop after this many steps (0: no limit)
   bool shuffle = true;
-  uint64_t seed = 0;              // shuffling (the model's initial weights take their own Rng)
+  uint64_t seed = 0;  // shuffling (the model's initial weights take their own Rng)
   std::string optimizer = "sgd";
-  float lr = 0.0f;                // 0: the optimizer's default
-  float weight_decay = 0.0f;      // L2 lambda, added to the gradient as in the book
-  std::string out_dir;            // run folder ("" : write nothing)
+  float lr = 0.0f;                     // 0: the optimizer's default
+  float weight_decay = 0.0f;           // L2 lambda, added to the gradient as in the book
+  std::string out_dir;                 // run folder ("" : write nothing)
   int64_t train_eval_samples = 10000;  // train_acc/train_loss measured on this many samples
-  bool live_progress = false;     // progress bar on stderr
-  bool log_epochs = true;         // one line per epoch on stderr
-  std::string data_dir;           // recorded in the checkpoint, for --resume
-  int64_t train_samples = 0;      // recorded too: training used the first N samples (0: all)
+  bool live_progress = false;          // progress bar on stderr
+  bool log_epochs = true;              // one line per epoch on stderr
+  std::string data_dir;                // recorded in the checkpoint, for --resume
+  int64_t train_samples = 0;           // recorded too: training used the first N samples (0: all)
   // Called after every step with the step count and the batch's loss (may be empty).
   std::function<void(int64_t step, double loss)> on_step;
 };
@@ -87,11 +87,11 @@ class Trainer {
   TrainOptions opt_;
   std::unique_ptr<Optimizer> optimizer_;
   Rng shuffle_rng_;
-  Rng::State epoch_rng_state_;    // shuffle_rng_ at the start of the current epoch
-  int64_t epoch_ = 0;             // epochs completed
-  int64_t batch_in_epoch_ = 0;    // batches done in the current epoch
-  int64_t step_ = 0;              // batches done in all
-  double seconds_before_ = 0.0;   // training time of the runs this one resumes
+  Rng::State epoch_rng_state_;   // shuffle_rng_ at the start of the current epoch
+  int64_t epoch_ = 0;            // epochs completed
+  int64_t batch_in_epoch_ = 0;   // batches done in the current epoch
+  int64_t step_ = 0;             // batches done in all
+  double seconds_before_ = 0.0;  // training time of the runs this one resumes
   std::vector<EpochMetrics> history_;
 };
 

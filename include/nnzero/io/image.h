@@ -1,0 +1,47 @@
+// Images from files: PNG, JPEG, BMP, PGM/PPM (and the other formats stb_image reads: GIF,
+// TGA, PSD, HDR, PIC), any size up to kMaxImagePixels and any colour, converted to one grey
+// level per pixel.
+//
+// The size is read from the header (stbi_info) and checked BEFORE anything is decoded, so a
+// small hostile file that claims a huge image costs nothing. Every failure is an
+// nnzero::Error naming the file: missing, empty, not an image, too large, damaged.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nnzero {
+
+// Images larger than 64 megapixels (8192 x 8192), or longer than 65536 pixels on a side,
+// are refused: decoding one takes 4 bytes a pixel and a digit needs nowhere near that.
+constexpr int64_t kMaxImagePixels = int64_t{64} << 20;
+constexpr int64_t kMaxImageSide = int64_t{1} << 16;
+// Files larger than this are refused before they are read.
+constexpr int64_t kMaxImageFileBytes = int64_t{512} << 20;
+
+// A grey image: luminance in [0, 1] (0 black, 1 white), row-major, height x width.
+struct GrayImage {
+  int64_t width = 0, height = 0;
+  std::vector<float> pixels;
+
+  float at(int64_t x, int64_t y) const { return pixels[static_cast<size_t>(y * width + x)]; }
+};
+
+// What the header says, without decoding.
+struct ImageInfo {
+  int64_t width = 0, height = 0;
+  int channels = 0;  // 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA
+};
+
+// The header of the encoded image `bytes`; throws unless it is an image stb_image reads
+// within the size limits. `name` (the path) prefixes error messages.
+ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& name);
+// Decodes `bytes` into grey levels: luminance Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601,
+// as PIL's convert("L")); transparent pixels are composited over white.
+GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name);
+// Reads and decodes the file at `path`.
+GrayImage load_image(const std::string& path);
+
+}  // namespace nnzero

@@ -1,0 +1,147 @@
+#include "nnzero/io/image.h"
+
+#include <stb_image.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "nnzero/error.h"
+
+namespace nnzero {
+
+namespace {
+const char* kFormats = "PNG, JPEG, BMP, PGM/PPM, GIF, TGA";
+
+int checked_length(std::span<const uint8_t> bytes, const std::string& name) {
+  if (bytes.empty()) throw Error(name + ": empty file, not an image");
+  if (bytes.size() > static_cast<size_t>(kMaxImageFileBytes)) {
+    throw Error(name + ": " + std::to_string(bytes.size()) + " bytes is larger than the " +
+                std::to_string(kMaxImageFileBytes >> 20) + " MiB nnzero reads as an image");
+  }
+  return static_cast<int>(bytes.size());
+}
+
+std::string reason() {
+  const char* r = stbi_failure_reason();
+  return r == nullptr ? "unknown reason" : r;
+}
+
+// stb_image decodes a binary PGM/PPM whose pixels stop early without complaint (the rest
+// reads as zeros): check that the data the header promises is all there.
+void check_pnm_complete(std::span<const uint8_t> bytes, const ImageInfo& info,
+                        const std::string& name) {
+  if (bytes.size() < 2 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '6')) return;
+  size_t pos = 2;
+  int64_t maxval = 0;
+  for (int field = 0; field < 3; ++field) {  // width, height, maxval
+    while (pos < bytes.size() && (std::isspace(bytes[pos]) != 0 || bytes[pos] == '#')) {
+      if (bytes[pos] == '#') {
+        while (pos < bytes.size() && bytes[pos] != '\n') ++pos;
+      } else {
+        ++pos;
+      }
+    }
+    maxval = 0;
+    while (pos < bytes.size() && std::isdigit(bytes[pos]) != 0 && maxval < 1000000) {
+      maxval = maxval * 10 + (bytes[pos++] - '0');
+    }
+  }
+  ++pos;  // the single whitespace character before the data
+  const int64_t channels = bytes[1] == '5' ? 1 : 3;
+  const int64_t need = info.width * info.height * channels * (maxval > 255 ? 2 : 1);
+  const int64_t have = pos >= bytes.size() ? 0 : static_cast<int64_t>(bytes.size() - pos);
+  if (have < need) {
+    throw Error(name + ": cannot decode the image (truncated: the header promises " +
+                std::to_string(need) + " bytes of pixels, the file holds " + std::to_string(have) +
+                ")");
+  }
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a folder, not an image");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0) throw Error(path + ": cannot read");
+  if (size > kMaxImageFileBytes) {
+    throw Error(path + ": " + std::to_string(size) + " bytes is larger than the " +
+                std::to_string(kMaxImageFileBytes >> 20) + " MiB nnzero reads as an image");
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw Error(path + ": cannot read");
+  }
+  return bytes;
+}
+}  // namespace
+
+ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& name) {
+  const int len = checked_length(bytes, name);
+  int w = 0, h = 0, comp = 0;
+  if (stbi_info_from_memory(bytes.data(), len, &w, &h, &comp) == 0) {
+    std::string msg = name + ": not an image nnzero can read (";
+    msg += kFormats;
+    msg += "; stb_image says: ";
+    msg += reason();
+    msg += ")";
+    throw Error(msg);
+  }
+  const ImageInfo info{w, h, comp};
+  if (w < 1 || h < 1) throw Error(name + ": image has no pixels");
+  if (info.width > kMaxImageSide || info.height > kMaxImageSide ||
+      info.width * info.height > kMaxImagePixels) {
+    std::string msg = name + ": image is " + std::to_string(w) + " x " + std::to_string(h);
+    msg += " pixels; nnzero reads images of at most 64 megapixels (8192 x 8192) and 65536 ";
+    msg += "pixels on a side: scale it down first";
+    throw Error(msg);
+  }
+  if (comp < 1 || comp > 4)
+    throw Error(name + ": unsupported channel count " + std::to_string(comp));
+  return info;
+}
+
+GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) {
+  const ImageInfo info = read_image_info(bytes, name);  // size checked before decoding
+  check_pnm_complete(bytes, info, name);
+  int w = 0, h = 0, comp = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> data(
+      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &comp, 0),
+      stbi_image_free);
+  if (data == nullptr) throw Error(name + ": cannot decode the image (" + reason() + ")");
+  if (w != info.width || h != info.height || comp < 1 || comp > 4) {
+    throw Error(name + ": the decoded image disagrees with its header");
+  }
+  GrayImage img;
+  img.width = w;
+  img.height = h;
+  const size_t n = static_cast<size_t>(w) * static_cast<size_t>(h);
+  img.pixels.resize(n);
+  const stbi_uc* p = data.get();
+  const auto c = static_cast<size_t>(comp);
+  for (size_t i = 0; i < n; ++i) {
+    const stbi_uc* px = p + i * c;
+    // Grey or BT.601 luminance, then alpha composited over white.
+    float y =
+        comp <= 2 ? px[0] / 255.0f : (0.299f * px[0] + 0.587f * px[1] + 0.114f * px[2]) / 255.0f;
+    if (comp == 2 || comp == 4) {
+      const float a = px[c - 1] / 255.0f;
+      y = a * y + (1.0f - a);
+    }
+    img.pixels[i] = std::min(1.0f, std::max(0.0f, y));
+  }
+  return img;
+}
+
+GrayImage load_image(const std::string& path) {
+  return decode_image(read_bytes(path), path);
+}
+
+}  // namespace nnzero

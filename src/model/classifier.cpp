@@ -1,0 +1,74 @@
+#include "nnzero/model/classifier.h"
+
+#include <algorithm>
+
+#include "nnzero/data/digit_preprocess.h"
+#include "nnzero/functions/activation.h"
+
+namespace nnzero {
+
+namespace {
+constexpr int64_t kPixels = kMnistSide * kMnistSide;
+
+void check_digit_model(const Sequential& model, const std::string& where) {
+  const Shape& in = model.input_shape();
+  const bool ok = in == Shape{1, kMnistSide, kMnistSide} || in == Shape{kPixels};
+  if (!ok) {
+    throw Error(where + ": the model takes samples of shape " + in.str() +
+                "; classifying images needs a model taking (1, 28, 28) or (784)");
+  }
+}
+}  // namespace
+
+Classifier::Classifier(const std::string& model_path)
+    : Classifier(load_model(model_path), model_path) {}
+
+Classifier::Classifier(LoadedModel loaded, const std::string& where)
+    : loaded_(std::move(loaded)), where_(where) {
+  check_digit_model(*loaded_.model, where_);
+  ends_in_softmax_ = loaded_.model->spec().layers.back().type == "softmax";
+}
+
+std::vector<Classification> Classifier::classify_batch(std::span<const float> pixels) {
+  if (pixels.empty() || pixels.size() % kPixels != 0) {
+    throw Error(where_ + ": classify needs 28 x 28 = 784 values per image, got " +
+                std::to_string(pixels.size()));
+  }
+  const auto n = static_cast<int64_t>(pixels.size()) / kPixels;
+  x_.resize(model().input_shape().with_batch(n));
+  std::copy(pixels.begin(), pixels.end(), x_.data());
+  const Tensor& y = model().forward(x_, false);  // (n, classes)
+  const int64_t k = y.dim(1);
+  std::vector<Classification> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    Classification& c = out[static_cast<size_t>(i)];
+    const float* row = y.data() + i * k;
+    c.scores.assign(row, row + k);
+    c.probabilities = c.scores;
+    if (!ends_in_softmax_) softmax_row(row, c.probabilities.data(), k);
+    c.label = static_cast<int32_t>(std::max_element(row, row + k) - row);
+  }
+  return out;
+}
+
+Classification Classifier::classify(std::span<const float> pixels) {
+  if (pixels.size() != static_cast<size_t>(kPixels)) {
+    throw Error(where_ + ": classify needs 28 x 28 = 784 values, got " +
+                std::to_string(pixels.size()));
+  }
+  return classify_batch(pixels).front();
+}
+
+Classification Classifier::classify(std::span<const uint8_t> pixels) {
+  std::vector<float> x(pixels.size());
+  std::transform(pixels.begin(), pixels.end(), x.begin(), [](uint8_t p) {
+    return static_cast<float>(p) * (1.0f / 255.0f);
+  });  // as the datasets scale
+  return classify(x);
+}
+
+Classification Classifier::classify_image(const GrayImage& image, bool raw) {
+  return classify(raw ? raw_digit(image) : mnist_digit(image));
+}
+
+}  // namespace nnzero

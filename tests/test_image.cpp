@@ -1,0 +1,155 @@
+// Image loading (io/image.h): every format the docs promise decodes to the right grey levels,
+// and every bad file (missing, empty, not an image, damaged, huge) fails with an
+// nnzero::Error naming it, the huge one before any decoding.
+#include <gtest/gtest.h>
+#include <stb/stb_image_write.h>  // the implementation is in libstb, linked by nnzero_lib
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nnzero/io/image.h"
+#include "test_support.h"
+
+using namespace nnzero;
+using nnzero_test::error_of;
+using nnzero_test::ScratchDir;
+
+namespace {
+// A w x h test card with `comp` channels: value (x * 16 + y * 8) % 256 in every channel.
+std::vector<uint8_t> card(int w, int h, int comp) {
+  std::vector<uint8_t> px(static_cast<size_t>(w * h * comp));
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      for (int c = 0; c < comp; ++c) {
+        px[static_cast<size_t>((y * w + x) * comp + c)] =
+            static_cast<uint8_t>((x * 16 + y * 8) % 256);
+      }
+    }
+  }
+  return px;
+}
+
+std::string pgm(int w, int h, const std::vector<uint8_t>& px) {
+  std::string s = "P5\n" + std::to_string(w) + " " + std::to_string(h) + "\n255\n";
+  return s + std::string(px.begin(), px.end());
+}
+
+std::vector<uint8_t> bytes_of(const std::string& s) {
+  return {s.begin(), s.end()};
+}
+
+float level(int x, int y) {
+  return static_cast<float>((x * 16 + y * 8) % 256) / 255.0f;
+}
+}  // namespace
+
+TEST(Image, DecodesPngBmpPgmAndJpeg) {
+  ScratchDir dir;
+  const int w = 13, h = 7;
+  const auto grey = card(w, h, 1), rgb = card(w, h, 3);
+  ASSERT_TRUE(stbi_write_png((dir / "a.png").c_str(), w, h, 1, grey.data(), w));
+  ASSERT_TRUE(stbi_write_bmp((dir / "a.bmp").c_str(), w, h, 3, rgb.data()));
+  ASSERT_TRUE(stbi_write_jpg((dir / "a.jpg").c_str(), w, h, 1, grey.data(), 100));
+  nnzero_test::spit(dir / "a.pgm", pgm(w, h, grey));
+  for (const char* name : {"a.png", "a.bmp", "a.pgm", "a.jpg"}) {
+    const GrayImage img = load_image(dir / name);
+    ASSERT_EQ(img.width, w) << name;
+    ASSERT_EQ(img.height, h) << name;
+    // Lossless formats exactly (grey RGB has luminance = the grey level), JPEG nearly.
+    const float tol = std::string(name) == "a.jpg" ? 0.06f : 1e-6f;
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x)
+        EXPECT_NEAR(img.at(x, y), level(x, y), tol) << name << " " << x << "," << y;
+    }
+  }
+}
+
+TEST(Image, ColourBecomesLuminanceAndTransparencyWhite) {
+  // Red, green, blue, white pixels; then the same with alpha 0, 255, 128, 0.
+  const std::vector<uint8_t> rgb = {255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255};
+  const std::vector<uint8_t> rgba = {0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0, 128, 255, 0, 0, 255};
+  std::vector<uint8_t> png;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_png_to_func(sink, &png, 4, 1, 3, rgb.data(), 12));
+  GrayImage img = decode_image(png, "rgb.png");
+  EXPECT_NEAR(img.pixels[0], 0.299f, 1e-5f);
+  EXPECT_NEAR(img.pixels[1], 0.587f, 1e-5f);
+  EXPECT_NEAR(img.pixels[2], 0.114f, 1e-5f);
+  EXPECT_NEAR(img.pixels[3], 1.0f, 1e-5f);
+  png.clear();
+  ASSERT_TRUE(stbi_write_png_to_func(sink, &png, 4, 1, 4, rgba.data(), 16));
+  img = decode_image(png, "rgba.png");
+  EXPECT_NEAR(img.pixels[0], 1.0f, 1e-5f);                 // transparent black: white
+  EXPECT_NEAR(img.pixels[1], 0.0f, 1e-5f);                 // opaque black
+  EXPECT_NEAR(img.pixels[2], 1.0f - 128 / 255.0f, 1e-5f);  // half transparent black
+  EXPECT_NEAR(img.pixels[3], 0.299f, 1e-5f);               // opaque red
+}
+
+TEST(Image, MissingEmptyAndNonImageFilesFailNamingTheFile) {
+  ScratchDir dir;
+  nnzero_test::spit(dir / "empty.png", "");
+  nnzero_test::spit(dir / "notes.png", "these are not the pixels you are looking for\n");
+  nnzero_test::spit(dir / "spec.json", R"({"input": [784]})");
+  EXPECT_HAS(error_of([&] { load_image(dir / "missing.png"); }), "missing.png: cannot open");
+  EXPECT_HAS(error_of([&] { load_image(dir / "empty.png"); }),
+             "empty.png: empty file, not an image");
+  EXPECT_HAS(error_of([&] { load_image(dir / "notes.png"); }),
+             "notes.png: not an image nnzero can read");
+  EXPECT_HAS(error_of([&] { load_image(dir / "spec.json"); }), "spec.json: not an image");
+  EXPECT_HAS(error_of([&] { load_image(dir.path().string()); }), "is a folder");
+}
+
+TEST(Image, DamagedImagesFailCleanly) {
+  const int w = 40, h = 30;
+  const auto rgb = card(w, h, 3);
+  std::vector<uint8_t> png;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_png_to_func(sink, &png, w, h, 3, rgb.data(), w * 3));
+  // Cut anywhere after the header: the size is known, the pixels are not.
+  for (size_t keep : {size_t{8}, size_t{33}, png.size() / 2, png.size() - 13}) {
+    const std::vector<uint8_t> cut(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(keep));
+    const std::string e = error_of([&] { decode_image(cut, "cut.png"); });
+    EXPECT_HAS(e, "cut.png: ") << keep;
+  }
+  // A PGM whose pixels stop early.
+  const std::string short_pgm = pgm(w, h, std::vector<uint8_t>(100, 7));
+  EXPECT_HAS(error_of([&] { decode_image(bytes_of(short_pgm), "short.pgm"); }),
+             "short.pgm: cannot decode");
+}
+
+TEST(Image, HugeImagesAreRefusedFromTheHeaderAlone) {
+  // Headers that claim huge images, followed by no pixels: the error names the size, which
+  // proves the limit was checked before decoding (decoding would fail on the missing data).
+  EXPECT_HAS(
+      error_of([] { decode_image(bytes_of("P5\n10000 10000\n255\n"), "huge.pgm"); }),
+      "huge.pgm: image is 10000 x 10000 pixels; nnzero reads images of at most 64 megapixels");
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n8193 8192\n255\n"), "over.pgm"); }),
+             "8193 x 8192");
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n70000 1\n255\n"), "long.pgm"); }),
+             "70000 x 1");
+  // Exactly the limit passes the header check (and fails only for its missing pixels).
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n8192 8192\n255\n"), "limit.pgm"); }),
+             "limit.pgm: cannot decode");
+  // A PNG header (signature + IHDR) claiming 9000 x 9000 grey pixels.
+  const std::vector<uint8_t> png = {0x89, 'P',  'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0,
+                                    13,   'I',  'H', 'D', 'R',  0,    0,    0x23, 0x28, 0, 0,
+                                    0x23, 0x28, 8,   0,   0,    0,    0,    0,    0,    0, 0};
+  EXPECT_HAS(error_of([&] { decode_image(png, "huge.png"); }), "huge.png: image is 9000 x 9000");
+  // A BMP header (file header + BITMAPINFOHEADER) claiming 20000 x 10000, 24 bits a pixel.
+  std::vector<uint8_t> bmp = {'B', 'M', 0, 0,    0,    0, 0, 0,    0,    0, 54, 0, 0, 0,  40,
+                              0,   0,   0, 0x20, 0x4e, 0, 0, 0x10, 0x27, 0, 0,  1, 0, 24, 0};
+  bmp.resize(54, 0);
+  EXPECT_HAS(error_of([&] { decode_image(bmp, "huge.bmp"); }), "huge.bmp: image is 20000 x 10000");
+  const ImageInfo info =
+      read_image_info(bytes_of(pgm(3, 2, std::vector<uint8_t>(6, 0))), "small.pgm");
+  EXPECT_EQ(info.width, 3);
+  EXPECT_EQ(info.height, 2);
+  EXPECT_EQ(info.channels, 1);
+}

@@ -1,0 +1,250 @@
+// PyTorch interoperability (tools/torch_interop.py): an nnzero model file runs in PyTorch
+// with the same outputs, and a model trained in PyTorch and saved by the script runs in
+// nnzero with the accuracy PyTorch measured. Skipped when /usr/bin/python3 has no torch.
+//
+// nnzero's outputs come from the C++ API (load_model, forward in evaluation mode), PyTorch's
+// from `torch_interop.py logits`, both on the first 1000 MNIST test images.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "nnzero/data/mnist.h"
+#include "nnzero/io/safetensors.h"
+#include "nnzero/model/builtin.h"
+#include "nnzero/model/model_file.h"
+#include "nnzero/train/trainer.h"
+#include "test_data_dir.h"
+#include "test_support.h"
+
+using namespace nnzero;
+using nnzero_test::CliResult;
+using nnzero_test::ScratchDir;
+
+namespace {
+const std::string kPython = "/usr/bin/python3";
+const std::string kScript = std::string(NNZERO_SOURCE_DIR) + "/tools/torch_interop.py";
+constexpr int64_t kImages = 1000;
+
+bool have_torch() {
+  static const bool ok = std::system((kPython + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
+  return ok;
+}
+
+#define SKIP_WITHOUT_TORCH()                                                                \
+  if (!have_torch()) {                                                                      \
+    GTEST_SKIP() << kPython << " cannot import torch (Debian: apt install python3-torch): " \
+                 << "skipping the PyTorch comparison";                                      \
+  }
+
+// Runs torch_interop.py with `args` in `dir`, one PyTorch thread.
+CliResult run_script(const std::string& args, const ScratchDir& dir) {
+  const std::string out = dir / "py.stdout", err = dir / "py.stderr";
+  const std::string command = "cd '" + dir.path().string() + "' && " + kPython + " " + kScript +
+                              " --threads 1 " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const int status = std::system(command.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = nnzero_test::slurp(out);
+  r.err = nnzero_test::slurp(err);
+  return r;
+}
+
+const Mnist& mnist(const std::string& dir) {
+  static const Mnist m = load_mnist(dir);
+  return m;
+}
+
+// The first `n` test images shaped for `model`.
+Tensor test_images(const Mnist& m, const Sequential& model, int64_t n) {
+  std::vector<int32_t> idx(static_cast<size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  Tensor x;
+  gather_images(m.test, idx, model.input_shape(), x);
+  return x;
+}
+
+struct Comparison {
+  double max_abs_diff = 0.0, max_abs_logit = 0.0, accuracy = 0.0;
+  int64_t argmax_agree = 0;
+};
+
+// nnzero's outputs for the model file at `path` against PyTorch's, on the first kImages.
+Comparison compare_with_torch(const std::string& path, const Mnist& m, const std::string& data,
+                              const ScratchDir& dir) {
+  LoadedModel loaded = load_model(path);
+  const Tensor x = test_images(m, *loaded.model, kImages);
+  const Tensor y = loaded.model->forward(x, false).clone();
+  const CliResult r = run_script(
+      "logits '" + path + "' --data '" + data + "' --limit " + std::to_string(kImages), dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = r.json();
+  Comparison c;
+  if (j.is_null() || !j.contains("logits")) {
+    ADD_FAILURE() << "no logits from the script:\n" << r.err;
+    return c;
+  }
+  const auto logits = j["logits"].get<std::vector<std::vector<double>>>();
+  EXPECT_EQ(logits.size(), static_cast<size_t>(kImages));
+  const int64_t k = y.dim(1);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < kImages && i < static_cast<int64_t>(logits.size()); ++i) {
+    const auto& row = logits[static_cast<size_t>(i)];
+    EXPECT_EQ(row.size(), static_cast<size_t>(k));
+    int64_t best_torch = 0, best_ours = 0;
+    for (int64_t c2 = 0; c2 < k; ++c2) {
+      const double ours = y[i * k + c2], theirs = row[static_cast<size_t>(c2)];
+      c.max_abs_diff = std::max(c.max_abs_diff, std::abs(ours - theirs));
+      c.max_abs_logit = std::max(c.max_abs_logit, std::abs(ours));
+      if (theirs > row[static_cast<size_t>(best_torch)]) best_torch = c2;
+      if (ours > y[i * k + best_ours]) best_ours = c2;
+    }
+    c.argmax_agree += best_torch == best_ours;
+    correct += best_ours == m.test.labels[static_cast<size_t>(i)];
+  }
+  c.accuracy = static_cast<double>(correct) / static_cast<double>(kImages);
+  return c;
+}
+
+// A built-in model after a short training run (Adam, batches of 50, `steps` steps).
+std::string train_builtin(const std::string& name, int64_t steps, const Mnist& m,
+                          const ScratchDir& dir) {
+  Rng rng(11);
+  Sequential model(builtin_spec(name), rng);
+  std::vector<int32_t> idx(5000);
+  std::iota(idx.begin(), idx.end(), 0);
+  const Dataset train = subset(m.train, idx);
+  TrainOptions o;
+  o.optimizer = "adam";
+  o.lr = 0.002f;
+  o.batch = 50;
+  o.max_steps = steps;
+  o.log_epochs = false;
+  o.train_eval_samples = 50;
+  Trainer(model, train, nullptr, o).run();
+  const std::string path = dir / (name + ".safetensors");
+  save_model(model, path);
+  return path;
+}
+}  // namespace
+
+TEST(TorchInterop, TrainedConvNetsGiveTheSameLogits) {
+  SKIP_WITHOUT_TORCH();
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  const Mnist& m = mnist(data);
+  ScratchDir dir;
+  // deep_convnet (dropout before the output) learns slowly at first: 25 steps lift it well
+  // above chance (0.1), which is all this test needs to know the weights are trained.
+  struct Run {
+    std::string name;
+    int64_t steps;
+    double min_accuracy;
+  };
+  for (const auto& [name, steps, min_accuracy] :
+       {Run{"simple_convnet", 40, 0.5}, Run{"deep_convnet", 25, 0.25}}) {
+    const std::string path = train_builtin(name, steps, m, dir);
+    const Comparison c = compare_with_torch(path, m, data, dir);
+    std::printf(
+        "%s after %lld steps: max |nnzero - PyTorch| = %.3g over %lld images "
+        "(largest |logit| %.3g), argmax agrees on %lld, accuracy %.3f\n",
+        name.c_str(), static_cast<long long>(steps), c.max_abs_diff,
+        static_cast<long long>(kImages), c.max_abs_logit, static_cast<long long>(c.argmax_agree),
+        c.accuracy);
+    EXPECT_LE(c.max_abs_diff, 1e-4) << name;
+    EXPECT_GT(c.accuracy, min_accuracy) << name << ": the short training run did not train";
+    EXPECT_GE(c.argmax_agree, kImages - 1) << name;
+  }
+}
+
+TEST(TorchInterop, EveryLayerTypeMapsOntoPyTorch) {
+  SKIP_WITHOUT_TORCH();
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  const Mnist& m = mnist(data);
+  ScratchDir dir;
+  // Every layer type, with non-default settings where a type has any.
+  const ModelSpec spec = ModelSpec::parse(R"({
+    "name": "every_layer", "input": [1, 28, 28], "init": "xavier",
+    "layers": [
+      {"type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1},
+      {"type": "batchnorm2d", "eps": 0.001, "momentum": 0.3},
+      {"type": "leaky_relu", "negative_slope": 0.1},
+      {"type": "avgpool2d", "kernel": 3, "stride": 2, "padding": 1},
+      {"type": "conv2d", "out_channels": 6, "kernel": 3, "stride": 2, "bias": false, "init": "std:0.3"},
+      {"type": "tanh"},
+      {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1},
+      {"type": "dropout", "p": 0.3},
+      {"type": "sigmoid"},
+      {"type": "conv2d", "out_channels": 8, "kernel": 1},
+      {"type": "relu"},
+      {"type": "global_avgpool2d"},
+      {"type": "flatten"},
+      {"type": "linear", "out_features": 20},
+      {"type": "batchnorm1d"},
+      {"type": "relu"},
+      {"type": "linear", "out_features": 10, "bias": false},
+      {"type": "softmax"}
+    ]})");
+  Rng rng(3);
+  Sequential model(spec, rng);
+  // Running statistics that are not the initial 0 and 1: a few training-mode passes.
+  const Tensor x = test_images(m, model, 200);
+  for (int i = 0; i < 3; ++i) model.forward(x, true);
+  const std::string path = dir / "every_layer.safetensors";
+  save_model(model, path);
+  const Comparison c = compare_with_torch(path, m, data, dir);
+  std::printf("every layer type: max |nnzero - PyTorch| = %.3g (largest output %.3g)\n",
+              c.max_abs_diff, c.max_abs_logit);
+  EXPECT_LE(c.max_abs_diff, 1e-5);  // softmax outputs in [0, 1]
+}
+
+TEST(TorchInterop, ModelTrainedInPyTorchRunsInNnzero) {
+  SKIP_WITHOUT_TORCH();
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  ScratchDir dir;
+  nnzero_test::spit(dir / "spec.json", R"({
+    "name": "torch_cnn", "input": [1, 28, 28],
+    "layers": [
+      {"type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+      {"type": "batchnorm2d"},
+      {"type": "relu"},
+      {"type": "maxpool2d", "kernel": 2},
+      {"type": "conv2d", "out_channels": 16, "kernel": 3},
+      {"type": "relu"},
+      {"type": "maxpool2d", "kernel": 2},
+      {"type": "flatten"},
+      {"type": "dropout", "p": 0.25},
+      {"type": "linear", "out_features": 10}
+    ]})");
+  const CliResult t = run_script("train --spec spec.json --data '" + data +
+                                     "' --out torch.safetensors --epochs 1 --max-steps 150 "
+                                     "--batch 64 --optimizer adam --lr 0.003 --seed 1",
+                                 dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const double torch_acc = t.json()["test_acc"].get<double>();
+  // The file is what nnzero writes: F32 tensors named as the nn.Sequential, no
+  // num_batches_tracked, the spec and the version in the metadata.
+  const SafetensorsFile file = SafetensorsFile::read(dir / "torch.safetensors");
+  EXPECT_TRUE(file.metadata().contains("nnzero.spec"));
+  EXPECT_TRUE(file.metadata().contains("nnzero.version"));
+  for (const SafetensorsEntry& e : file.entries()) {
+    EXPECT_EQ(e.dtype, "F32") << e.name;
+    EXPECT_EQ(e.name.find("num_batches_tracked"), std::string::npos);
+  }
+  EXPECT_NE(file.find("1.running_var"), nullptr);
+  const CliResult e = nnzero_test::run_cli("eval torch.safetensors --data '" + data + "'", dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const double ours = e.json()["accuracy"].get<double>();
+  std::printf("trained in PyTorch: test accuracy %.4f in PyTorch, %.4f in nnzero\n", torch_acc,
+              ours);
+  EXPECT_GT(torch_acc, 0.8);
+  EXPECT_NEAR(ours, torch_acc, 1e-4);  // at most one of the 10,000 test images differs
+}
+
+TEST(TorchInterop, ScriptErrorsNameTheFile) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  nnzero_test::spit(dir / "junk.safetensors", "junk");
+  const CliResult r = run_script("info junk.safetensors", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "junk.safetensors: truncated");
+}

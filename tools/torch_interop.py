@@ -1,0 +1,423 @@
+#!/usr/bin/python3
+"""nnzero model files in PyTorch, and PyTorch models as nnzero model files.
+
+An nnzero model file is a safetensors file laid out as a PyTorch nn.Sequential built from the
+model spec it carries in __metadata__["nnzero.spec"] (docs/model-files.md). This script
+builds that nn.Sequential, loads the weights and
+
+  eval    MODEL --data DIR [--limit N]           accuracy and loss on the MNIST test set
+  logits  MODEL --data DIR [--start I] [--limit N]  the model's outputs for test images
+  train   --spec FILE | --like MODEL  --data DIR --out MODEL [--epochs N] [--batch N]
+          [--optimizer NAME] [--lr X] [--weight-decay X] [--max-steps N]
+          [--train-samples N] [--seed N]        trains in PyTorch, saves an nnzero model file
+  convert --spec FILE --state-dict FILE.pt --out MODEL   a PyTorch state_dict -> model file
+  info    MODEL                                  the spec, the nn.Sequential, the tensors
+
+Each command prints its result as one JSON object on the last line of stdout (logs go to
+stderr), like the nnzero command. Every command takes --threads N (PyTorch's thread count).
+Needs only PyTorch and NumPy (Debian: python3-torch, python3-numpy); safetensors files are
+read and written here with json + numpy. Run with /usr/bin/python3.
+
+As a module (sys.path.insert(0, "tools"); import torch_interop as ti):
+  model, spec, metadata = ti.load_model("model.safetensors")   # nn.Sequential in eval mode
+  ti.save_model(model, spec, "out.safetensors")                # spec: a dict
+  tensors, metadata = ti.read_safetensors(path); ti.write_safetensors(path, tensors, metadata)
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import struct
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+NNZERO_VERSION = "0.1.0"
+
+# --- safetensors: 8-byte little-endian header length, JSON header, raw little-endian data ---
+
+_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
+           "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+
+
+def read_safetensors(path):
+    """Returns ({name: numpy array}, {metadata key: string})."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: truncated safetensors file ({len(data)} bytes)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise ValueError(f"{path}: header length {n} is larger than the file")
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {}) or {}
+    body = memoryview(data)[8 + n:]
+    tensors = {}
+    for name, e in header.items():
+        if e["dtype"] not in _DTYPES:
+            raise ValueError(f"{path}: tensor {name!r} has dtype {e['dtype']}, not supported here")
+        begin, end = e["data_offsets"]
+        dtype = np.dtype(_DTYPES[e["dtype"]]).newbyteorder("<")
+        if not 0 <= begin <= end <= len(body) or (end - begin) != dtype.itemsize * math.prod(e["shape"]):
+            raise ValueError(f"{path}: tensor {name!r} has bad data_offsets {e['data_offsets']}")
+        tensors[name] = np.frombuffer(body[begin:end], dtype=dtype).reshape(e["shape"]).copy()
+    return tensors, metadata
+
+
+def write_safetensors(path, tensors, metadata):
+    """Writes {name: array} as F32 (in the given order) atomically: temporary file + rename."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    for name, value in tensors.items():
+        a = np.ascontiguousarray(np.asarray(value, dtype="<f4"))
+        header[name] = {"dtype": "F32", "shape": list(a.shape),
+                        "data_offsets": [offset, offset + a.nbytes]}
+        blobs.append(a.tobytes())
+        offset += a.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # data starts 8-byte aligned
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".safetensors")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(struct.pack("<Q", len(text)))
+            f.write(text)
+            for b in blobs:
+                f.write(b)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+# --- the model spec as an nn.Sequential ---
+
+_DEFAULTS = {
+    "linear": {"bias": True},
+    "conv2d": {"stride": 1, "padding": 0, "bias": True},
+    "maxpool2d": {"padding": 0},
+    "avgpool2d": {"padding": 0},
+    "leaky_relu": {"negative_slope": 0.01},
+    "dropout": {"p": 0.5},
+    "batchnorm1d": {"eps": 1e-5, "momentum": 0.1},
+    "batchnorm2d": {"eps": 1e-5, "momentum": 0.1},
+}
+
+
+def _layer(spec, i):
+    layer = dict(_DEFAULTS.get(spec["type"], {}))
+    layer.update(spec)
+    if layer["type"] in ("maxpool2d", "avgpool2d"):
+        layer.setdefault("stride", layer["kernel"])
+    return layer
+
+
+def build_sequential(spec):
+    """The nn.Sequential of a model spec (a dict), module i = layer i, with the sample shape
+    tracked to fill in in_features and in_channels. Weights are PyTorch's defaults."""
+    shape = list(spec["input"])
+    modules = []
+    for i, raw in enumerate(spec["layers"]):
+        l, t = _layer(raw, i), raw["type"]
+        where = f"layer {i} ({t})"
+        if t == "linear":
+            if len(shape) != 1:
+                raise ValueError(f"{where}: needs flat input, got {shape}")
+            m = nn.Linear(shape[0], l["out_features"], bias=l["bias"])
+            shape = [l["out_features"]]
+        elif t == "conv2d":
+            c, h, w = shape
+            k, s, p = l["kernel"], l["stride"], l["padding"]
+            m = nn.Conv2d(c, l["out_channels"], k, stride=s, padding=p, bias=l["bias"])
+            shape = [l["out_channels"], (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
+        elif t in ("maxpool2d", "avgpool2d"):
+            c, h, w = shape
+            k, s, p = l["kernel"], l["stride"], l["padding"]
+            m = (nn.MaxPool2d(k, s, p) if t == "maxpool2d"
+                 else nn.AvgPool2d(k, s, p, count_include_pad=True))
+            shape = [c, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
+        elif t == "global_avgpool2d":
+            m = nn.AdaptiveAvgPool2d(1)
+            shape = [shape[0], 1, 1]
+        elif t == "flatten":
+            m = nn.Flatten()
+            shape = [math.prod(shape)]
+        elif t == "relu":
+            m = nn.ReLU()
+        elif t == "leaky_relu":
+            m = nn.LeakyReLU(l["negative_slope"])
+        elif t == "sigmoid":
+            m = nn.Sigmoid()
+        elif t == "tanh":
+            m = nn.Tanh()
+        elif t == "softmax":
+            m = nn.Softmax(dim=1)
+        elif t == "dropout":
+            m = nn.Dropout(l["p"])
+        elif t in ("batchnorm1d", "batchnorm2d"):
+            cls = nn.BatchNorm1d if t == "batchnorm1d" else nn.BatchNorm2d
+            m = cls(shape[0], eps=l["eps"], momentum=l["momentum"])
+        else:
+            raise ValueError(f"{where}: unknown layer type {t!r}")
+        modules.append(m)
+    return nn.Sequential(*modules)
+
+
+def init_weights(model, spec):
+    """nnzero's initialisation: weights N(0, s^2) with s from the spec's init (he:
+    sqrt(2/fan_in), xavier: sqrt(1/fan_in), std:s), biases zero, BatchNorm 1 and 0."""
+    for i, (m, raw) in enumerate(zip(model, spec["layers"])):
+        if not isinstance(m, (nn.Linear, nn.Conv2d)):
+            continue
+        init = raw.get("init") or spec.get("init", "he")
+        fan_in = m.weight[0].numel()
+        std = (math.sqrt(2.0 / fan_in) if init == "he" else
+               math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
+        with torch.no_grad():
+            m.weight.normal_(0.0, std)
+            if m.bias is not None:
+                m.bias.zero_()
+
+
+def load_model(path):
+    """(nn.Sequential in eval mode, spec dict, metadata dict) of an nnzero model file."""
+    tensors, metadata = read_safetensors(path)
+    if "nnzero.spec" not in metadata:
+        raise ValueError(f"{path}: no 'nnzero.spec' in __metadata__ (not an nnzero model file)")
+    spec = json.loads(metadata["nnzero.spec"])
+    model = build_sequential(spec)
+    state = model.state_dict()
+    unexpected = [k for k in tensors if k not in state]
+    if unexpected:
+        raise ValueError(f"{path}: tensors not in the spec: {unexpected}")
+    for k, v in state.items():
+        if k.endswith("num_batches_tracked"):
+            continue
+        if k not in tensors:
+            raise ValueError(f"{path}: missing tensor {k!r}")
+        if tuple(tensors[k].shape) != tuple(v.shape):
+            raise ValueError(f"{path}: tensor {k!r} has shape {list(tensors[k].shape)}, "
+                             f"the spec needs {list(v.shape)}")
+        state[k] = torch.from_numpy(tensors[k].astype(np.float32))
+    model.load_state_dict(state)
+    return model.eval(), spec, metadata
+
+
+def save_model(model, spec, path, extra_metadata=None):
+    """Writes the nn.Sequential built from `spec` as an nnzero model file: tensors named as its
+    state_dict (without num_batches_tracked), F32, spec and version in the metadata."""
+    tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()
+               if not k.endswith("num_batches_tracked")}
+    metadata = dict(extra_metadata or {})
+    metadata["nnzero.spec"] = json.dumps(spec, separators=(",", ":"))
+    metadata["nnzero.version"] = NNZERO_VERSION
+    metadata["nnzero.producer"] = f"tools/torch_interop.py (PyTorch {torch.__version__})"
+    write_safetensors(path, tensors, metadata)
+
+
+# --- MNIST-format data: four IDX files, raw or .gz ---
+
+def _read_idx(folder, base):
+    for name in (base, base + ".gz"):
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            if len(data) < 4 or data[:3] != b"\0\0\x08":
+                raise ValueError(f"{path}: not an IDX file of unsigned bytes")
+            dims = struct.unpack(">" + "I" * data[3], data[4:4 + 4 * data[3]])
+            return np.frombuffer(data, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+    raise FileNotFoundError(f"{os.path.join(folder, base)}: missing (also tried .gz)")
+
+
+def load_mnist(folder, split):
+    """(images uint8 (N, 28, 28), labels int64 (N,)) of split 'train' or 't10k'."""
+    images = _read_idx(folder, f"{split}-images-idx3-ubyte")
+    labels = _read_idx(folder, f"{split}-labels-idx1-ubyte").astype(np.int64)
+    return images, labels
+
+
+def as_input(images, spec):
+    """uint8 images -> float32 tensor (N, input...) in [0, 1], scaled as nnzero scales them."""
+    x = images.astype(np.float32) * np.float32(1.0 / 255.0)
+    return torch.from_numpy(x.reshape((len(images),) + tuple(spec["input"])))
+
+
+@torch.no_grad()
+def outputs(model, x, batch=500):
+    model.eval()
+    return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def evaluate(model, spec, images, labels):
+    y = outputs(model, as_input(images, spec))
+    t = torch.from_numpy(labels)
+    return {"samples": len(labels), "accuracy": (y.argmax(1) == t).double().mean().item(),
+            "loss": F.cross_entropy(y.double(), t).item()}
+
+
+# --- training in PyTorch ---
+
+def make_optimizer(name, model, lr, weight_decay):
+    # nnzero decays weights only (not biases or BatchNorm), adding lambda * W to the gradient.
+    decay = [m.weight for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
+    ids = {id(p) for p in decay}
+    groups = [{"params": decay, "weight_decay": weight_decay},
+              {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0}]
+    lr = lr or (0.001 if name == "adam" else 0.01)  # nnzero's defaults
+    if name == "sgd":
+        return torch.optim.SGD(groups, lr=lr)
+    if name in ("momentum", "nesterov"):
+        return torch.optim.SGD(groups, lr=lr, momentum=0.9, nesterov=name == "nesterov")
+    if name == "adagrad":
+        return torch.optim.Adagrad(groups, lr=lr, eps=1e-7)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(groups, lr=lr, alpha=0.99, eps=1e-7)
+    if name == "adam":
+        return torch.optim.Adam(groups, lr=lr, eps=1e-7)
+    raise ValueError(f"unknown optimizer {name!r} (sgd, momentum, nesterov, adagrad, rmsprop, adam)")
+
+
+def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, train_samples, seed):
+    if spec.get("loss", "softmax_cross_entropy") != "softmax_cross_entropy":
+        raise ValueError("this script trains classifiers (loss softmax_cross_entropy) on MNIST")
+    torch.manual_seed(seed)
+    model = build_sequential(spec)
+    init_weights(model, spec)
+    images, labels = load_mnist(data, "train")
+    if train_samples:
+        images, labels = images[:train_samples], labels[:train_samples]
+    x, t = as_input(images, spec), torch.from_numpy(labels)
+    opt = make_optimizer(optimizer, model, lr, weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    steps, start = 0, time.time()
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x[idx]), t[idx])
+            loss.backward()
+            opt.step()
+            steps += 1
+            if max_steps and steps >= max_steps:
+                break
+        print(f"epoch {epoch + 1}/{epochs}: {steps} steps, last loss {loss.item():.4f}",
+              file=sys.stderr)
+        if max_steps and steps >= max_steps:
+            break
+    return model.eval(), {"epochs": epoch + 1, "steps": steps, "seconds": time.time() - start}
+
+
+# --- the command line ---
+
+def _print(result):
+    print(json.dumps(result), flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--threads", type=int, default=0, help="PyTorch threads (default: its own)")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name in ("eval", "logits"):
+        p = sub.add_parser(name)
+        p.add_argument("model")
+        p.add_argument("--data", required=True, help="folder with the MNIST-format IDX files")
+        p.add_argument("--start", type=int, default=0, help="first test image")
+        p.add_argument("--limit", type=int, default=0, help="number of test images (0: all)")
+    p = sub.add_parser("train")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--spec", help="model spec (JSON file)")
+    g.add_argument("--like", help="take the spec of this model file")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="model file to write")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--optimizer")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--train-samples", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("convert")
+    p.add_argument("--spec", required=True)
+    p.add_argument("--state-dict", required=True, help="torch.save(model.state_dict(), FILE)")
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("info")
+    p.add_argument("model")
+    a = ap.parse_args(argv)
+    # Inside a --threads 1 process nothing else should start threads either.
+    if a.threads:
+        torch.set_num_threads(a.threads)
+
+    if a.command in ("eval", "logits"):
+        model, spec, _ = load_model(a.model)
+        images, labels = load_mnist(a.data, "t10k")
+        end = a.start + a.limit if a.limit else len(images)
+        images, labels = images[a.start:end], labels[a.start:end]
+        result = {"model": spec.get("name", "model"), "file": a.model}
+        if a.command == "eval":
+            result.update(evaluate(model, spec, images, labels))
+        else:
+            y = outputs(model, as_input(images, spec))
+            result.update({"samples": len(labels), "labels": labels.tolist(),
+                           "logits": y.double().tolist()})
+        _print(result)
+    elif a.command == "train":
+        if a.spec:
+            with open(a.spec) as f:
+                spec = json.load(f)
+        else:
+            spec = load_model(a.like)[1]
+        d = spec.get("train", {})
+        pick = lambda flag, key, default: flag if flag is not None else d.get(key, default)
+        epochs = pick(a.epochs, "epochs", 1)
+        max_steps = pick(a.max_steps, "max_steps", 0)
+        model, r = train(spec, a.data, epochs, pick(a.batch, "batch", 100),
+                         pick(a.optimizer, "optimizer", "sgd"), pick(a.lr, "lr", 0.0),
+                         pick(a.weight_decay, "weight_decay", 0.0), max_steps,
+                         a.train_samples, a.seed)
+        save_model(model, spec, a.out)
+        images, labels = load_mnist(a.data, "t10k")
+        test = evaluate(model, spec, images, labels)
+        _print({"model": spec.get("name", "model"), "out": a.out, **r,
+                "test_acc": test["accuracy"], "test_loss": test["loss"]})
+    elif a.command == "convert":
+        with open(a.spec) as f:
+            spec = json.load(f)
+        model = build_sequential(spec)
+        state = torch.load(a.state_dict, map_location="cpu")
+        model.load_state_dict(state, strict=False)
+        missing = [k for k in model.state_dict() if k not in state and not k.endswith("num_batches_tracked")]
+        unexpected = [k for k in state if k not in model.state_dict()]
+        if missing or unexpected:
+            raise ValueError(f"{a.state_dict}: missing {missing}, not in the spec {unexpected}")
+        save_model(model, spec, a.out)
+        _print({"model": spec.get("name", "model"), "out": a.out,
+                "tensors": len(model.state_dict())})
+    else:
+        model, spec, metadata = load_model(a.model)
+        print(model, file=sys.stderr)
+        _print({"model": spec.get("name", "model"), "file": a.model, "spec": spec,
+                "metadata": {k: v for k, v in metadata.items() if k != "nnzero.spec"},
+                "tensors": {k: list(v.shape) for k, v in model.state_dict().items()}})
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (ValueError, OSError, KeyError, json.JSONDecodeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
