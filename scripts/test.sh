@@ -19,6 +19,10 @@ if [[ -z "${NNZERO_DATA:-}" ]]; then
   fi
 fi
 export NNZERO_TEST_DATA="${NNZERO_DATA:-}"
+# ctest runs tests side by side, each with its own OpenMP threads: more threads than cores.
+# Spinning at barriers then starves the thread being waited for (runs slow down 10-100x);
+# passive waiting hands the core over instead.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 # shellcheck disable=SC2086
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_FLAGS:-} >/dev/null

@@ -1,6 +1,7 @@
 #include "nnzero/tensor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -9,6 +10,11 @@ namespace nnzero {
 
 namespace {
 constexpr size_t kAlignment = 64;  // one cache line; what AVX-512 loads like best
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+int64_t tensor_allocations() {
+  return g_allocations.load(std::memory_order_relaxed);
 }
 
 Tensor::Tensor() : shape_{0} {}
@@ -46,6 +52,7 @@ void Tensor::allocate(int64_t count) {
   bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;  // aligned_alloc's rule
   auto* p = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));
   if (p == nullptr) throw std::bad_alloc();
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
   storage_ = std::shared_ptr<float[]>(p, [](float* q) { std::free(q); });
   data_ = p;
 }

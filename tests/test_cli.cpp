@@ -77,6 +77,23 @@ TEST(Cli, GradcheckPassesAndFailsWithExitCodes) {
   EXPECT_HAS(r.err, "FAIL");
 }
 
+TEST(Cli, AnUnusableRunFolderFailsBeforeTraining) {
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  ScratchDir dir;
+  nnzero_test::spit(dir / "a_file", "not a folder");
+  nnzero_test::spit(
+      dir / "flat.json",
+      R"({"input": [1, 28, 28], "layers": [{"type": "linear", "out_features": 10}]})");
+  const auto r = run_cli("train --model two_layer_net --data " + data + " --out a_file/run", dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "a_file/run: cannot create the folder");
+  EXPECT_EQ(r.err.find("epoch 1"), std::string::npos) << "failed only after training";
+  // Shape errors in a spec file name the file and the layer.
+  const auto s = run_cli("train --spec flat.json --data " + data, dir);
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_HAS(s.err, "flat.json: layer 0 (linear): linear: needs a flat input");
+}
+
 TEST(Cli, TrainWritesTheRunFolderAndTheJsonLine) {
   NNZERO_MNIST_DIR_OR_SKIP(data);
   ScratchDir dir;

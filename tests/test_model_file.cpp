@@ -167,6 +167,28 @@ TEST(ModelFile, DamagedFilesFailWithAClearError) {
   EXPECT_HAS(error_of([&] { load_model(dir / "absent.safetensors"); }), "cannot open");
 }
 
+// Found while writing fuzz/fuzz_safetensors.cpp: a million nested brackets in the header or
+// in the spec crashed the process (nlohmann's parser is iterative, but copying a value and
+// printing it in an error message recurse). Nesting deeper than 16 levels is now refused
+// while parsing.
+TEST(ModelFile, DeeplyNestedJsonFailsWithoutOverflowingTheStack) {
+  ScratchDir dir;
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  EXPECT_HAS(load_error(dir, craft("{\"x\": {\"dtype\": \"F32\", \"shape\": [], "
+                                   "\"data_offsets\": " +
+                                       deep + "}}",
+                                   0)),
+             "model.safetensors: header nests deeper than 16 levels");
+  const nlohmann::json meta = {{"nnzero.spec", "{\"input\": [3], \"layers\": [" + deep + "]}"}};
+  EXPECT_HAS(load_error(dir, craft("{\"__metadata__\": " + meta.dump() + "}", 0)),
+             "nnzero.spec: JSON nests deeper than 16 levels");
+  EXPECT_HAS(error_of([&] { ModelSpec::parse("{\"input\": " + deep + ", \"layers\": []}"); }),
+             "spec: JSON nests deeper than 16 levels");
+  // Nesting a valid file never needs is still within the limit: the error is the usual one.
+  EXPECT_HAS(error_of([] { ModelSpec::parse(R"({"input": [[[[1]]]], "layers": []})"); }),
+             "\"input\" sizes must be positive integers, got [[[[1]]]]");
+}
+
 TEST(ModelFile, PyTorchsBatchNormCounterIsIgnored) {
   ScratchDir dir;
   Rng rng(0);

@@ -1,10 +1,13 @@
 // nnzero predict and the Classifier API: MNIST digits disguised as photos (PNG, JPEG, BMP,
 // PGM; enlarged, black on white) get the classes the model gives the original digits; every
-// kind of bad input exits with status 2 and a message naming the file or the shapes.
+// kind of bad input exits with status 2 and a message naming the file or the shapes. The
+// README's example program (examples/classify_digit.cpp) runs, and the README shows it as it is.
 #include <gtest/gtest.h>
 #include <stb/stb_image_write.h>  // the implementation is in libstb, linked by nnzero_lib
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "nnzero/data/mnist.h"
@@ -270,4 +273,58 @@ TEST(PredictApi, ImageModelsOnlyAndSoftmaxOutputsKept) {
   EXPECT_EQ(classifier.classify_image(img).label, classifier.classify(mnist_digit(img)).label);
   EXPECT_EQ(classifier.classify_image(img, true).scores,
             classifier.classify(raw_digit(img)).scores);
+}
+
+// The README's C++ example, examples/classify_digit.cpp, built with the project: it gives a
+// photo of a digit the class and probability the Classifier gives it.
+TEST(ClassifyDigitExample, ClassifiesAPhotoAsTheClassifierDoes) {
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  const Mnist& mnist = trained(data).mnist;
+  const std::string& model = trained(data).model;
+  ScratchDir dir;
+  int w = 0, h = 0;
+  const auto page = digit_page(mnist.test, 0, true, w, h);  // a 7, black on white, enlarged
+  ASSERT_TRUE(stbi_write_png((dir / "digit.png").c_str(), w, h, 1, page.data(), w));
+  const auto r =
+      nnzero_test::run_program(std::string(NNZERO_BINARY_DIR) + "/examples/classify_digit",
+                               "'" + model + "' digit.png", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Classification c = Classifier(model).classify_image(load_image(dir / "digit.png"));
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "%d %.4f\n", c.label,
+                static_cast<double>(c.probabilities[static_cast<size_t>(c.label)]));
+  EXPECT_EQ(r.out, expected);
+  EXPECT_EQ(c.label, mnist.test.labels[0]);
+}
+
+TEST(ClassifyDigitExample, BadUsageAndInputExit2) {
+  ScratchDir dir;
+  save_untrained(dir, "flat.safetensors", kFlatSpec);
+  nnzero_test::spit(dir / "white.pgm", "P5\n4 4\n255\n" + std::string(16, '\xff'));
+  const std::string example = std::string(NNZERO_BINARY_DIR) + "/examples/classify_digit";
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"flat.safetensors", "usage: "},
+           {"missing.safetensors white.pgm", "error: missing.safetensors: cannot open"},
+           {"flat.safetensors missing.png", "error: missing.png: cannot open"},
+           {"flat.safetensors white.pgm", "error: no digit found"},
+       }) {
+    const auto r = nnzero_test::run_program(example, c.args, dir);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_HAS(r.err, c.message) << c.args;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+}
+
+// The README shows the example verbatim, so the two cannot drift apart, and it stays under
+// 30 lines as issue 5 asks.
+TEST(ClassifyDigitExample, TheReadmeShowsItVerbatim) {
+  const std::string code =
+      nnzero_test::slurp(std::string(NNZERO_SOURCE_DIR) + "/examples/classify_digit.cpp");
+  const std::string readme = nnzero_test::slurp(std::string(NNZERO_SOURCE_DIR) + "/README.md");
+  ASSERT_FALSE(code.empty());
+  EXPECT_LT(std::count(code.begin(), code.end(), '\n'), 30);
+  EXPECT_HAS(readme, "```cpp\n" + code + "```\n");
 }

@@ -100,6 +100,27 @@ TEST(Spec, BadSpecsNameTheProblem) {
       "unknown init \"glorot\"");
   EXPECT_HAS(build_error(R"({"input": [4], "layers": []})"), "non-empty");
   EXPECT_HAS(build_error(R"({"input": [0], "layers": [{"type": "relu"}]})"), "positive integers");
+  // A number too large for a double (found by fuzz/fuzz_safetensors.cpp; nlohmann reports it
+  // as out_of_range, not parse_error, and it escaped as an internal failure).
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "relu"}], "train": {"lr": 1e999}})"),
+             "spec.json: not valid JSON ([json.exception.out_of_range.406] number overflow");
+  // Float32 fields beyond float32 (found by the fuzzer: 1e39 became infinity, which the
+  // canonical JSON writes as null, so the model file saved could not be loaded again).
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "batchnorm1d", "eps": 1e39}]})"),
+             "layer 0: \"eps\" is out of float32 range, got 1e+39");
+  EXPECT_HAS(
+      build_error(R"({"input": [4], "layers": [{"type": "leaky_relu", "negative_slope": -1e40}]})"),
+      "\"negative_slope\" is out of float32 range");
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "batchnorm1d", "eps": 0}]})"),
+             "layer 0 (batchnorm1d): \"eps\" must be positive");
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "batchnorm1d", "momentum": 2}]})"),
+             "\"momentum\" must be in [0, 1]");
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}],
+                             "init": "std:1e39"})"),
+             "unknown init \"std:1e39\"");
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}],
+                             "init": "std:1e-50"})"),
+             "unknown init \"std:1e-50\"");
 }
 
 TEST(Spec, ShapesThatDoNotChainAreErrors) {

@@ -68,18 +68,23 @@ struct CliResult {
   }
 };
 
-// Runs `nnzero <args>` (through the shell, in `dir`), capturing both streams.
-inline CliResult run_cli(const std::string& args, const ScratchDir& dir) {
+// Runs `<program> <args>` (through the shell, in `dir`), capturing both streams.
+inline CliResult run_program(const std::string& program, const std::string& args,
+                             const ScratchDir& dir) {
   const std::string out = dir / "cli.stdout", err = dir / "cli.stderr";
-  const std::string command = "cd '" + dir.path().string() + "' && " +
-                              std::string(NNZERO_BINARY_DIR) + "/nnzero " + args + " >'" + out +
-                              "' 2>'" + err + "' </dev/null";
+  const std::string command = "cd '" + dir.path().string() + "' && '" + program + "' " + args +
+                              " >'" + out + "' 2>'" + err + "' </dev/null";
   const int status = std::system(command.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
+}
+
+// Runs `nnzero <args>` (through the shell, in `dir`), capturing both streams.
+inline CliResult run_cli(const std::string& args, const ScratchDir& dir) {
+  return run_program(std::string(NNZERO_BINARY_DIR) + "/nnzero", args, dir);
 }
 
 // The message of the nnzero::Error that f throws ("" if it throws none; other exceptions

@@ -272,6 +272,11 @@ TEST(Table, BadTablesAreErrorsNamingFileLineAndColumn) {
            {"a,b,a,y\n1,2,3,x\n4,5,6,z\n", "", "",
             "bad.csv:1: duplicate column name \"a\" (columns 1 and 3)"},
            {"a,y\n1,\n2,\n", "", "", "column \"y\" (the target) is empty in every row"},
+           // a typo in a numeric feature column is an error, not a reason to make it categorical
+           {"a,b,y\n1,2,x\n3,n/a,z\n5,6,x\n", "", "",
+            "bad.csv:3: column \"b\": \"n/a\" is not a number, but 2 of the column's 3 values "
+            "are"},
+           {"a;b;y\n1;2;x\n3;4;z\n", "", "", "no feature columns besides the target"},
        }) {
     const std::string msg = error_of([&] {
       const CsvTable csv = parse_csv(c.text, "bad.csv");

@@ -46,7 +46,12 @@ TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   o.batch = a.given("--batch") ? a.batch : spec.train.batch.value_or(100);
   o.max_steps = a.given("--max-steps") ? a.max_steps : spec.train.max_steps.value_or(0);
   o.optimizer = a.given("--optimizer") ? a.optimizer : spec.train.optimizer.value_or("sgd");
-  o.lr = static_cast<float>(a.given("--lr") ? a.lr : spec.train.lr.value_or(0.0));
+  // The spec's learning rate belongs to the spec's optimizer: another optimizer without --lr
+  // gets its own book default (0 here means that, see make_optimizer).
+  const bool same_optimizer = o.optimizer == spec.train.optimizer.value_or("sgd");
+  o.lr = static_cast<float>(a.given("--lr")  ? a.lr
+                            : same_optimizer ? spec.train.lr.value_or(0.0)
+                                             : 0.0);
   o.weight_decay = static_cast<float>(
       a.given("--weight-decay") ? a.weight_decay : spec.train.weight_decay.value_or(0.0));
   o.seed = a.seed;

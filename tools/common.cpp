@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "nnzero/error.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 
 namespace nnzero::cli {
@@ -30,6 +31,12 @@ ModelSpec ModelChoice::resolve() const {
   ModelSpec spec;
   if (!spec_file.empty()) {
     spec = ModelSpec::load(spec_file);
+    try {  // shape errors (layers that do not chain) surface when the network is built
+      Rng rng(0);
+      Sequential probe(spec, rng);
+    } catch (const Error& e) {
+      throw Error(spec_file + ": " + e.what());
+    }
   } else {
     MultiLayerOptions o;
     if (!hidden.empty()) o.hidden = parse_sizes(hidden, "--hidden");

@@ -182,7 +182,11 @@ TrainOptions train_options(const TableArgs& a, const ModelSpec& spec) {
   o.max_steps = value<int64_t>(c, "--max-steps", spec.train.max_steps.value_or(0));
   o.optimizer =
       value<std::string>(c, "--optimizer", spec.train.optimizer.value_or(kDefaultOptimizer));
-  o.lr = static_cast<float>(value<double>(c, "--lr", spec.train.lr.value_or(kDefaultLr)));
+  // As for MNIST: the spec's learning rate goes with its optimizer; another optimizer without
+  // --lr gets its own book default (0 means that, see make_optimizer).
+  const bool same_optimizer = o.optimizer == spec.train.optimizer.value_or(kDefaultOptimizer);
+  o.lr = static_cast<float>(
+      value<double>(c, "--lr", same_optimizer ? spec.train.lr.value_or(kDefaultLr) : 0.0));
   o.weight_decay = static_cast<float>(
       value<double>(c, "--weight-decay", spec.train.weight_decay.value_or(kDefaultWeightDecay)));
   o.seed = a.seed;
@@ -539,7 +543,7 @@ void train_table(const CLI::App& cmd) {
   report_filling(csv, saved.encoding, missing, unseen);
 
   const std::string out_dir = a.out.empty() ? default_run_dir(name) : a.out;
-  fs::create_directories(out_dir);
+  make_directories(out_dir);
   write_file_atomic((fs::path(out_dir) / "metrics.csv").string(), metrics_csv(histories));
   const std::string model_path = (fs::path(out_dir) / "model.safetensors").string();
   save_model(*saved.model, model_path, {{"nnzero.table", saved.encoding.to_json()}});

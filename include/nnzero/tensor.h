@@ -80,6 +80,10 @@ class Tensor {
   int64_t capacity_ = 0;
 };
 
+// How many times a Tensor has allocated storage since the program started (all threads):
+// the allocation test checks that a steady training step adds none.
+int64_t tensor_allocations();
+
 // Throws an Error naming `what` and both shapes unless a and b have the same shape.
 void check_same_shape(const Shape& a, const Shape& b, const char* what);
 

@@ -297,12 +297,33 @@ TableEncoding describe_table(const CsvTable& csv, const TableOptions& options,
     if (static_cast<int64_t>(c) == target) continue;
     FeatureColumn f;
     f.name = std::string(trim(csv.header[c]));
-    for (int32_t r = 0; r < static_cast<int32_t>(csv.rows.size()) && !f.categorical; ++r) {
+    // Categorical when most values are not numbers; a column of numbers with a few that are
+    // not is a numeric column with typos ("n/a", "1,5"), an error rather than 30 categories.
+    int64_t numbers = 0, texts = 0;
+    int32_t first_text_row = -1;
+    for (int32_t r = 0; r < static_cast<int32_t>(csv.rows.size()); ++r) {
       const std::string_view v = field(csv, r, static_cast<int64_t>(c));
       double x = 0;
-      f.categorical = !v.empty() && !parse_number(v, x);
+      if (v.empty()) continue;
+      if (parse_number(v, x)) {
+        ++numbers;
+      } else if (texts++ == 0) {
+        first_text_row = r;
+      }
+    }
+    f.categorical = texts > numbers;
+    if (!f.categorical && texts > 0) {
+      throw Error(at(csv, first_text_row, f.name) +
+                  in_quotes(field(csv, first_text_row, static_cast<int64_t>(c))) +
+                  " is not a number, but " + std::to_string(numbers) + " of the column's " +
+                  std::to_string(numbers + texts) +
+                  " values are (fix the value, or leave the field empty for a missing value)");
     }
     e.features.push_back(std::move(f));
+  }
+  if (e.features.empty()) {
+    throw Error(csv.name + ": no feature columns besides the target " + in_quotes(e.target) +
+                " (is the file comma-separated?)");
   }
   return e;
 }

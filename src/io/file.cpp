@@ -120,4 +120,13 @@ void write_file_atomic(const std::string& path, const std::string& text) {
       path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
+void make_directories(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw Error(dir + ": cannot create the folder (" +
+                (ec ? ec.message() : std::string("a file of that name is in the way")) + ")");
+  }
+}
+
 }  // namespace nnzero

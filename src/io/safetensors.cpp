@@ -17,6 +17,10 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 // Larger headers are not model files; refusing them bounds what a hostile file can cost.
 constexpr uint64_t kMaxHeader = 100u << 20;
+// A valid header nests 3 deep ({"name": {"shape": [...]}}). nlohmann's parser is iterative
+// but copying and printing a value recurse, so deeper nesting is refused while parsing: a
+// hostile header of a million '[' would otherwise overflow the stack.
+constexpr int kMaxDepth = 16;
 
 int64_t dtype_size(const std::string& dtype) {
   static const std::map<std::string, int64_t> sizes = {
@@ -85,8 +89,16 @@ SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes, const std::st
   }
   if (header_len > kMaxHeader) throw Error(name + ": header larger than 100 MiB");
   json header;
+  const auto limit_depth = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth) {
+      throw Error(name + ": header nests deeper than " + std::to_string(kMaxDepth) +
+                  " levels: not a safetensors header");
+    }
+    return true;
+  };
   try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(header_len));
+    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(header_len),
+                         limit_depth);
   } catch (const json::exception& e) {
     throw Error(name + ": header is not valid JSON (" + e.what() + ")");
   }

@@ -20,22 +20,21 @@ namespace nnzero {
 
 namespace {
 void check_declared(const std::optional<int64_t>& declared, int64_t actual, const char* field,
-                    const Shape& in, const std::string& where) {
+                    const Shape& in) {
   if (declared && *declared != actual) {
-    throw Error(where + ": \"" + field + "\" is " + std::to_string(*declared) +
+    throw Error(std::string("\"") + field + "\" is " + std::to_string(*declared) +
                 " but the input to this layer has shape " + in.str());
   }
 }
 
-std::unique_ptr<Layer> build(const LayerSpec& s, const Shape& in, Rng& rng,
-                             const std::string& where) {
+std::unique_ptr<Layer> build(const LayerSpec& s, const Shape& in, Rng& rng) {
   const std::string& t = s.type;
   if (t == "linear") {
-    if (in.rank() == 1) check_declared(s.in_features, in[0], "in_features", in, where);
+    if (in.rank() == 1) check_declared(s.in_features, in[0], "in_features", in);
     return std::make_unique<Linear>(in, s.out_features, s.bias);
   }
   if (t == "conv2d") {
-    if (in.rank() == 3) check_declared(s.in_channels, in[0], "in_channels", in, where);
+    if (in.rank() == 3) check_declared(s.in_channels, in[0], "in_channels", in);
     return std::make_unique<Conv2d>(in, s.out_channels, s.kernel, s.kernel, s.stride, s.padding,
                                     s.bias);
   }
@@ -55,7 +54,7 @@ std::unique_ptr<Layer> build(const LayerSpec& s, const Shape& in, Rng& rng,
       throw Error(t + ": expects samples of shape " + (want == 1 ? "(C)" : "(C, H, W)") + ", got " +
                   in.str());
     }
-    check_declared(s.num_features, in[0], "num_features", in, where);
+    check_declared(s.num_features, in[0], "num_features", in);
     return std::make_unique<BatchNorm>(in, s.eps, s.momentum);
   }
   throw Error("unknown layer type \"" + t + "\"");
@@ -65,7 +64,7 @@ std::unique_ptr<Layer> build(const LayerSpec& s, const Shape& in, Rng& rng,
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& in, Rng& rng,
                                   const std::string& where) {
   try {
-    return build(spec, in, rng, where);
+    return build(spec, in, rng);
   } catch (const Error& e) {
     throw Error(where + ": " + e.what());
   }
@@ -83,6 +82,7 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng) : spec_(spec) {
       if (p->fan_in > 0) rng.fill_normal(p->value, 0.0f, init_std(init, p->fan_in));
     }
     shape = layer.out_shape();
+    for (Param* p : layer.params()) params_.push_back(p);
   }
   if (shape.rank() != 1) {
     throw Error("model \"" + spec.name + "\": the last layer outputs samples of shape " +
@@ -115,11 +115,9 @@ double Sequential::loss(const Tensor& x, const Target& target, bool train) {
   double l = loss_->forward(forward(x, train), target);
   if (weight_decay_ > 0.0f) {
     double sum_sq = 0.0;
-    for (auto& layer : layers_) {
-      for (Param* p : layer->params()) {
-        if (!p->decay) continue;
-        for (float w : p->value) sum_sq += static_cast<double>(w) * w;
-      }
+    for (Param* p : params_) {
+      if (!p->decay) continue;
+      for (float w : p->value) sum_sq += static_cast<double>(w) * w;
     }
     l += 0.5 * weight_decay_ * sum_sq;
   }
@@ -130,19 +128,15 @@ void Sequential::backward() {
   const Tensor* d = &loss_->backward();
   for (size_t i = layers_.size(); i-- > 0;) d = &layers_[i]->backward(*d);
   if (weight_decay_ > 0.0f) {
-    for (auto& layer : layers_) {
-      for (Param* p : layer->params()) {
-        if (!p->decay) continue;
-        for (int64_t j = 0; j < p->value.numel(); ++j) p->grad[j] += weight_decay_ * p->value[j];
-      }
+    for (Param* p : params_) {
+      if (!p->decay) continue;
+      for (int64_t j = 0; j < p->value.numel(); ++j) p->grad[j] += weight_decay_ * p->value[j];
     }
   }
 }
 
 void Sequential::zero_grad() {
-  for (auto& layer : layers_) {
-    for (Param* p : layer->params()) p->grad.zero();
-  }
+  for (Param* p : params_) p->grad.zero();
 }
 
 std::vector<NamedParam> Sequential::named_params() {

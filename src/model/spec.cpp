@@ -1,6 +1,7 @@
 #include "nnzero/model/spec.h"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -42,6 +43,15 @@ class Fields {
     const json& v = j_.at(key);
     if (!v.is_number()) throw Error(where_ + ": \"" + key + "\" must be a number, got " + v.dump());
     return v.get<double>();
+  }
+  // A layer's float32 field: 1e39 would become infinity, which the canonical JSON (and so
+  // the model file) cannot hold.
+  float number_f32(const char* key, double fallback) {
+    const double v = number(key, fallback);
+    if (!(std::fabs(v) <= std::numeric_limits<float>::max())) {
+      throw Error(where_ + ": \"" + key + "\" is out of float32 range, got " + j_.at(key).dump());
+    }
+    return static_cast<float>(v);
   }
   bool boolean(const char* key, bool fallback) {
     if (!has(key)) return fallback;
@@ -110,13 +120,17 @@ LayerSpec parse_layer(const json& j, const std::string& where) {
     l.stride = positive("stride", f.integer("stride", l.kernel));
     l.padding = f.integer("padding", 0);
   } else if (t == "leaky_relu") {
-    l.negative_slope = static_cast<float>(f.number("negative_slope", 0.01));
+    l.negative_slope = f.number_f32("negative_slope", 0.01);
   } else if (t == "dropout") {
-    l.p = static_cast<float>(f.number("p", 0.5));
+    l.p = f.number_f32("p", 0.5);
     if (!(l.p >= 0.0f && l.p < 1.0f)) throw Error(where + " (dropout): \"p\" must be in [0, 1)");
   } else if (t == "batchnorm1d" || t == "batchnorm2d") {
-    l.eps = static_cast<float>(f.number("eps", 1e-5));
-    l.momentum = static_cast<float>(f.number("momentum", 0.1));
+    l.eps = f.number_f32("eps", 1e-5);
+    l.momentum = f.number_f32("momentum", 0.1);
+    if (!(l.eps > 0.0f)) throw Error(where + " (" + t + "): \"eps\" must be positive");
+    if (!(l.momentum >= 0.0f && l.momentum <= 1.0f)) {
+      throw Error(where + " (" + t + "): \"momentum\" must be in [0, 1]");
+    }
     if (f.has("num_features")) l.num_features = f.integer("num_features");
   }
   if (l.padding < 0) throw Error(where + " (" + t + "): \"padding\" must be non-negative");
@@ -174,7 +188,10 @@ void check_init(const std::string& init, const std::string& where) {
     try {
       size_t used = 0;
       const double s = std::stod(init.substr(4), &used);
-      if (used == init.size() - 4 && s > 0.0 && std::isfinite(s)) return;
+      // A positive normal float32 (1e39 and 1e-50 are not): the weights are float32.
+      const bool in_range =
+          s >= std::numeric_limits<float>::min() && s <= std::numeric_limits<float>::max();
+      if (used == init.size() - 4 && in_range) return;
     } catch (const std::exception&) {
     }
   }
@@ -184,14 +201,25 @@ void check_init(const std::string& init, const std::string& where) {
 float init_std(const std::string& init, int64_t fan_in) {
   if (init == "he") return std::sqrt(2.0f / static_cast<float>(fan_in));
   if (init == "xavier") return std::sqrt(1.0f / static_cast<float>(fan_in));
-  return std::stof(init.substr(4));
+  return static_cast<float>(std::stod(init.substr(4)));
 }
 
 ModelSpec ModelSpec::parse(const std::string& json_text, const std::string& where) {
+  // A spec nests 3 deep ({"layers": [{...}]}). nlohmann's parser is iterative but copying
+  // and printing a value (error messages show values) recurse, so deeper nesting is refused
+  // while parsing: a hostile spec of a million '[' would otherwise overflow the stack.
+  constexpr int kMaxDepth = 16;
+  const auto limit_depth = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth) {
+      throw Error(where + ": JSON nests deeper than " + std::to_string(kMaxDepth) +
+                  " levels: not a model spec");
+    }
+    return true;
+  };
   json j;
   try {
-    j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+    j = json::parse(json_text, limit_depth);
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw Error(where + ": not valid JSON (" + e.what() + ")");
   }
   Fields f(j, where);

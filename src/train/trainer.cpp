@@ -135,6 +135,7 @@ TrainResult Trainer::run() {
   double train_seconds = 0.0;  // time in training steps only, for samples/s
   bool interrupted = false;
   bool steps_exhausted = opt_.max_steps > 0 && step_ >= opt_.max_steps;
+  if (!opt_.out_dir.empty()) make_directories(opt_.out_dir);  // a bad --out fails now, not later
 
   while (epoch_ < opt_.epochs && !steps_exhausted && !interrupted) {
     // The permutation of this epoch comes from the generator's state at its start, so a
@@ -224,7 +225,7 @@ TrainResult Trainer::run() {
 
 void Trainer::write_outputs(bool /*finished*/) {
   if (opt_.out_dir.empty()) return;
-  std::filesystem::create_directories(opt_.out_dir);
+  make_directories(opt_.out_dir);
   std::string csv = "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n";
   for (const auto& m : history_) {
     char row[256];

@@ -17,5 +17,8 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
 // Writes atomically (temporary file + rename).
 void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes);
 void write_file_atomic(const std::string& path, const std::string& text);
+// Creates the folder `dir` and its parents if missing; an Error naming it otherwise (a file
+// in the way, no permission).
+void make_directories(const std::string& dir);
 
 }  // namespace nnzero

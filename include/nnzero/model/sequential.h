@@ -60,6 +60,9 @@ class Sequential {
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::unique_ptr<Loss> loss_;
+  // Every layer's parameters, in order, gathered once: Layer::params() returns a new vector,
+  // and the per-step loops (zero_grad, weight decay) must not allocate.
+  std::vector<Param*> params_;
   float weight_decay_ = 0.0f;
 };
 

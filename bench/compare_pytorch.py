@@ -1,0 +1,481 @@
+#!/usr/bin/env python3
+"""nnzero side by side with PyTorch and LibTorch on the book's networks (issue 7).
+
+Install the peers from Debian (PyTorch, NumPy, LibTorch, and the OpenBLAS that Debian's
+torch and numpy load: without it they fall back to the reference BLAS, ~28x slower GEMM):
+
+    scripts/install-deps.sh --torch     # python3-torch python3-numpy libtorch-dev libopenblas0-pthread
+    cmake -S . -B build && cmake --build build -j    # builds build/nnzero and, where CMake
+                                                     # finds LibTorch, build/bench/libtorch_bench
+    /usr/bin/python3 bench/compare_pytorch.py        # Debian's python3, the one with torch
+
+For each model and thread count it runs, each in a process of its own (so threads and peak
+memory are per system): `nnzero bench`, the same network in PyTorch (this script, as a
+worker), and in LibTorch (bench/libtorch_bench). Every process gets OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set to the thread count (torch.set_num_threads alone
+does not limit OpenBLAS); the peers also get OPENBLAS_CORETYPE for this CPU (OpenBLAS 0.3.21
+does not know recent CPUs and falls back to slow SSE3 kernels; nnzero sets it itself).
+
+The peers are built from the model specs below, DESIGN.md's JSON, copied from
+src/model/builtin.cpp and checked against `nnzero info NAME` (layer types, output shapes,
+parameter counts) before anything runs: same layers, same initialisation (weights N(0, s^2)
+with nnzero's s, biases 0), same optimizer (SGD or Adam with eps 1e-7, the book's), batch
+100. They are measured as tools/cmd_bench.cpp measures nnzero: 5 warm-up steps, then timed
+training steps on consecutive real MNIST batches of a seeded permutation (the dataset held
+as bytes and converted per batch, the gather inside the timed step); the median of 300
+single-image forward passes in eval mode under no_grad; the throughput of 1000-image forward
+passes over the test set (the first not timed); peak RSS (ru_maxrss) after training.
+
+Prints a markdown table (per model and thread count: the three systems' figures and nnzero's
+ratio to the better peer, taken at that peer's best thread count), then the raw results as
+JSON. The default run takes a few minutes on 2 cores (under 10); --quick (fewer steps and
+inference passes, figures not comparable to the full run) is a smoke test.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The built-in models, as src/model/builtin.cpp defines them (checked against nnzero info).
+def _conv(out, kernel, padding):
+    return {"type": "conv2d", "out_channels": out, "kernel": kernel, "stride": 1,
+            "padding": padding}
+
+
+def _pool(kernel):
+    return {"type": "maxpool2d", "kernel": kernel, "stride": kernel}
+
+
+def _linear(out):
+    return {"type": "linear", "out_features": out}
+
+
+RELU, FLATTEN = {"type": "relu"}, {"type": "flatten"}
+
+SPECS = {
+    "two_layer_net": {
+        "input": [784], "init": "std:0.01", "optimizer": "sgd", "lr": 0.1,
+        "layers": [_linear(50), RELU, _linear(10)]},
+    "multi_layer_net": {
+        "input": [784], "init": "he", "optimizer": "sgd", "lr": 0.01,
+        "layers": [_linear(100), RELU] * 4 + [_linear(10)]},
+    "simple_convnet": {
+        "input": [1, 28, 28], "init": "std:0.01", "optimizer": "adam", "lr": 0.001,
+        "layers": [_conv(30, 5, 0), RELU, _pool(2), FLATTEN, _linear(100), RELU, _linear(10)]},
+    "deep_convnet": {
+        "input": [1, 28, 28], "init": "he", "optimizer": "adam", "lr": 0.001,
+        "layers": [_conv(16, 3, 1), RELU, _conv(16, 3, 1), RELU, _pool(2),
+                   _conv(32, 3, 1), RELU, _conv(32, 3, 2), RELU, _pool(2),
+                   _conv(64, 3, 1), RELU, _conv(64, 3, 1), RELU, _pool(2),
+                   FLATTEN, _linear(50), RELU, {"type": "dropout", "p": 0.5}, _linear(10),
+                   {"type": "dropout", "p": 0.5}]},
+    "lenet5": {
+        "input": [1, 28, 28], "init": "he", "optimizer": "adam", "lr": 0.001,
+        "layers": [_conv(6, 5, 2), RELU, _pool(2), _conv(16, 5, 0), RELU, _pool(2), FLATTEN,
+                   _linear(120), RELU, _linear(84), RELU, _linear(10)]},
+}
+
+METRICS = [  # key, heading, True if higher is better
+    ("train_samples_per_s", "training samples/s", True),
+    ("infer_latency_us_b1", "latency b1 (µs)", False),
+    ("infer_samples_per_s_b1000", "inference b1000 samples/s", True),
+    ("peak_rss_mb", "peak RSS (MB)", False),
+]
+SYSTEMS = ["nnzero", "pytorch", "libtorch"]
+PEERS = ["pytorch", "libtorch"]
+
+WARMUP = 5
+LATENCY_RUNS = 300
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def spec_json(name):
+    s = SPECS[name]
+    return {"name": name, "input": s["input"], "layers": s["layers"],
+            "loss": "softmax_cross_entropy", "init": s["init"]}
+
+
+def default_data_dir():
+    if os.environ.get("NNZERO_DATA"):
+        return str(Path(os.environ["NNZERO_DATA"]) / "mnist")
+    for d in (REPO / "data" / "mnist", REPO.parent / "shared" / "data" / "mnist"):
+        if d.is_dir():
+            return str(d)
+    return str(REPO / "data" / "mnist")
+
+
+def openblas_coretype():
+    """The OpenBLAS kernel set this CPU supports, as nnzero's use_best_blas_kernels picks it."""
+    try:
+        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return None
+    if {"avx512f", "avx512bw", "avx512vl"} <= set(flags):
+        return "SkylakeX"
+    if {"avx2", "fma"} <= set(flags):
+        return "Haswell"
+    return None
+
+
+def thread_env(threads, peer):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    core = openblas_coretype()
+    if peer and core and "OPENBLAS_CORETYPE" not in os.environ:
+        env["OPENBLAS_CORETYPE"] = core
+    return env
+
+
+def run_json(cmd, env, timeout=900):
+    """Runs cmd and returns the JSON object on the last line of its stdout."""
+    t = time.monotonic()
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stderr[-2000:]}")
+    lines = [line for line in p.stdout.splitlines() if line.strip()]
+    result = json.loads(lines[-1])
+    result["wall_s"] = round(time.monotonic() - t, 1)
+    return result
+
+
+# --- checking the specs against nnzero info ---
+
+def check_against_info(name, nnzero):
+    """Fails unless the spec above builds what nnzero builds: same layer types, output
+    shapes and parameter counts, layer by layer. Returns nnzero's info JSON."""
+    info = run_json([nnzero, "info", name], thread_env(1, False))
+    spec = SPECS[name]
+    if info["input"] != spec["input"]:
+        raise SystemExit(f"{name}: input {spec['input']} here, {info['input']} in nnzero")
+    if [layer["type"] for layer in info["layers"]] != [l["type"] for l in spec["layers"]]:
+        raise SystemExit(f"{name}: the layers here differ from nnzero info's; update SPECS")
+    shape = list(spec["input"])
+    for layer, mine in zip(info["layers"], spec["layers"]):
+        params = 0
+        if mine["type"] == "linear":
+            params = (shape[0] + 1) * mine["out_features"]
+            shape = [mine["out_features"]]
+        elif mine["type"] == "conv2d":
+            k, s, p = mine["kernel"], mine.get("stride", 1), mine.get("padding", 0)
+            params = (shape[0] * k * k + 1) * mine["out_channels"]
+            shape = [mine["out_channels"], (shape[1] + 2 * p - k) // s + 1,
+                     (shape[2] + 2 * p - k) // s + 1]
+        elif mine["type"] in ("maxpool2d", "avgpool2d"):
+            k, s = mine["kernel"], mine.get("stride", mine["kernel"])
+            p = mine.get("padding", 0)
+            shape = [shape[0], (shape[1] + 2 * p - k) // s + 1, (shape[2] + 2 * p - k) // s + 1]
+        elif mine["type"] == "flatten":
+            n = 1
+            for d in shape:
+                n *= d
+            shape = [n]
+        if layer["output"] != shape or layer["params"] != params:
+            raise SystemExit(f"{name}: layer {layer['index']} ({layer['type']}) gives "
+                             f"{shape} with {params} parameters here, {layer['output']} with "
+                             f"{layer['params']} in nnzero; update SPECS")
+    return info
+
+
+# --- the PyTorch worker (runs in a process of its own) ---
+
+def read_idx(data_dir, name):
+    import gzip
+
+    import numpy as np
+    for path in (Path(data_dir) / name, Path(data_dir) / (name + ".gz")):
+        if path.exists():
+            raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+            break
+    else:
+        raise SystemExit(f"{data_dir}/{name}(.gz): not found (--data DIR)")
+    if raw[2] != 0x08:
+        raise SystemExit(f"{name}: not an IDX file of unsigned bytes")
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def loaded_blas():
+    """The BLAS library this process loaded (Debian's torch reaches it through libblas.so.3)."""
+    for line in open("/proc/self/maps"):
+        path = line.split()[-1]
+        if "blas" in Path(path).name:
+            return os.path.realpath(path)
+    return None
+
+
+def build_torch_model(spec):
+    import torch
+    from torch import nn
+
+    def init_std(init, fan_in):
+        if init == "he":
+            return (2.0 / fan_in) ** 0.5
+        if init == "xavier":
+            return (1.0 / fan_in) ** 0.5
+        return float(init.split(":", 1)[1])
+
+    shape = list(spec["input"])
+    modules = []
+    for l in spec["layers"]:
+        t, init = l["type"], l.get("init", spec["init"])
+        if t == "linear":
+            m = nn.Linear(shape[0], l["out_features"], bias=l.get("bias", True))
+            fan_in, shape = shape[0], [l["out_features"]]
+        elif t == "conv2d":
+            k, s, p = l["kernel"], l.get("stride", 1), l.get("padding", 0)
+            m = nn.Conv2d(shape[0], l["out_channels"], k, stride=s, padding=p,
+                          bias=l.get("bias", True))
+            fan_in = shape[0] * k * k
+            shape = [l["out_channels"], (shape[1] + 2 * p - k) // s + 1,
+                     (shape[2] + 2 * p - k) // s + 1]
+        elif t in ("maxpool2d", "avgpool2d"):
+            k, s, p = l["kernel"], l.get("stride") or l["kernel"], l.get("padding", 0)
+            m = (nn.MaxPool2d if t == "maxpool2d" else nn.AvgPool2d)(k, stride=s, padding=p)
+            shape = [shape[0], (shape[1] + 2 * p - k) // s + 1, (shape[2] + 2 * p - k) // s + 1]
+        elif t == "flatten":
+            m = nn.Flatten()
+            shape = [int(torch.tensor(shape).prod())]
+        elif t == "relu":
+            m = nn.ReLU()
+        elif t == "dropout":
+            m = nn.Dropout(l.get("p", 0.5))
+        else:
+            raise SystemExit(f"layer type {t} not supported here")
+        if t in ("linear", "conv2d"):
+            with torch.no_grad():  # nnzero's initialisation
+                m.weight.normal_(0.0, init_std(init, fan_in))
+                if m.bias is not None:
+                    m.bias.zero_()
+        modules.append(m)
+    return nn.Sequential(*modules)
+
+
+def pytorch_worker(a):
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    spec = json.loads(Path(a.spec_file).read_text())
+    model = build_torch_model(spec)
+    params = sum(p.numel() for p in model.parameters())
+    if a.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=a.lr)
+    else:  # nnzero's (and the book's) Adam adds 1e-7 to sqrt(v); PyTorch's default is 1e-8
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr, eps=1e-7)
+
+    # The dataset stays bytes, converted per batch (as nnzero and torchvision's MNIST do).
+    train_x = torch.from_numpy(read_idx(a.data, "train-images-idx3-ubyte").copy())
+    train_y = torch.from_numpy(read_idx(a.data, "train-labels-idx1-ubyte").astype(np.int64))
+    test_x = torch.from_numpy(read_idx(a.data, "t10k-images-idx3-ubyte").copy())
+    shape = spec["input"]
+
+    def gather(images, idx):
+        return images.index_select(0, idx).float().div_(255.0).view(len(idx), *shape)
+
+    n = train_x.shape[0]
+    order = torch.randperm(n)
+    cursor = 0
+    model.train()
+
+    def train_step():
+        nonlocal cursor
+        if cursor + a.batch > n:
+            cursor = 0
+        idx = order[cursor:cursor + a.batch]
+        cursor += a.batch
+        x, y = gather(train_x, idx), train_y.index_select(0, idx)
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    for _ in range(WARMUP):
+        train_step()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    for _ in range(a.steps):
+        train_step()
+    train_s, train_cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+    model.eval()
+    latencies = []
+    with torch.no_grad():
+        for i in range(a.latency_runs + 10):
+            x = gather(test_x, torch.tensor([i % test_x.shape[0]]))
+            t = time.perf_counter()
+            model(x)
+            if i >= 10:
+                latencies.append((time.perf_counter() - t) * 1e6)
+        infer_s, inferred = 0.0, 0
+        for start in range(0, min(a.infer_images, test_x.shape[0]) - 999, 1000):
+            x = gather(test_x, torch.arange(start, start + 1000))
+            t = time.perf_counter()
+            model(x)
+            if start > 0:  # the first pass sizes the buffers
+                infer_s += time.perf_counter() - t
+                inferred += 1000
+
+    samples = a.steps * a.batch
+    print(json.dumps({
+        "system": "pytorch", "version": torch.__version__, "model": spec["name"],
+        "batch": a.batch, "steps": a.steps, "threads": torch.get_num_threads(),
+        "params": params,
+        "train_samples_per_s": samples / train_s,
+        "infer_latency_us_b1": sorted(latencies)[len(latencies) // 2],  # as nnzero bench
+        "infer_samples_per_s_b1000": inferred / infer_s,
+        "peak_rss_mb": rss_mb,
+        "train_samples_per_cpu_s": samples / train_cpu_s,
+        "blas": loaded_blas()}))
+
+
+# --- the comparison ---
+
+def best_peer(results, model, key, higher):
+    """The best figure of either peer at any thread count, with who and at how many threads."""
+    cands = [(r[key], r["system"], r["threads"]) for r in results
+             if r["model"] == model and r["system"] in PEERS and r.get(key) is not None]
+    if not cands:
+        return None
+    return (max if higher else min)(cands, key=lambda c: c[0])
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
+
+
+def table(results, models, threads):
+    by = {(r["system"], r["model"], r["threads"]): r for r in results}
+    rows = ["| model | threads | metric | nnzero | PyTorch | LibTorch | nnzero vs best peer |",
+            "|---|---|---|---:|---:|---:|---:|"]
+    ratios = []
+    for model in models:
+        for t in threads:
+            for key, heading, higher in METRICS:
+                vals = [by.get((s, model, t), {}).get(key) for s in SYSTEMS]
+                best = best_peer(results, model, key, higher)
+                ratio_text = "–"
+                if best and vals[0]:
+                    ratio = vals[0] / best[0] if higher else best[0] / vals[0]
+                    ratio_text = f"{ratio:.2f}x (vs {best[1]}, {best[2]} thr)"
+                    ratios.append({"model": model, "threads": t, "metric": key,
+                                   "ratio": ratio, "peer": best[1], "peer_threads": best[2]})
+                rows.append(f"| {model} | {t} | {heading} | " +
+                            " | ".join(fmt(v) for v in vals) + f" | {ratio_text} |")
+    return "\n".join(rows), ratios
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="two_layer_net,simple_convnet,deep_convnet",
+                    help="comma-separated built-in models (also: multi_layer_net, lenet5)")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--steps", type=int, default=50, help="timed training steps (default 50)")
+    ap.add_argument("--nnzero", default=str(REPO / "build" / "nnzero"),
+                    help="the nnzero command (default build/nnzero)")
+    ap.add_argument("--libtorch", default=str(REPO / "build" / "bench" / "libtorch_bench"),
+                    help="the LibTorch program (default build/bench/libtorch_bench; "
+                         "skipped if missing)")
+    ap.add_argument("--data", default=None, help="MNIST folder (default $NNZERO_DATA/mnist)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: 10 steps, 100 latency runs, 3000 images for b1000")
+    ap.add_argument("--json-out", help="also write the results to this file")
+    # Internal: one PyTorch measurement, run by this script in a process of its own.
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--spec", dest="spec_file", help=argparse.SUPPRESS)
+    ap.add_argument("--optimizer", help=argparse.SUPPRESS)
+    ap.add_argument("--lr", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--batch", type=int, default=100, help=argparse.SUPPRESS)
+    ap.add_argument("--latency-runs", type=int, default=LATENCY_RUNS, help=argparse.SUPPRESS)
+    ap.add_argument("--infer-images", type=int, default=10000, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    a.data = a.data or default_data_dir()
+
+    if a.worker:
+        a.threads = int(a.threads)
+        pytorch_worker(a)
+        return
+
+    models = [m.strip() for m in a.models.split(",") if m.strip()]
+    threads = [int(t) for t in a.threads.split(",")]
+    for m in models:
+        if m not in SPECS:
+            raise SystemExit(f"unknown model {m} (known: {', '.join(SPECS)})")
+    if a.quick:
+        a.steps, a.latency_runs, a.infer_images = 10, 100, 3000
+    if not Path(a.nnzero).exists():
+        raise SystemExit(f"{a.nnzero}: not found; build nnzero first or pass --nnzero PATH")
+    have_libtorch = Path(a.libtorch).exists()
+    if not have_libtorch:
+        log(f"{a.libtorch} not found: skipping LibTorch (build with libtorch-dev installed, "
+            "scripts/install-deps.sh --torch)")
+    try:
+        subprocess.run([sys.executable, "-c", "import torch, numpy"], check=True,
+                       stderr=subprocess.DEVNULL)
+        have_pytorch = True
+    except subprocess.CalledProcessError:
+        have_pytorch = False
+        log(f"{sys.executable} cannot import torch and numpy: skipping PyTorch "
+            "(scripts/install-deps.sh --torch, then run this with /usr/bin/python3)")
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = []
+        for m in models:
+            info = check_against_info(m, a.nnzero)
+            spec_file = Path(tmp) / f"{m}.json"
+            spec_file.write_text(json.dumps(spec_json(m)))
+            opt = ["--optimizer", SPECS[m]["optimizer"], "--lr", str(SPECS[m]["lr"])]
+            common = ["--steps", str(a.steps), "--data", a.data]
+            peer_args = opt + ["--spec", str(spec_file), "--latency-runs", str(a.latency_runs),
+                               "--infer-images", str(a.infer_images)] + common
+            for t in threads:
+                jobs.append(("nnzero", m, t, info, [a.nnzero, "bench", "--model", m, "--threads",
+                                                    str(t)] + common))
+                if have_pytorch:
+                    jobs.append(("pytorch", m, t, info, [sys.executable, __file__, "--worker",
+                                                         "--threads", str(t)] + peer_args))
+                if have_libtorch:
+                    jobs.append(("libtorch", m, t, info,
+                                 [a.libtorch, "--threads", str(t)] + peer_args))
+        for i, (system, m, t, info, cmd) in enumerate(jobs, 1):
+            log(f"[{i}/{len(jobs)}] {system} {m} threads={t}")
+            r = run_json(cmd, thread_env(t, system != "nnzero"))
+            r.update({"system": system, "model": m, "threads": t})
+            if "params" in r and r["params"] != info["params"]:
+                raise SystemExit(f"{system} {m}: {r['params']} parameters, nnzero has "
+                                 f"{info['params']}")
+            log("    " + ", ".join(f"{k} {fmt(r.get(k))}" for k, _, _ in METRICS))
+            results.append(r)
+
+    text, ratios = table(results, models, threads)
+    print(text)
+    print()
+    dump = {"date": time.strftime("%Y-%m-%d %H:%M"), "quick": a.quick, "steps": a.steps,
+            "openblas_coretype_for_peers": openblas_coretype(), "results": results,
+            "ratios": ratios}
+    print(json.dumps(dump, indent=1))
+    if a.json_out:
+        Path(a.json_out).write_text(json.dumps(dump, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
