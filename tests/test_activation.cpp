@@ -6,21 +6,12 @@
 
 #include "nnzero/functions/activation.h"
 #include "nnzero/rng.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::error_of;
 
 namespace {
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an nnzero::Error";
-  return "";
-}
-
 void expect_values(const Tensor& y, std::initializer_list<float> expected, float tol) {
   ASSERT_EQ(y.numel(), static_cast<int64_t>(expected.size()));
   int64_t i = 0;
@@ -139,7 +130,7 @@ TEST(Activation, SoftmaxRowInPlace) {
 }
 
 TEST(Activation, SoftmaxRejectsOtherRanks) {
-  const std::string msg = error_message([] { (void)softmax(Tensor(Shape{2, 2, 2})); });
+  const std::string msg = error_of([] { (void)softmax(Tensor(Shape{2, 2, 2})); });
   EXPECT_NE(msg.find("softmax"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(2, 2, 2)"), std::string::npos) << msg;
   EXPECT_THROW((void)softmax(Tensor(Shape{})), Error);  // a scalar

@@ -18,23 +18,14 @@
 #include "nnzero/io/file.h"
 #include "nnzero/io/idx.h"
 #include "test_data_dir.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
 using Bytes = std::vector<uint8_t>;
-
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an nnzero::Error";
-  return "";
-}
 
 // The message contains every one of `parts`; a failure reports the line of the macro.
 void expect_message_has(const std::string& msg, std::initializer_list<std::string> parts) {
@@ -192,15 +183,15 @@ TEST_F(IdxFiles, LoadMnistFolderRawOrGz) {
 
 TEST_F(IdxFiles, MissingFile) {
   const std::string p = path("no-such-file");
-  const std::string msg = error_message([&] { (void)read_idx(p); });
+  const std::string msg = error_of([&] { (void)read_idx(p); });
   EXPECT_MESSAGE_HAS(msg, p, "cannot open");
-  const std::string folder = error_message([&] { (void)load_mnist(dir_.string()); });
+  const std::string folder = error_of([&] { (void)load_mnist(dir_.string()); });
   EXPECT_MESSAGE_HAS(folder, path("train-images-idx3-ubyte"), "train-images-idx3-ubyte.gz",
                      "missing");
 }
 
 TEST_F(IdxFiles, FolderInsteadOfFile) {
-  const std::string msg = error_message([&] { (void)read_idx(dir_.string()); });
+  const std::string msg = error_of([&] { (void)read_idx(dir_.string()); });
   EXPECT_MESSAGE_HAS(msg, dir_.string(), "is a folder");
 }
 
@@ -209,51 +200,50 @@ TEST_F(IdxFiles, WrongMagicNumber) {
   b[0] = 0x12;
   b[1] = 0x34;
   const std::string p = write("bad-magic", b);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "wrong magic number",
-                     "0x12340801");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "wrong magic number", "0x12340801");
   // A text file, and a file shorter than the magic number itself.
   const std::string text = write("text", Bytes{'h', 'e', 'l', 'l', 'o'});
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(text); }), text, "wrong magic number");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(text); }), text, "wrong magic number");
   const std::string tiny = write("tiny", Bytes{0, 0});
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(tiny); }), tiny, "not an IDX file");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(tiny); }), tiny, "not an IDX file");
   const std::string empty = write("empty", Bytes{});
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(empty); }), empty, "0 bytes");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(empty); }), empty, "0 bytes");
 }
 
 TEST_F(IdxFiles, UnsupportedType) {
   // 0x0D is float32 in the IDX format: valid IDX, but not what nnzero reads.
   const std::string p = write("floats", make_idx({3}, Bytes(12, 0), 0x0D));
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "unsupported IDX element type",
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "unsupported IDX element type",
                      "0x00000d01");
 }
 
 TEST_F(IdxFiles, ZeroDimensions) {
   const std::string p = write("nodims", Bytes{0, 0, 8, 0});
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "0 dimensions");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "0 dimensions");
 }
 
 TEST_F(IdxFiles, TruncatedData) {
   Bytes b = tiny_images();
   b.resize(b.size() - 5);
   const std::string p = write("truncated", b);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "3x2x3 = 18 bytes", "holds 13",
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "3x2x3 = 18 bytes", "holds 13",
                      "truncated");
 }
 
 TEST_F(IdxFiles, TruncatedHeader) {
   // Three dimensions announced, the file ends inside the second size.
   const std::string p = write("short-header", Bytes{0, 0, 8, 3, 0, 0, 0, 3, 0, 0});
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "truncated header", "16 bytes");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "truncated header", "16 bytes");
 }
 
 TEST_F(IdxFiles, HugeDimensionsDoNotOverflow) {
   // 2^32-1 cubed overflows 64 bits; the check must still say "truncated", not accept it.
   const std::string p = write("huge", make_idx({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {1, 2}));
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "4294967295x", "truncated");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "4294967295x", "truncated");
   // 2^16 x 2^16 x 2^32 = 2^64 wraps to 0 in 64-bit arithmetic: it must not pass as an
   // empty array.
   const std::string wrap = write("wrap", make_idx({65536, 65536, 0xFFFFFFFF}, Bytes(3, 0)));
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(wrap); }), wrap, "truncated");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(wrap); }), wrap, "truncated");
 }
 
 TEST_F(IdxFiles, TrailingBytes) {
@@ -261,25 +251,25 @@ TEST_F(IdxFiles, TrailingBytes) {
   b.push_back(4);
   b.push_back(5);
   const std::string p = write("trailing", b);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "= 3 bytes", "holds 5",
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "= 3 bytes", "holds 5",
                      "trailing bytes");
 }
 
 TEST_F(IdxFiles, ImagesAndLabelsCountsDiffer) {
   const std::string images = write("imgs", tiny_images());
   const std::string labels = write("lbls", make_idx({4}, {1, 2, 3, 4}));
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)load_idx_dataset(images, labels); }), images, labels,
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)load_idx_dataset(images, labels); }), images, labels,
                      "3 images", "4 labels");
 }
 
 TEST_F(IdxFiles, WrongNumberOfDimensions) {
   const std::string flat = write("flat", make_idx({3, 6}, tiny_pixels()));
   const std::string labels = write("lbls", tiny_labels());
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)load_idx_dataset(flat, labels); }), flat,
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)load_idx_dataset(flat, labels); }), flat,
                      "expected 3 dimensions", "got 2");
   const std::string images = write("imgs", tiny_images());
   const std::string square = write("lbls2", make_idx({3, 1}, {0, 7, 3}));
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)load_idx_dataset(images, square); }), square,
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)load_idx_dataset(images, square); }), square,
                      "expected 1 dimension");
 }
 
@@ -289,20 +279,19 @@ TEST_F(IdxFiles, CorruptGzipGarbageAfterHeader) {
   Bytes b{0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03};
   for (int i = 0; i < 64; ++i) b.push_back(static_cast<uint8_t>(0xff - i));
   const std::string p = write("garbage.gz", b);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "corrupt gzip stream");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "corrupt gzip stream");
   // A gzip header that does not announce deflate (method 7).
   Bytes method = b;
   method[2] = 7;
   const std::string q = write("method.gz", method);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(q); }), q, "corrupt gzip stream");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(q); }), q, "corrupt gzip stream");
 }
 
 TEST_F(IdxFiles, CorruptGzipTruncated) {
   const Bytes gz = gzip(make_idx({200}, Bytes(200, 42)));
   for (size_t keep : {gz.size() / 2, gz.size() - 1, size_t{2}, size_t{10}}) {
     const std::string p = write("cut.gz", Bytes(gz.begin(), gz.begin() + keep));
-    EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "corrupt gzip stream",
-                       "truncated");
+    EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "corrupt gzip stream", "truncated");
   }
 }
 
@@ -311,7 +300,7 @@ TEST_F(IdxFiles, CorruptGzipChecksum) {
   Bytes gz = gzip(tiny_images());
   gz[gz.size() - 6] ^= 0x01;
   const std::string p = write("crc.gz", gz);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "corrupt gzip stream");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "corrupt gzip stream");
 }
 
 TEST_F(IdxFiles, ConcatenatedGzipMembers) {
@@ -333,7 +322,7 @@ TEST_F(IdxFiles, GarbageAfterGzipStream) {
   gz.push_back(0x00);
   gz.push_back(0x42);
   const std::string p = write("trailing.gz", gz);
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)read_idx(p); }), p, "after the end");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "after the end");
 }
 
 // --- the real MNIST from the shared data folder ---
@@ -444,7 +433,7 @@ TEST(RealMnist, GatherFlatAndNchwAgree) {
   // The order of `idx` is kept: row 1 is sample 9999.
   EXPECT_NEAR(flat.at(1, 14 * 28 + 14), m.test.pixels[9999 * 784 + 14 * 28 + 14] / 255.0f, 1e-7f);
   // A shape with the wrong number of values is refused, naming both shapes.
-  const std::string msg = error_message([&] { gather_images(m.test, idx, Shape{28, 27}, flat); });
+  const std::string msg = error_of([&] { gather_images(m.test, idx, Shape{28, 27}, flat); });
   EXPECT_MESSAGE_HAS(msg, "(1, 28, 28)", "(28, 27)");
 }
 
@@ -463,5 +452,5 @@ TEST(RealMnist, OneHot) {
     }
   }
   const std::vector<int32_t> bad{3, 10};
-  EXPECT_MESSAGE_HAS(error_message([&] { (void)one_hot(bad, 10); }), "label 10", "[0, 10)");
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)one_hot(bad, 10); }), "label 10", "[0, 10)");
 }

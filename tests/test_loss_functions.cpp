@@ -8,21 +8,12 @@
 #include <vector>
 
 #include "nnzero/functions/loss.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::error_of;
 
 namespace {
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an nnzero::Error";
-  return "";
-}
-
 const Tensor kT(Shape{10}, {0, 0, 1, 0, 0, 0, 0, 0, 0, 0});  // one-hot of 2
 const Tensor kY1(Shape{10}, {0.1f, 0.05f, 0.6f, 0.0f, 0.05f, 0.1f, 0.0f, 0.1f, 0.0f, 0.0f});
 const Tensor kY2(Shape{10}, {0.1f, 0.05f, 0.1f, 0.0f, 0.05f, 0.1f, 0.0f, 0.6f, 0.0f, 0.0f});
@@ -88,18 +79,18 @@ TEST(CrossEntropyError, ZeroProbabilityIsFinite) {
 
 TEST(LossFunctions, ShapeErrorsNameBothShapes) {
   const Tensor t9(Shape{9});
-  std::string msg = error_message([&] { (void)sum_squared_error(kY1, t9); });
+  std::string msg = error_of([&] { (void)sum_squared_error(kY1, t9); });
   EXPECT_NE(msg.find("sum_squared_error"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(10)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(9)"), std::string::npos) << msg;
-  msg = error_message([&] { (void)cross_entropy_error(stack(kY1, kY2), kT); });
+  msg = error_of([&] { (void)cross_entropy_error(stack(kY1, kY2), kT); });
   EXPECT_NE(msg.find("cross_entropy_error"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(2, 10)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(10)"), std::string::npos) << msg;
   const Tensor cube(Shape{2, 5, 1});
-  msg = error_message([&] { (void)sum_squared_error(cube, cube); });
+  msg = error_of([&] { (void)sum_squared_error(cube, cube); });
   EXPECT_NE(msg.find("(2, 5, 1)"), std::string::npos) << msg;
-  msg = error_message([&] { (void)cross_entropy_error(cube, cube); });
+  msg = error_of([&] { (void)cross_entropy_error(cube, cube); });
   EXPECT_NE(msg.find("(2, 5, 1)"), std::string::npos) << msg;
 }
 
@@ -107,14 +98,14 @@ TEST(LossFunctions, LabelErrors) {
   const Tensor y = stack(kY1, kY2);
   // One label per sample.
   const std::vector<int32_t> three{1, 2, 3};
-  std::string msg = error_message([&] { (void)cross_entropy_error(y, three); });
+  std::string msg = error_of([&] { (void)cross_entropy_error(y, three); });
   EXPECT_NE(msg.find("3 labels for 2 samples"), std::string::npos) << msg;
   // Labels must name one of the 10 classes.
   const std::vector<int32_t> ten{2, 10};
-  msg = error_message([&] { (void)cross_entropy_error(y, ten); });
+  msg = error_of([&] { (void)cross_entropy_error(y, ten); });
   EXPECT_NE(msg.find("label 10"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[0, 10)"), std::string::npos) << msg;
   const std::vector<int32_t> negative{-1};
-  msg = error_message([&] { (void)cross_entropy_error(kY1, negative); });
+  msg = error_of([&] { (void)cross_entropy_error(kY1, negative); });
   EXPECT_NE(msg.find("label -1"), std::string::npos) << msg;
 }

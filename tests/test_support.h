@@ -87,8 +87,8 @@ inline CliResult run_cli(const std::string& args, const ScratchDir& dir) {
   return run_program(std::string(NNZERO_BINARY_DIR) + "/nnzero", args, dir);
 }
 
-// The message of the nnzero::Error that f throws ("" if it throws none; other exceptions
-// fail the test).
+// The message of the nnzero::Error that f throws ("" and a test failure if it throws none;
+// other exceptions fail the test).
 template <class F>
 std::string error_of(F&& f) {
   try {
@@ -96,6 +96,7 @@ std::string error_of(F&& f) {
   } catch (const nnzero::Error& e) {
     return e.what();
   }
+  ADD_FAILURE() << "expected an nnzero::Error";
   return "";
 }
 

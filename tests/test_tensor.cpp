@@ -7,22 +7,12 @@
 #include <vector>
 
 #include "nnzero/tensor.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::error_of;
 
-namespace {
-// The message of the nnzero::Error that f throws ("" and a failure if it throws none).
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an nnzero::Error";
-  return "";
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST(Shape, NumelRankAndString) {
   const Shape s{100, 1, 28, 28};
@@ -42,7 +32,7 @@ TEST(Shape, NumelRankAndString) {
 TEST(Shape, RejectsSevenDimensionsAndNegativeSizes) {
   EXPECT_NO_THROW((Shape{1, 2, 3, 4, 5, 6}));
   EXPECT_THROW((Shape{1, 2, 3, 4, 5, 6, 7}), Error);
-  EXPECT_NE(error_message([] { Shape s{2, -1}; }).find("negative dimension -1"), std::string::npos);
+  EXPECT_NE(error_of([] { Shape s{2, -1}; }).find("negative dimension -1"), std::string::npos);
 }
 
 TEST(Tensor, ShapeAndDims) {
@@ -55,7 +45,7 @@ TEST(Tensor, ShapeAndDims) {
   EXPECT_EQ(t.dim(-1), 4);
   EXPECT_EQ(t.dim(-3), 2);
   EXPECT_FALSE(t.empty());
-  const std::string msg = error_message([&] { (void)t.dim(3); });
+  const std::string msg = error_of([&] { (void)t.dim(3); });
   EXPECT_NE(msg.find("(2, 3, 4)"), std::string::npos) << msg;
   EXPECT_THROW((void)t.dim(-4), Error);
 }
@@ -88,7 +78,7 @@ TEST(Tensor, ValuesAreRowMajor) {
 }
 
 TEST(Tensor, ConstructorRejectsWrongNumberOfValues) {
-  const std::string msg = error_message([] { Tensor t(Shape{2, 3}, {1, 2, 3}); });
+  const std::string msg = error_of([] { Tensor t(Shape{2, 3}, {1, 2, 3}); });
   EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("6"), std::string::npos) << msg;
   EXPECT_NE(msg.find("got 3"), std::string::npos) << msg;
@@ -105,14 +95,14 @@ TEST(Tensor, AtIndexesEveryAxisOfANchwTensor) {
 
 TEST(Tensor, AtChecksBounds) {
   Tensor t(Shape{2, 3});
-  std::string msg = error_message([&] { t.at(2, 0) = 1.0f; });
+  std::string msg = error_of([&] { t.at(2, 0) = 1.0f; });
   EXPECT_NE(msg.find("index 2 out of range for axis 0"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << msg;
-  msg = error_message([&] { t.at(0, 3) = 1.0f; });
+  msg = error_of([&] { t.at(0, 3) = 1.0f; });
   EXPECT_NE(msg.find("axis 1"), std::string::npos) << msg;
   EXPECT_THROW(t.at(-1, 0), Error);
   // Wrong number of indices.
-  msg = error_message([&] { t.at(1) = 1.0f; });
+  msg = error_of([&] { t.at(1) = 1.0f; });
   EXPECT_NE(msg.find("1 indices for shape (2, 3)"), std::string::npos) << msg;
   EXPECT_THROW(t.at(0, 0, 0), Error);
   const Tensor& c = t;
@@ -154,7 +144,7 @@ TEST(Tensor, CopyIsAViewToo) {
 
 TEST(Tensor, ReshapeRejectsWrongElementCountNamingBothShapes) {
   Tensor a(Shape{2, 3});
-  const std::string msg = error_message([&] { (void)a.reshape(Shape{4, 2}); });
+  const std::string msg = error_of([&] { (void)a.reshape(Shape{4, 2}); });
   EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(4, 2)"), std::string::npos) << msg;
 }
@@ -221,7 +211,7 @@ TEST(Tensor, CopyFrom) {
 TEST(Tensor, CopyFromMismatchNamesBothShapes) {
   Tensor src(Shape{2, 3});
   Tensor dst(Shape{5});
-  const std::string msg = error_message([&] { dst.copy_from(src); });
+  const std::string msg = error_of([&] { dst.copy_from(src); });
   EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(5)"), std::string::npos) << msg;
 }
@@ -238,7 +228,7 @@ TEST(Tensor, SpanCoversEveryElement) {
 
 TEST(Tensor, CheckSameShape) {
   EXPECT_NO_THROW(check_same_shape(Shape{2, 3}, Shape{2, 3}, "add"));
-  const std::string msg = error_message([] { check_same_shape(Shape{2, 3}, Shape{3, 2}, "add"); });
+  const std::string msg = error_of([] { check_same_shape(Shape{2, 3}, Shape{3, 2}, "add"); });
   EXPECT_NE(msg.find("add"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(3, 2)"), std::string::npos) << msg;
