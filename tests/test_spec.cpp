@@ -121,6 +121,20 @@ TEST(Spec, BadSpecsNameTheProblem) {
   EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "linear", "out_features": 2}],
                              "init": "std:1e-50"})"),
              "unknown init \"std:1e-50\"");
+  EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "relu"}],
+                             "train": {"lr_schedule": "step"}})"),
+             "unknown learning-rate schedule 'step'");
+}
+
+TEST(Spec, TrainingDefaultsRoundTrip) {
+  const ModelSpec s = ModelSpec::parse(R"({"input": [4], "layers": [{"type": "relu"}],
+      "train": {"optimizer": "adam", "lr": 0.01, "lr_schedule": "cosine", "epochs": 3}})");
+  EXPECT_EQ(s.train.lr_schedule, "cosine");
+  const ModelSpec again = ModelSpec::parse(s.to_json());
+  EXPECT_EQ(again.train.lr_schedule, "cosine");
+  EXPECT_EQ(again.train.optimizer, "adam");
+  EXPECT_DOUBLE_EQ(*again.train.lr, 0.01);
+  EXPECT_EQ(again.train.epochs, 3);
 }
 
 TEST(Spec, ShapesThatDoNotChainAreErrors) {

@@ -2,12 +2,14 @@
 // determinism, and checkpoints that resume exactly.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/parallel.h"
 #include "nnzero/train/evaluate.h"
+#include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/trainer.h"
 #include "test_data_dir.h"
 #include "test_support.h"
@@ -118,7 +120,10 @@ TEST(Trainer, SameSeedSameWeightsWithOneThread) {
   EXPECT_EQ(std::memcmp(w[0].data(), w[1].data(), w[0].size() * sizeof(float)), 0);
 }
 
-TEST(Trainer, CheckpointMidEpochResumesBitForBit) {
+namespace {
+// Trains 3 epochs straight, and again stopped mid-epoch and resumed from the checkpoint into
+// a fresh model: the weights must be the same, bit for bit.
+void expect_resume_bit_for_bit(const std::string& lr_schedule) {
   NNZERO_MNIST_DIR_OR_SKIP(dir);
   const Dataset train = first(load_mnist(dir).train, 1000);
   const int threads = num_threads();
@@ -135,6 +140,7 @@ TEST(Trainer, CheckpointMidEpochResumesBitForBit) {
   Sequential a(spec, rng_a);
   TrainOptions o = quiet(3, "adam");
   o.seed = 11;
+  o.lr_schedule = lr_schedule;
   Trainer(a, train, nullptr, o).run();
 
   // Stopped after 13 steps (mid-epoch 2), then resumed into a fresh model and trainer.
@@ -161,6 +167,47 @@ TEST(Trainer, CheckpointMidEpochResumesBitForBit) {
   const auto wa = weights(a), wc = weights(c);
   ASSERT_EQ(wa.size(), wc.size());
   EXPECT_EQ(std::memcmp(wa.data(), wc.data(), wa.size() * sizeof(float)), 0);
+}
+}  // namespace
+
+TEST(Trainer, CheckpointMidEpochResumesBitForBit) {
+  expect_resume_bit_for_bit("constant");
+}
+
+TEST(Trainer, CheckpointWithCosineScheduleResumesBitForBit) {
+  expect_resume_bit_for_bit("cosine");
+}
+
+TEST(Trainer, CosineScheduleDecaysTheRateToZeroOverTheRun) {
+  EXPECT_DOUBLE_EQ(lr_factor("constant", 7, 10), 1.0);
+  EXPECT_DOUBLE_EQ(lr_factor("cosine", 0, 10), 1.0);
+  EXPECT_NEAR(lr_factor("cosine", 5, 10), 0.5, 1e-12);
+  EXPECT_NEAR(lr_factor("cosine", 9, 10), 0.5 * (1 + std::cos(0.9 * M_PI)), 1e-12);
+  EXPECT_NEAR(lr_factor("cosine", 10, 10), 0.0, 1e-12);
+  EXPECT_HAS(nnzero_test::error_of([] { check_lr_schedule("cosin"); }),
+             "unknown learning-rate schedule 'cosin' (known: constant, cosine)");
+
+  // 4 samples, batch 1, 3 epochs: 12 steps; the 12th update uses step 11 of 12.
+  Rng rng(3);
+  Sequential model(ModelSpec::parse(R"({"input": [2], "layers": [{"type": "linear",
+                                                                  "out_features": 2}]})"),
+                   rng);
+  const Dataset d = xor_dataset();
+  TrainOptions o = quiet(3, "sgd");
+  o.batch = 1;
+  o.lr = 0.2f;
+  o.lr_schedule = "cosine";
+  Trainer trainer(model, d, nullptr, o);
+  trainer.run();
+  EXPECT_FLOAT_EQ(trainer.optimizer().lr(),
+                  static_cast<float>(0.2 * 0.5 * (1 + std::cos(11.0 / 12.0 * M_PI))));
+
+  // --max-steps shortens the run the schedule spans.
+  o.max_steps = 4;
+  Trainer short_run(model, d, nullptr, o);
+  short_run.run();
+  EXPECT_FLOAT_EQ(short_run.optimizer().lr(),
+                  static_cast<float>(0.2 * 0.5 * (1 + std::cos(3.0 / 4.0 * M_PI))));
 }
 
 TEST(Trainer, RejectsBadOptionsAndMismatchedData) {

@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
 #include "table.h"
@@ -17,7 +18,7 @@ namespace {
 
 struct TrainArgs {
   ModelChoice choice;
-  std::string data, optimizer, init_from, resume, out;
+  std::string data, optimizer, lr_schedule, init_from, resume, out;
   int64_t epochs = 0, batch = 0, max_steps = 0, train_samples = 0;
   double lr = 0.0, weight_decay = 0.0;
   uint64_t seed = 0;
@@ -52,6 +53,8 @@ TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   o.lr = static_cast<float>(a.given("--lr")  ? a.lr
                             : same_optimizer ? spec.train.lr.value_or(0.0)
                                              : 0.0);
+  o.lr_schedule =
+      a.given("--lr-schedule") ? a.lr_schedule : spec.train.lr_schedule.value_or("constant");
   o.weight_decay = static_cast<float>(
       a.given("--weight-decay") ? a.weight_decay : spec.train.weight_decay.value_or(0.0));
   o.seed = a.seed;
@@ -78,6 +81,7 @@ void check_values(const TrainArgs& a) {
   if (a.given("--train-samples") && a.train_samples < 1) {
     throw Error("--train-samples must be at least 1");
   }
+  if (a.given("--lr-schedule")) check_lr_schedule(a.lr_schedule);
   if (a.given("--optimizer")) (void)default_lr(a.optimizer), make_optimizer(a.optimizer, {}, 1.0f);
 }
 
@@ -89,8 +93,8 @@ void run_train(TrainArgs& a) {
   TrainOptions opt;
   if (!a.resume.empty()) {
     for (const char* flag :
-         {"--model", "--spec", "--optimizer", "--lr", "--weight-decay", "--batch", "--seed",
-          "--init-from", "--out", "--no-shuffle", "--train-samples"}) {
+         {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--batch",
+          "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -122,8 +126,9 @@ void run_train(TrainArgs& a) {
   if (!a.quiet) {
     std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
               << data.train.size() << " samples, " << opt.optimizer << " lr "
-              << trainer.optimizer().lr() << ", batch " << opt.batch << ", " << opt.epochs
-              << " epochs"
+              << trainer.optimizer().lr()
+              << (opt.lr_schedule == "constant" ? "" : " (" + opt.lr_schedule + " decay)")
+              << ", batch " << opt.batch << ", " << opt.epochs << " epochs"
               << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
               << " -> " << opt.out_dir << "\n";
   }
@@ -160,6 +165,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--optimizer", args->optimizer,
                   "sgd, momentum, nesterov, adagrad, rmsprop or adam");
   cmd->add_option("--lr", args->lr, "Learning rate");
+  cmd->add_option("--lr-schedule", args->lr_schedule,
+                  "constant (the book) or cosine (decays to 0 over the run)");
   cmd->add_option("--weight-decay", args->weight_decay, "L2 weight decay lambda");
   cmd->add_option("--seed", args->seed, "Random seed (weights, shuffling, dropout)");
   cmd->add_option("--threads", args->threads,

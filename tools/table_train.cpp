@@ -152,6 +152,7 @@ ModelSpec table_spec(const TableArgs& a, const TableEncoding& e, const std::stri
     spec.layers.back().out_features = outputs;
     spec.loss = loss;
     spec.train = {.optimizer = kDefaultOptimizer,
+                  .lr_schedule = {},
                   .lr = kDefaultLr,
                   .weight_decay = kDefaultWeightDecay,
                   .batch = kDefaultBatch,
@@ -187,6 +188,8 @@ TrainOptions train_options(const TableArgs& a, const ModelSpec& spec) {
   const bool same_optimizer = o.optimizer == spec.train.optimizer.value_or(kDefaultOptimizer);
   o.lr = static_cast<float>(
       value<double>(c, "--lr", same_optimizer ? spec.train.lr.value_or(kDefaultLr) : 0.0));
+  o.lr_schedule =
+      value<std::string>(c, "--lr-schedule", spec.train.lr_schedule.value_or("constant"));
   o.weight_decay = static_cast<float>(
       value<double>(c, "--weight-decay", spec.train.weight_decay.value_or(kDefaultWeightDecay)));
   o.seed = a.seed;

@@ -46,6 +46,7 @@ ModelSpec two_layer_net() {
   s.layers = {linear(50), simple("relu"), linear(10)};
   s.init = "std:0.01";
   s.train = {.optimizer = "sgd",
+             .lr_schedule = {},
              .lr = 0.1,
              .weight_decay = {},
              .batch = 100,
@@ -78,6 +79,7 @@ ModelSpec multi_layer_net(const MultiLayerOptions& o) {
   s.layers.push_back(linear(10));
   s.init = o.init;
   s.train = {.optimizer = "sgd",
+             .lr_schedule = {},
              .lr = 0.01,
              .weight_decay = {},
              .batch = 100,
@@ -94,6 +96,7 @@ ModelSpec simple_convnet() {
               linear(100),    simple("relu"), linear(10)};
   s.init = "std:0.01";
   s.train = {.optimizer = "adam",
+             .lr_schedule = {},
              .lr = 0.001,
              .weight_decay = {},
              .batch = 100,
@@ -113,6 +116,7 @@ ModelSpec deep_convnet() {
               dropout(0.5f)};
   s.init = "he";
   s.train = {.optimizer = "adam",
+             .lr_schedule = {},
              .lr = 0.001,
              .weight_decay = {},
              .batch = 100,
@@ -130,6 +134,7 @@ ModelSpec lenet5() {
               simple("relu"), linear(84),     simple("relu"),    linear(10)};
   s.init = "he";
   s.train = {.optimizer = "adam",
+             .lr_schedule = {},
              .lr = 0.001,
              .weight_decay = {},
              .batch = 100,

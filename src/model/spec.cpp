@@ -8,6 +8,7 @@
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
 #include "nnzero/strings.h"
+#include "nnzero/train/lr_schedule.h"
 
 namespace nnzero {
 
@@ -172,6 +173,14 @@ TrainDefaults parse_train(const json& j, const std::string& where) {
   TrainDefaults d;
   if (f.has("optimizer")) d.optimizer = f.string("optimizer");
   if (f.has("lr")) d.lr = f.number("lr");
+  if (f.has("lr_schedule")) {
+    d.lr_schedule = f.string("lr_schedule");
+    try {
+      check_lr_schedule(*d.lr_schedule);
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }
   if (f.has("weight_decay")) d.weight_decay = f.number("weight_decay");
   if (f.has("batch")) d.batch = f.integer("batch");
   if (f.has("epochs")) d.epochs = f.integer("epochs");
@@ -269,6 +278,7 @@ std::string ModelSpec::to_json(bool pretty) const {
   json t = json::object();
   if (train.optimizer) t["optimizer"] = *train.optimizer;
   if (train.lr) t["lr"] = *train.lr;
+  if (train.lr_schedule) t["lr_schedule"] = *train.lr_schedule;
   if (train.weight_decay) t["weight_decay"] = *train.weight_decay;
   if (train.batch) t["batch"] = *train.batch;
   if (train.epochs) t["epochs"] = *train.epochs;

@@ -1,5 +1,6 @@
 #include "nnzero/train/trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/train/evaluate.h"
+#include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 
 namespace nnzero {
@@ -77,6 +79,7 @@ Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test, T
   if (opt_.max_steps < 0) throw Error("train: max-steps must be non-negative");
   if (!(opt_.weight_decay >= 0.0f)) throw Error("train: weight decay must be non-negative");
   if (train.size() == 0) throw Error("train: the training set is empty");
+  check_lr_schedule(opt_.lr_schedule);
   if (!(train.sample_shape.numel() == model.input_shape().numel())) {
     throw Error("train: the data's samples have shape " + train.sample_shape.str() +
                 " but the model's input is " + model.input_shape().str());
@@ -93,8 +96,16 @@ Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test, T
   std::vector<Param*> params;
   for (const NamedParam& np : model.named_params()) params.push_back(np.param);
   optimizer_ = make_optimizer(opt_.optimizer, params, opt_.lr);
+  base_lr_ = optimizer_->lr();
   model_.set_weight_decay(opt_.weight_decay);
   epoch_rng_state_ = shuffle_rng_.state();
+}
+
+// The steps the whole run will take, over which a schedule decays.
+int64_t Trainer::total_steps() const {
+  const int64_t per_epoch = (train_.size() + opt_.batch - 1) / opt_.batch;
+  const int64_t all = opt_.epochs * per_epoch;
+  return opt_.max_steps > 0 ? std::min(all, opt_.max_steps) : all;
 }
 
 EpochMetrics Trainer::end_epoch(double epoch_seconds) {
@@ -179,6 +190,8 @@ TrainResult Trainer::run() {
                     "); try a smaller learning rate");
       }
       model_.backward();
+      optimizer_->set_lr(
+          static_cast<float>(base_lr_ * lr_factor(opt_.lr_schedule, step_, total_steps())));
       optimizer_->step();
       ++step_;
       samples_seen += count;
@@ -259,7 +272,8 @@ void Trainer::save_checkpoint(const std::string& path) {
                       {"step", step_},
                       {"seconds", seconds_before_},
                       {"optimizer", opt_.optimizer},
-                      {"lr", optimizer_->lr()},
+                      {"lr", base_lr_},
+                      {"lr_schedule", opt_.lr_schedule},
                       {"iterations", optimizer_->iterations()},
                       {"weight_decay", opt_.weight_decay},
                       {"epochs", opt_.epochs},
@@ -309,7 +323,8 @@ void Trainer::load_checkpoint(const std::string& path) {
       check_same_shape(t.shape(), slots[i]->shape(), "checkpoint optimizer state");
       slots[i]->copy_from(t);
     }
-    optimizer_->set_lr(s.at("lr").get<float>());
+    base_lr_ = s.at("lr").get<float>();
+    optimizer_->set_lr(base_lr_);
     optimizer_->set_iterations(s.at("iterations").get<int64_t>());
     size_t d = 0;
     const json& dropout = s.at("dropout_rngs");
@@ -345,6 +360,7 @@ TrainOptions Trainer::checkpoint_options(const std::string& run_dir) {
     o.seed = std::stoull(s.at("seed").get<std::string>());
     o.optimizer = s.at("optimizer").get<std::string>();
     o.lr = s.at("lr").get<float>();
+    o.lr_schedule = s.value("lr_schedule", std::string("constant"));  // older checkpoints: none
     o.weight_decay = s.at("weight_decay").get<float>();
     o.train_eval_samples = s.at("train_eval_samples").get<int64_t>();
     o.data_dir = s.at("data").get<std::string>();

@@ -33,7 +33,7 @@ struct LayerSpec {
 // Training hyperparameters a spec may carry (the built-in models carry the book's); each
 // is optional and the command line overrides it.
 struct TrainDefaults {
-  std::optional<std::string> optimizer;
+  std::optional<std::string> optimizer, lr_schedule;
   std::optional<double> lr, weight_decay;
   std::optional<int64_t> batch, epochs, max_steps;
 };

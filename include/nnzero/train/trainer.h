@@ -28,14 +28,15 @@ struct TrainOptions {
   bool shuffle = true;
   uint64_t seed = 0;  // shuffling (the model's initial weights take their own Rng)
   std::string optimizer = "sgd";
-  float lr = 0.0f;                     // 0: the optimizer's default
-  float weight_decay = 0.0f;           // L2 lambda, added to the gradient as in the book
-  std::string out_dir;                 // run folder ("" : write nothing)
-  int64_t train_eval_samples = 10000;  // train_acc/train_loss measured on this many samples
-  bool live_progress = false;          // progress bar on stderr
-  bool log_epochs = true;              // one line per epoch on stderr
-  std::string data_dir;                // recorded in the checkpoint, for --resume
-  int64_t train_samples = 0;           // recorded too: training used the first N samples (0: all)
+  float lr = 0.0f;                       // 0: the optimizer's default
+  std::string lr_schedule = "constant";  // or "cosine": see lr_schedule.h
+  float weight_decay = 0.0f;             // L2 lambda, added to the gradient as in the book
+  std::string out_dir;                   // run folder ("" : write nothing)
+  int64_t train_eval_samples = 10000;    // train_acc/train_loss measured on this many samples
+  bool live_progress = false;            // progress bar on stderr
+  bool log_epochs = true;                // one line per epoch on stderr
+  std::string data_dir;                  // recorded in the checkpoint, for --resume
+  int64_t train_samples = 0;             // recorded too: training used the first N samples (0: all)
   // Called after every step with the step count and the batch's loss (may be empty).
   std::function<void(int64_t step, double loss)> on_step;
 };
@@ -78,6 +79,7 @@ class Trainer {
 
  private:
   void write_outputs(bool finished);
+  int64_t total_steps() const;
   void log_epoch(const EpochMetrics& m);
   EpochMetrics end_epoch(double epoch_seconds);
 
@@ -86,6 +88,7 @@ class Trainer {
   const Dataset* test_;
   TrainOptions opt_;
   std::unique_ptr<Optimizer> optimizer_;
+  float base_lr_;  // the rate the schedule scales
   Rng shuffle_rng_;
   Rng::State epoch_rng_state_;   // shuffle_rng_ at the start of the current epoch
   int64_t epoch_ = 0;            // epochs completed

@@ -1,0 +1,22 @@
+// Learning-rate schedules: the factor by which the optimizer's base learning rate is scaled
+// before each step. The book keeps the rate constant; a cosine decay to zero over the run
+// (Loshchilov & Hutter, SGDR, 2017, without restarts) lets the last epochs settle into a
+// minimum instead of jumping around it at the full rate:
+//
+//   constant  lr_t = lr
+//   cosine    lr_t = lr * (1 + cos(pi * t / T)) / 2     t = 0 .. T-1 steps done, T steps in all
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnzero {
+
+std::vector<std::string> lr_schedule_names();
+// Throws listing the known names if `name` is not one.
+void check_lr_schedule(const std::string& name);
+// The factor for the step after `steps_done` of `total_steps`.
+double lr_factor(const std::string& schedule, int64_t steps_done, int64_t total_steps);
+
+}  // namespace nnzero

@@ -1,0 +1,31 @@
+#include "nnzero/train/lr_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "nnzero/error.h"
+
+namespace nnzero {
+
+std::vector<std::string> lr_schedule_names() {
+  return {"constant", "cosine"};
+}
+
+void check_lr_schedule(const std::string& name) {
+  const std::vector<std::string> names = lr_schedule_names();
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw Error("unknown learning-rate schedule '" + name + "' (known: " + known + ")");
+}
+
+double lr_factor(const std::string& schedule, int64_t steps_done, int64_t total_steps) {
+  if (schedule == "constant") return 1.0;
+  check_lr_schedule(schedule);
+  if (total_steps <= 0) return 1.0;
+  const double progress = std::clamp(static_cast<double>(steps_done) / total_steps, 0.0, 1.0);
+  return 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+}
+
+}  // namespace nnzero
