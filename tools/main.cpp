@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "nnzero/blas_setup.h"
+#include "nnzero/denormals.h"
 #include "nnzero/error.h"
 
 namespace nnzero::cli {
@@ -19,6 +20,7 @@ void print_result(const nlohmann::json& result) {
 int main(int argc, char** argv) {
   using namespace nnzero::cli;
   nnzero::use_best_blas_kernels(argv);
+  nnzero::flush_denormals();  // see nnzero/denormals.h: dead units otherwise slow training
   CLI::App app{"nnzero: deep learning from zero (the book's networks, fast, in C++)"};
   app.require_subcommand(1);
   add_train_command(app);

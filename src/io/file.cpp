@@ -34,7 +34,18 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
     return Error(name + ": corrupt gzip stream (" + why + ")");
   };
 
-  std::vector<uint8_t> out(std::max<size_t>(bytes.size() * 4, 1024));
+  // A single-member file ends with its inflated size mod 2^32 (RFC 1952, ISIZE): allocating
+  // that (+1, so that the end is seen without growing) avoids growing by doubling, which
+  // briefly holds two copies and leaves up to twice the data's size allocated. Deflate
+  // inflates at most ~1032:1, which bounds what a lying trailer can make us allocate.
+  size_t hint = bytes.size() * 4;
+  if (bytes.size() >= 18) {
+    const uint8_t* t = bytes.data() + bytes.size() - 4;
+    const size_t isize =
+        uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
+    hint = std::min(isize + 1, bytes.size() * 1032);
+  }
+  std::vector<uint8_t> out(std::clamp<size_t>(hint, 1024, kMaxInflated));
   size_t produced = 0;
   size_t consumed = 0;  // input bytes handed to zlib so far (avail_in is only 32 bits wide)
   for (;;) {
@@ -77,6 +88,7 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
     }
   }
   out.resize(produced);
+  out.shrink_to_fit();
   return out;
 }
 
@@ -87,8 +99,15 @@ std::vector<uint8_t> read_file(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  // Sized from the file, read in one go (a stream iterator grows by doubling); whatever a
+  // non-regular file (a pipe) holds beyond its reported size is appended.
+  std::vector<uint8_t> bytes(std::filesystem::is_regular_file(path, ec)
+                                 ? static_cast<size_t>(std::filesystem::file_size(path, ec))
+                                 : 0);
+  if (ec) bytes.clear();
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  bytes.insert(bytes.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(path + ": read error");
   if (is_gzip(bytes)) return gunzip(bytes, path);
   return bytes;

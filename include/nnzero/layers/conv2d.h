@@ -45,7 +45,7 @@ class Conv2d : public Layer {
   };
   Scratch scratch(int thread);
   void forward_image(const float* x, float* out, Scratch s) const;
-  void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dw,
+  void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dwt,
                       float* db, Scratch s) const;
 
   ConvGeometry g_;
@@ -57,7 +57,7 @@ class Conv2d : public Layer {
   Param weight_, bias_;
   Tensor x_;
   Tensor out_, dx_;
-  Tensor scratch_, partial_;  // per-thread work space; per-thread dW and db sums
+  Tensor scratch_, partial_;  // per-thread work space; per-thread dW^T and db sums
 };
 
 }  // namespace nnzero

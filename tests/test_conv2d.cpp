@@ -1,0 +1,120 @@
+// Conv2d's fast path (im2col + GEMM image by image over the threads, the wide layout for
+// stride 1, a fused ReLU, dW accumulated transposed) against the definition, plain loops:
+//   out[n, o, oh, ow] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, oh*s - p + i, ow*s - p + j]
+// and its adjoints for dx, dW and db, over batch sizes that split unevenly over one and two
+// threads.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "nnzero/layers/conv2d.h"
+#include "nnzero/parallel.h"
+#include "nnzero/rng.h"
+
+using namespace nnzero;
+
+namespace {
+
+struct Reference {
+  Tensor out, dx, dw, db;
+};
+
+// The convolution, its ReLU when fused, and the gradients of sum(out * dout).
+Reference direct_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dout,
+                      const ConvGeometry& g, int64_t OC, bool relu) {
+  const int64_t N = x.dim(0);
+  Reference r{Tensor(Shape{N, OC, g.OH, g.OW}), Tensor(x.shape()), Tensor(w.shape()),
+              Tensor(Shape{OC})};
+  const auto input = [&](int64_t n, int64_t c, int64_t h, int64_t ww) -> int64_t {
+    if (h < 0 || h >= g.H || ww < 0 || ww >= g.W) return -1;
+    return ((n * g.C + c) * g.H + h) * g.W + ww;
+  };
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < OC; ++o)
+      for (int64_t oh = 0; oh < g.OH; ++oh)
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          double sum = b[o];
+          for (int64_t c = 0; c < g.C; ++c)
+            for (int64_t i = 0; i < g.KH; ++i)
+              for (int64_t j = 0; j < g.KW; ++j) {
+                const int64_t at =
+                    input(n, c, oh * g.stride - g.pad + i, ow * g.stride - g.pad + j);
+                if (at >= 0) sum += w[((o * g.C + c) * g.KH + i) * g.KW + j] * x[at];
+              }
+          const int64_t k = ((n * OC + o) * g.OH + oh) * g.OW + ow;
+          const bool pass = !relu || sum > 0.0;
+          r.out[k] = pass ? static_cast<float>(sum) : 0.0f;
+          const float d = pass ? dout[k] : 0.0f;
+          r.db[o] += d;
+          for (int64_t c = 0; c < g.C; ++c)
+            for (int64_t i = 0; i < g.KH; ++i)
+              for (int64_t j = 0; j < g.KW; ++j) {
+                const int64_t at =
+                    input(n, c, oh * g.stride - g.pad + i, ow * g.stride - g.pad + j);
+                if (at < 0) continue;
+                const int64_t wi = ((o * g.C + c) * g.KH + i) * g.KW + j;
+                r.dw[wi] += d * x[at];
+                r.dx[at] += d * w[wi];
+              }
+        }
+  return r;
+}
+
+void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.numel(), want.numel()) << what;
+  float scale = 1.0f;
+  for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(want[i]));
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-4f * scale) << what << " element " << i;
+  }
+}
+
+}  // namespace
+
+TEST(Conv2d, MatchesTheDirectConvolution) {
+  struct Case {
+    int64_t C, H, W, OC, K, stride, pad;
+    bool relu, bias;
+  };
+  const Case cases[] = {
+      {1, 28, 28, 4, 5, 1, 0, true, true},   // simple_convnet's first layer, narrower
+      {3, 9, 11, 5, 3, 1, 1, true, true},    // wide layout with padding
+      {2, 8, 7, 3, 3, 1, 2, false, false},   // pad 2, no ReLU, no bias
+      {3, 9, 8, 4, 3, 2, 1, true, true},     // stride 2: the plain layout
+      {2, 10, 10, 3, 1, 1, 0, false, true},  // 1x1 kernel
+  };
+  const int threads = num_threads();
+  for (const Case& c : cases) {
+    for (int64_t n : {1, 7, 37}) {
+      for (int t : {1, 2}) {
+        SCOPED_TRACE("C=" + std::to_string(c.C) + " K=" + std::to_string(c.K) +
+                     " stride=" + std::to_string(c.stride) + " pad=" + std::to_string(c.pad) +
+                     " n=" + std::to_string(n) + " threads=" + std::to_string(t));
+        set_num_threads(t);
+        Conv2d conv(Shape{c.C, c.H, c.W}, c.OC, c.K, c.K, c.stride, c.pad, c.bias);
+        if (c.relu) {
+          ASSERT_TRUE(conv.fuse_relu());
+        }
+        Rng rng(static_cast<uint64_t>(n * 10 + t));
+        rng.fill_normal(conv.weight().value, 0.0f, 0.5f);
+        if (c.bias) rng.fill_normal(conv.bias().value, 0.0f, 0.5f);
+        Tensor x(conv.in_shape().with_batch(n)), dout(conv.out_shape().with_batch(n));
+        rng.fill_normal(x, 0.0f, 1.0f);
+        rng.fill_normal(dout, 0.0f, 1.0f);
+        const Tensor no_bias(Shape{c.OC});
+        const Reference want =
+            direct_conv(x, conv.weight().value, c.bias ? conv.bias().value : no_bias, dout,
+                        conv.geometry(), c.OC, c.relu);
+        expect_close(conv.forward(x, true), want.out, "out");
+        conv.weight().grad.zero();
+        if (c.bias) conv.bias().grad.zero();
+        expect_close(conv.backward(dout), want.dx, "dx");
+        expect_close(conv.weight().grad, want.dw, "dW");
+        if (c.bias) expect_close(conv.bias().grad, want.db, "db");
+      }
+    }
+  }
+  set_num_threads(threads);
+}
