@@ -1,0 +1,65 @@
+// Linear's products, split over the threads for large batches (rows of out and dx, columns
+// of dW), against plain loops: out = x W^T + b, dx = dout W, dW = dout^T x, db = sum of dout.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "nnzero/layers/linear.h"
+#include "nnzero/parallel.h"
+#include "nnzero/rng.h"
+
+using namespace nnzero;
+
+namespace {
+void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.numel(), want.numel()) << what;
+  float scale = 1.0f;
+  for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(want[i]));
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-4f * scale) << what << " element " << i;
+  }
+}
+}  // namespace
+
+TEST(Linear, MatchesPlainLoopsWholeAndSplitOverThreads) {
+  const int threads = num_threads();
+  // (n, in, out): below and above the size at which the products are split.
+  for (auto [n, in, out] : {std::tuple{3, 5, 4}, {100, 784, 50}, {37, 300, 30}}) {
+    for (int t : {1, 2}) {
+      SCOPED_TRACE(std::to_string(n) + "x" + std::to_string(in) + "->" + std::to_string(out) +
+                   " threads=" + std::to_string(t));
+      set_num_threads(t);
+      Linear lin(Shape{in}, out);
+      Rng rng(5);
+      rng.fill_normal(lin.params()[0]->value, 0.0f, 0.3f);
+      rng.fill_normal(lin.params()[1]->value, 0.0f, 0.3f);
+      Tensor x(Shape{n, in}), dout(Shape{n, out});
+      rng.fill_normal(x, 0.0f, 1.0f);
+      rng.fill_normal(dout, 0.0f, 1.0f);
+      const Tensor& w = lin.params()[0]->value;
+      const Tensor& b = lin.params()[1]->value;
+      Tensor y(Shape{n, out}), dx(Shape{n, in}), dw(Shape{out, in}), db(Shape{out});
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t o = 0; o < out; ++o) {
+          double sum = b[o];
+          for (int64_t k = 0; k < in; ++k)
+            sum += static_cast<double>(x[i * in + k]) * w[o * in + k];
+          y[i * out + o] = static_cast<float>(sum);
+          const float d = dout[i * out + o];
+          db[o] += d;
+          for (int64_t k = 0; k < in; ++k) {
+            dw[o * in + k] += d * x[i * in + k];
+            dx[i * in + k] += d * w[o * in + k];
+          }
+        }
+      }
+      expect_close(lin.forward(x, true), y, "out");
+      expect_close(lin.backward(dout), dx, "dx");
+      expect_close(lin.params()[0]->grad, dw, "dW");
+      expect_close(lin.params()[1]->grad, db, "db");
+    }
+  }
+  set_num_threads(threads);
+}
