@@ -79,11 +79,14 @@ TEST(Conv2d, MatchesTheDirectConvolution) {
     bool relu, bias;
   };
   const Case cases[] = {
-      {1, 28, 28, 4, 5, 1, 0, true, true},   // simple_convnet's first layer, narrower
-      {3, 9, 11, 5, 3, 1, 1, true, true},    // wide layout with padding
-      {2, 8, 7, 3, 3, 1, 2, false, false},   // pad 2, no ReLU, no bias
-      {3, 9, 8, 4, 3, 2, 1, true, true},     // stride 2: the plain layout
-      {2, 10, 10, 3, 1, 1, 0, false, true},  // 1x1 kernel
+      {1, 28, 28, 4, 5, 1, 0, true, true},    // one channel (the direct path), as simple_convnet's
+      {1, 12, 10, 3, 3, 1, 1, false, false},  // direct, padded, no bias, no ReLU
+      {1, 9, 9, 2, 5, 1, 2, true, true},      // direct, padding 2
+      {1, 9, 9, 2, 3, 2, 1, true, true},      // one channel, stride 2: im2col + GEMM
+      {3, 9, 11, 5, 3, 1, 1, true, true},     // wide layout with padding
+      {2, 8, 7, 3, 3, 1, 2, false, false},    // pad 2, no ReLU, no bias
+      {3, 9, 8, 4, 3, 2, 1, true, true},      // stride 2: the plain layout
+      {2, 10, 10, 3, 1, 1, 0, false, true},   // 1x1 kernel
   };
   const int threads = num_threads();
   for (const Case& c : cases) {

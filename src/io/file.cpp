@@ -36,14 +36,15 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
 
   // A single-member file ends with its inflated size mod 2^32 (RFC 1952, ISIZE): allocating
   // that (+1, so that the end is seen without growing) avoids growing by doubling, which
-  // briefly holds two copies and leaves up to twice the data's size allocated. Deflate
-  // inflates at most ~1032:1, which bounds what a lying trailer can make us allocate.
+  // briefly holds two copies and leaves up to twice the data's size allocated. A lying
+  // trailer can ask for no more than deflate's ~1032:1 ratio allows, and at most 256 MiB
+  // up front; beyond that the buffer grows as the data really inflates.
   size_t hint = bytes.size() * 4;
   if (bytes.size() >= 18) {
     const uint8_t* t = bytes.data() + bytes.size() - 4;
     const size_t isize =
         uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
-    hint = std::min(isize + 1, bytes.size() * 1032);
+    hint = std::min({isize + 1, bytes.size() * 1032, size_t{1} << 28});
   }
   std::vector<uint8_t> out(std::clamp<size_t>(hint, 1024, kMaxInflated));
   size_t produced = 0;
