@@ -1,5 +1,6 @@
 // DESIGN.md decision 4, "no allocation in the steady state": once shapes repeat, a training
-// step (gather the batch, zero_grad, forward + loss, backward, optimizer update) and an
+// step (gather the batch, zero_grad, forward + loss, backward, learning-rate schedule and
+// optimizer update) and an
 // inference forward pass allocate nothing. The global operator new (every overload) is
 // replaced by a counting one, and Tensor storage, which comes from aligned_alloc, is counted
 // by tensor_allocations(). Counting is on only inside the measured window, on one thread (so
@@ -20,6 +21,7 @@
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
+#include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/optimizer.h"
 
 // --- counting operator new / delete ---
@@ -192,6 +194,7 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
     model.forward(x, false);
   }
   Allocations gathering, zero_grad, forward, backward, update, inference;
+  const std::string schedule = "cosine";  // the update sets the rate first, as Trainer does
   auto add = [](Allocations& sum, const Allocations& a) {
     sum.news += a.news;
     sum.tensors += a.tensors;
@@ -201,7 +204,10 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
     add(zero_grad, count_allocations([&] { model.zero_grad(); }));
     add(forward, count_allocations([&] { loss = model.loss(x, Target{labels, nullptr}, true); }));
     add(backward, count_allocations([&] { model.backward(); }));
-    add(update, count_allocations([&] { opt->step(); }));
+    add(update, count_allocations([&] {
+          opt->set_lr(static_cast<float>(lr * lr_factor(schedule, step, 100)));
+          opt->step();
+        }));
     add(inference, count_allocations([&] { model.forward(x, false); }));
   }
   EXPECT_TRUE(std::isfinite(loss));

@@ -36,7 +36,7 @@ TEST(Cli, BadUsageExits2WithAMessage) {
            {"train --model two_layer_net --lr -0.1", "--lr must be positive"},
            {"train --model two_layer_net --optimizer adamw", "unknown optimizer \"adamw\""},
            {"train --model two_layer_net --lr-schedule linear",
-            "unknown learning-rate schedule 'linear' (known: constant, cosine)"},
+            "unknown learning-rate schedule \"linear\" (known: constant, cosine)"},
            {"train --model two_layer_net --threads -1", "--threads must be at least 1"},
            {"train --model two_layer_net --hidden 10", "apply to --model multi_layer_net"},
            {"train --model multi_layer_net --hidden 10,x", "--hidden: expected positive sizes"},

@@ -12,8 +12,10 @@
 #include "nnzero/layers/conv2d.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::expect_close;
 
 namespace {
 
@@ -62,15 +64,6 @@ Reference direct_conv(const Tensor& x, const Tensor& w, const Tensor& b, const T
   return r;
 }
 
-void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  float scale = 1.0f;
-  for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(want[i]));
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    ASSERT_NEAR(got[i], want[i], 1e-4f * scale) << what << " element " << i;
-  }
-}
-
 }  // namespace
 
 TEST(Conv2d, MatchesTheDirectConvolution) {
@@ -79,9 +72,9 @@ TEST(Conv2d, MatchesTheDirectConvolution) {
     bool relu, bias;
   };
   const Case cases[] = {
-      {1, 28, 28, 4, 5, 1, 0, true, true},    // one channel (the direct path), as simple_convnet's
-      {1, 12, 10, 3, 3, 1, 1, false, false},  // direct, padded, no bias, no ReLU
-      {1, 9, 9, 2, 5, 1, 2, true, true},      // direct, padding 2
+      {1, 28, 28, 4, 5, 1, 0, true, true},    // one channel, as simple_convnet's first layer
+      {1, 12, 10, 3, 3, 1, 1, false, false},  // one channel, padded, no bias, no ReLU
+      {1, 9, 9, 2, 5, 1, 2, true, true},      // one channel, padding 2
       {1, 9, 9, 2, 3, 2, 1, true, true},      // one channel, stride 2: im2col + GEMM
       {3, 9, 11, 5, 3, 1, 1, true, true},     // wide layout with padding
       {2, 8, 7, 3, 3, 1, 2, false, false},    // pad 2, no ReLU, no bias

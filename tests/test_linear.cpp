@@ -9,19 +9,10 @@
 #include "nnzero/layers/linear.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"
+#include "test_support.h"
 
 using namespace nnzero;
-
-namespace {
-void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  float scale = 1.0f;
-  for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(want[i]));
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    ASSERT_NEAR(got[i], want[i], 1e-4f * scale) << what << " element " << i;
-  }
-}
-}  // namespace
+using nnzero_test::expect_close;
 
 TEST(Linear, MatchesPlainLoopsWholeAndSplitOverThreads) {
   const int threads = num_threads();
@@ -40,7 +31,10 @@ TEST(Linear, MatchesPlainLoopsWholeAndSplitOverThreads) {
       rng.fill_normal(dout, 0.0f, 1.0f);
       const Tensor& w = lin.params()[0]->value;
       const Tensor& b = lin.params()[1]->value;
-      Tensor y(Shape{n, out}), dx(Shape{n, in}), dw(Shape{out, in}), db(Shape{out});
+      // Gradients accumulate: start them at 1 (the reference too), as after an earlier step.
+      lin.params()[0]->grad.fill(1.0f);
+      lin.params()[1]->grad.fill(1.0f);
+      Tensor y(Shape{n, out}), dx(Shape{n, in}), dw(Shape{out, in}, 1.0f), db(Shape{out}, 1.0f);
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t o = 0; o < out; ++o) {
           double sum = b[o];

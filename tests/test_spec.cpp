@@ -123,7 +123,7 @@ TEST(Spec, BadSpecsNameTheProblem) {
              "unknown init \"std:1e-50\"");
   EXPECT_HAS(build_error(R"({"input": [4], "layers": [{"type": "relu"}],
                              "train": {"lr_schedule": "step"}})"),
-             "unknown learning-rate schedule 'step'");
+             "unknown learning-rate schedule \"step\"");
 }
 
 TEST(Spec, TrainingDefaultsRoundTrip) {

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "nnzero/error.h"
+#include "nnzero/tensor.h"
 
 namespace nnzero_test {
 
@@ -40,6 +43,18 @@ class ScratchDir {
  private:
   fs::path path_;
 };
+
+// Every element of got within 1e-4 of want, relative to want's largest magnitude (at least 1):
+// float sums taken in another order differ by about that much.
+inline void expect_close(const nnzero::Tensor& got, const nnzero::Tensor& want,
+                         const std::string& what) {
+  ASSERT_EQ(got.numel(), want.numel()) << what;
+  float scale = 1.0f;
+  for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(want[i]));
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-4f * scale) << what << " element " << i;
+  }
+}
 
 inline std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -215,10 +215,11 @@ TEST(TorchInterop, ModelTrainedInPyTorchRunsInNnzero) {
       {"type": "dropout", "p": 0.25},
       {"type": "linear", "out_features": 10}
     ]})");
-  const CliResult t = run_script("train --spec spec.json --data '" + data +
-                                     "' --out torch.safetensors --epochs 1 --max-steps 150 "
-                                     "--batch 64 --optimizer adam --lr 0.003 --seed 1",
-                                 dir);
+  const CliResult t =
+      run_script("train --spec spec.json --data '" + data +
+                     "' --out torch.safetensors --epochs 1 --max-steps 150 "
+                     "--batch 64 --optimizer adam --lr 0.003 --lr-schedule cosine --seed 1",
+                 dir);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   const double torch_acc = t.json()["test_acc"].get<double>();
   // The file is what nnzero writes: F32 tensors named as the nn.Sequential, no

@@ -156,6 +156,16 @@ void expect_resume_bit_for_bit(const std::string& lr_schedule) {
   EXPECT_TRUE(first_part.interrupted);
   EXPECT_EQ(first_part.steps, 13);
 
+  if (lr_schedule != "constant") {  // a trainer set up with another schedule refuses it
+    Sequential other(spec, rng_b);
+    TrainOptions constant = Trainer::checkpoint_options(scratch.path().string());
+    constant.lr_schedule = "constant";
+    Trainer wrong(other, train, nullptr, constant);
+    EXPECT_HAS(nnzero_test::error_of([&] {
+                 wrong.load_checkpoint(Trainer::checkpoint_path(scratch.path().string()));
+               }),
+               "the checkpoint was made with learning-rate schedule " + lr_schedule);
+  }
   Rng rng_c(99);  // different initial weights: the checkpoint must overwrite them all
   Sequential c(spec, rng_c);
   Trainer resumed(c, train, nullptr, Trainer::checkpoint_options(scratch.path().string()));
@@ -185,7 +195,7 @@ TEST(Trainer, CosineScheduleDecaysTheRateToZeroOverTheRun) {
   EXPECT_NEAR(lr_factor("cosine", 9, 10), 0.5 * (1 + std::cos(0.9 * M_PI)), 1e-12);
   EXPECT_NEAR(lr_factor("cosine", 10, 10), 0.0, 1e-12);
   EXPECT_HAS(nnzero_test::error_of([] { check_lr_schedule("cosin"); }),
-             "unknown learning-rate schedule 'cosin' (known: constant, cosine)");
+             "unknown learning-rate schedule \"cosin\" (known: constant, cosine)");
 
   // 4 samples, batch 1, 3 epochs: 12 steps; the 12th update uses step 11 of 12.
   Rng rng(3);

@@ -330,8 +330,9 @@ Trained train_model(const TableArgs& a, const CsvTable& csv, const TableEncoding
   if (!a.quiet && label.empty()) {
     std::cerr << "training " << spec.name << " (" << t.model->num_params() << " parameters, inputs "
               << t.encoding.num_inputs() << ") on " << train.size() << " rows, " << opt.optimizer
-              << " lr " << trainer.optimizer().lr() << ", batch " << opt.batch << ", " << opt.epochs
-              << " epochs\n";
+              << " lr " << trainer.optimizer().lr()
+              << (opt.lr_schedule == "constant" ? "" : " (" + opt.lr_schedule + " decay)")
+              << ", batch " << opt.batch << ", " << opt.epochs << " epochs\n";
   }
   t.result = trainer.run();
   if (!t.result.interrupted) t.val = score(*t.model, val, t.encoding);

@@ -8,7 +8,7 @@ builds that nn.Sequential, loads the weights and
   eval    MODEL --data DIR [--limit N]           accuracy and loss on the MNIST test set
   logits  MODEL --data DIR [--start I] [--limit N]  the model's outputs for test images
   train   --spec FILE | --like MODEL  --data DIR --out MODEL [--epochs N] [--batch N]
-          [--optimizer NAME] [--lr X] [--weight-decay X] [--max-steps N]
+          [--optimizer NAME] [--lr X] [--weight-decay X] [--lr-schedule S] [--max-steps N]
           [--train-samples N] [--seed N]        trains in PyTorch, saves an nnzero model file
   convert --spec FILE --state-dict FILE.pt --out MODEL   a PyTorch state_dict -> model file
   info    MODEL                                  the spec, the nn.Sequential, the tensors
@@ -288,7 +288,17 @@ def make_optimizer(name, model, lr, weight_decay):
     raise ValueError(f"unknown optimizer {name!r} (sgd, momentum, nesterov, adagrad, rmsprop, adam)")
 
 
-def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, train_samples, seed):
+def lr_factor(schedule, steps_done, total_steps):
+    """nnzero's learning-rate schedules (include/nnzero/train/lr_schedule.h)."""
+    if schedule == "cosine" and total_steps > 0:
+        return 0.5 * (1.0 + math.cos(math.pi * min(max(steps_done / total_steps, 0.0), 1.0)))
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f'unknown learning-rate schedule "{schedule}" (known: constant, cosine)')
+    return 1.0
+
+
+def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, train_samples, seed,
+          lr_schedule="constant"):
     if spec.get("loss", "softmax_cross_entropy") != "softmax_cross_entropy":
         raise ValueError("this script trains classifiers (loss softmax_cross_entropy) on MNIST")
     torch.manual_seed(seed)
@@ -299,6 +309,10 @@ def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, tra
         images, labels = images[:train_samples], labels[:train_samples]
     x, t = as_input(images, spec), torch.from_numpy(labels)
     opt = make_optimizer(optimizer, model, lr, weight_decay)
+    base_lr = opt.param_groups[0]["lr"]
+    total = epochs * ((len(x) + batch - 1) // batch)
+    total = min(total, max_steps) if max_steps else total
+    lr_factor(lr_schedule, 0, total)  # an unknown name fails before training
     gen = torch.Generator().manual_seed(seed)
     steps, start = 0, time.time()
     for epoch in range(epochs):
@@ -309,6 +323,8 @@ def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, tra
             opt.zero_grad()
             loss = F.cross_entropy(model(x[idx]), t[idx])
             loss.backward()
+            for group in opt.param_groups:
+                group["lr"] = base_lr * lr_factor(lr_schedule, steps, total)
             opt.step()
             steps += 1
             if max_steps and steps >= max_steps:
@@ -347,6 +363,7 @@ def main(argv=None):
     p.add_argument("--optimizer")
     p.add_argument("--lr", type=float)
     p.add_argument("--weight-decay", type=float)
+    p.add_argument("--lr-schedule", choices=["constant", "cosine"])
     p.add_argument("--max-steps", type=int)
     p.add_argument("--train-samples", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
@@ -387,7 +404,7 @@ def main(argv=None):
         model, r = train(spec, a.data, epochs, pick(a.batch, "batch", 100),
                          pick(a.optimizer, "optimizer", "sgd"), pick(a.lr, "lr", 0.0),
                          pick(a.weight_decay, "weight_decay", 0.0), max_steps,
-                         a.train_samples, a.seed)
+                         a.train_samples, a.seed, pick(a.lr_schedule, "lr_schedule", "constant"))
         save_model(model, spec, a.out)
         images, labels = load_mnist(a.data, "t10k")
         test = evaluate(model, spec, images, labels)

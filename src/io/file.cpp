@@ -89,7 +89,8 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
     }
   }
   out.resize(produced);
-  out.shrink_to_fit();
+  // Give back what doubling over-allocated (a copy); the trailer's size leaves one byte.
+  if (out.capacity() - produced > produced / 8) out.shrink_to_fit();
   return out;
 }
 
@@ -102,10 +103,10 @@ std::vector<uint8_t> read_file(const std::string& path) {
   if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
   // Sized from the file, read in one go (a stream iterator grows by doubling); whatever a
   // non-regular file (a pipe) holds beyond its reported size is appended.
-  std::vector<uint8_t> bytes(std::filesystem::is_regular_file(path, ec)
-                                 ? static_cast<size_t>(std::filesystem::file_size(path, ec))
-                                 : 0);
-  if (ec) bytes.clear();
+  uintmax_t size =
+      std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  if (ec) size = 0;
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
   bytes.insert(bytes.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

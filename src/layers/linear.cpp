@@ -35,11 +35,14 @@ namespace {
 // (two_layer_net's first layer: 106 us forward on two threads inside OpenBLAS, 56 us as two
 // one-thread products over halves of the batch). So they are split here: over the rows of
 // the batch for out and dx, over the input features for dW, each piece one GEMM on one
-// thread. Products below this many multiply-adds stay whole.
+// thread. Products below this many multiply-adds stay whole, and so do batches with fewer
+// rows than threads (OpenBLAS then threads over the columns).
 constexpr int64_t kSplitMinMacs = 1 << 18;
 
-int64_t split_min(int64_t rows, int64_t cols, int64_t depth) {
-  return rows * cols * depth >= kSplitMinMacs ? 2 : std::numeric_limits<int64_t>::max();
+// parallel_for's minimum length: 1 to split, "never" to keep the product whole.
+int64_t split_threshold(int64_t rows, int64_t cols, int64_t depth) {
+  const bool split = rows * cols * depth >= kSplitMinMacs && rows >= num_threads();
+  return split ? 1 : std::numeric_limits<int64_t>::max();
 }
 
 int to_int(int64_t v) {
@@ -52,6 +55,7 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
   x_ = x;
   const int64_t n = x.dim(0), in = in_features_, out = out_features_;
   out_.resize(Shape{n, out});
+  const int64_t split = split_threshold(n, out, in);
   // Rows [r0, r1): out = b (broadcast), then out += x W^T.
   parallel_for(
       n,
@@ -64,13 +68,14 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
              x.data() + r0 * in, to_int(in), weight_.value.data(), to_int(in),
              has_bias_ ? 1.0f : 0.0f, y, to_int(out));
       },
-      split_min(n, out, in));
+      split);
   return out_;
 }
 
 const Tensor& Linear::backward(const Tensor& dout) {
   const int64_t n = x_.dim(0), in = in_features_, out = out_features_;
   check_dout(dout, n);
+  const int64_t split = split_threshold(n, out, in);
   // Columns [c0, c1) of dW (out, in) += dout^T (out, N) x (N, in).
   parallel_for(
       in,
@@ -78,7 +83,7 @@ const Tensor& Linear::backward(const Tensor& dout) {
         gemm(Trans::Yes, Trans::No, to_int(out), to_int(c1 - c0), to_int(n), 1.0f, dout.data(),
              to_int(out), x_.data() + c0, to_int(in), 1.0f, weight_.grad.data() + c0, to_int(in));
       },
-      split_min(n, out, in));
+      split);
   if (has_bias_) {
     float* db = bias_.grad.data();
     for (int64_t i = 0; i < n; ++i) {
@@ -96,7 +101,7 @@ const Tensor& Linear::backward(const Tensor& dout) {
              dout.data() + r0 * out, to_int(out), weight_.value.data(), to_int(in), 0.0f,
              dx_.data() + r0 * in, to_int(in));
       },
-      split_min(n, out, in));
+      split);
   return dx_;
 }
 

@@ -17,15 +17,18 @@ void check_lr_schedule(const std::string& name) {
   if (std::find(names.begin(), names.end(), name) != names.end()) return;
   std::string known;
   for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-  throw Error("unknown learning-rate schedule '" + name + "' (known: " + known + ")");
+  throw Error("unknown learning-rate schedule \"" + name + "\" (known: " + known + ")");
 }
 
+// Called every step: compares names without building the list (a training step allocates
+// nothing), which only an unknown name needs.
 double lr_factor(const std::string& schedule, int64_t steps_done, int64_t total_steps) {
-  if (schedule == "constant") return 1.0;
-  check_lr_schedule(schedule);
-  if (total_steps <= 0) return 1.0;
-  const double progress = std::clamp(static_cast<double>(steps_done) / total_steps, 0.0, 1.0);
-  return 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  if (schedule == "cosine" && total_steps > 0) {
+    const double progress = std::clamp(static_cast<double>(steps_done) / total_steps, 0.0, 1.0);
+    return 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  }
+  if (schedule != "constant" && schedule != "cosine") check_lr_schedule(schedule);
+  return 1.0;
 }
 
 }  // namespace nnzero

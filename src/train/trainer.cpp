@@ -317,6 +317,10 @@ void Trainer::load_checkpoint(const std::string& path) {
     if (s.at("optimizer").get<std::string>() != optimizer_->name()) {
       throw Error("the checkpoint was made with optimizer " + s.at("optimizer").get<std::string>());
     }
+    const std::string schedule = s.value("lr_schedule", std::string("constant"));
+    if (schedule != opt_.lr_schedule) {
+      throw Error("the checkpoint was made with learning-rate schedule " + schedule);
+    }
     const std::vector<Tensor*> slots = optimizer_->state();
     for (size_t i = 0; i < slots.size(); ++i) {
       const Tensor t = f.tensor("optimizer." + std::to_string(i));
@@ -361,6 +365,7 @@ TrainOptions Trainer::checkpoint_options(const std::string& run_dir) {
     o.optimizer = s.at("optimizer").get<std::string>();
     o.lr = s.at("lr").get<float>();
     o.lr_schedule = s.value("lr_schedule", std::string("constant"));  // older checkpoints: none
+    check_lr_schedule(o.lr_schedule);
     o.weight_decay = s.at("weight_decay").get<float>();
     o.train_eval_samples = s.at("train_eval_samples").get<int64_t>();
     o.data_dir = s.at("data").get<std::string>();
