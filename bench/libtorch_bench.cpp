@@ -12,7 +12,6 @@
 //
 // Set OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS too (compare_pytorch.py
 // does): torch's own setting does not limit OpenBLAS.
-#include <sys/resource.h>
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -31,10 +30,15 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/process_stats.h"
+
 namespace {
 
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Clock = nnzero::BenchClock;
+using nnzero::cpu_seconds;
+using nnzero::peak_rss_mb;
+using nnzero::seconds_since;
 
 struct Args {
   std::string spec, data, optimizer = "sgd";
@@ -187,23 +191,6 @@ torch::nn::Sequential build(const json& spec, std::vector<int64_t>& input) {
 }
 
 // --- measurements ---
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // KiB on Linux
-}
 
 // The BLAS library this process loaded (Debian's LibTorch reaches it through libblas.so.3).
 std::string loaded_blas() {

@@ -3,8 +3,6 @@
 // warm-up; inference: the median latency of single-image forward passes, and the throughput
 // of 1000-image forward passes. Prints one JSON line; peak_rss_mb is the process's peak
 // resident memory by the end of the training phase (the dataset included).
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -13,12 +11,13 @@
 #include "nnzero/blas_setup.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
+#include "nnzero/process_stats.h"
 #include "nnzero/train/optimizer.h"
 
 namespace nnzero::cli {
 
 namespace {
-using Clock = std::chrono::steady_clock;
+using Clock = BenchClock;
 
 struct BenchArgs {
   ModelChoice choice;
@@ -26,25 +25,6 @@ struct BenchArgs {
   int64_t batch = 100, steps = 50, warmup = 5, latency_runs = 300;
   int threads = 0;
 };
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// CPU time of the whole process (all threads): unlike wall time, barely moved by other
-// programs competing for the cores.
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
 
 void run_bench(const BenchArgs& a) {
   if (a.batch < 1 || a.steps < 1) throw Error("--batch and --steps must be at least 1");
