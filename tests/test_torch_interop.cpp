@@ -133,15 +133,16 @@ TEST(TorchInterop, TrainedConvNetsGiveTheSameLogits) {
   NNZERO_MNIST_DIR_OR_SKIP(data);
   const Mnist& m = mnist(data);
   ScratchDir dir;
-  // deep_convnet (dropout before the output) learns slowly at first: 25 steps lift it well
-  // above chance (0.1), which is all this test needs to know the weights are trained.
+  // deep_convnet (dropout before the output) learns slowly at first: 25 steps lift it to
+  // about 0.25 (0.249-0.26, by the order in which the kernels add up floats), twice chance
+  // (0.1), which is all this test needs to know the weights are trained.
   struct Run {
     std::string name;
     int64_t steps;
     double min_accuracy;
   };
   for (const auto& [name, steps, min_accuracy] :
-       {Run{"simple_convnet", 40, 0.5}, Run{"deep_convnet", 25, 0.25}}) {
+       {Run{"simple_convnet", 40, 0.5}, Run{"deep_convnet", 25, 0.2}}) {
     const std::string path = train_builtin(name, steps, m, dir);
     const Comparison c = compare_with_torch(path, m, data, dir);
     std::printf(

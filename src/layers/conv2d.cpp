@@ -3,9 +3,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
+#include <vector>
 
 #include "nnzero/kernels/gemm.h"
+#include "nnzero/kernels/implicit_gemm.h"
 
 namespace nnzero {
 
@@ -31,6 +34,21 @@ ConvGeometry checked_geometry(const Shape& in, int64_t out_channels, int64_t kh,
 int gemm_int(int64_t v) {
   return static_cast<int>(v);
 }
+
+// sum of p[0 .. n): 16 running sums, which the compiler keeps in one vector (a single running
+// sum would be a chain of n dependent additions).
+float row_sum(const float* p, int64_t n) {
+  constexpr int64_t kWays = 16;
+  float part[kWays] = {};
+  int64_t i = 0;
+  for (; i + kWays <= n; i += kWays) {
+    for (int64_t l = 0; l < kWays; ++l) part[l] += p[i + l];
+  }
+  float sum = 0.0f;
+  for (; i < n; ++i) sum += p[i];
+  for (float v : part) sum += v;
+  return sum;
+}
 }  // namespace
 
 Conv2d::Conv2d(const Shape& in_shape, int64_t out_channels, int64_t kernel_h, int64_t kernel_w,
@@ -47,94 +65,160 @@ Conv2d::Conv2d(const Shape& in_shape, int64_t out_channels, int64_t kernel_h, in
   if (has_bias_) {
     bias_ = Param{"bias", Tensor(Shape{out_channels}), Tensor(Shape{out_channels}), 0, false};
   }
+  if (!wide_) return;
+  const int64_t Hp = g_.H + 2 * g_.pad, Wp = g_.W + 2 * g_.pad;
+  ld_ = round_up_to_block(cols_);
+  // dx is computed on the rows h < H of the padded plane, all Wp columns of each:
+  // dx[c, (h + pad)*Wp + w'] reads d[o, (h + pad - i)*Wp + w' - j]. Reads left of a row
+  // wrap onto the previous row's last KW - 1 columns, which are the dropped ones (zero in
+  // d), and reads above the first row land in the zero margin of front_ floats.
+  dxld_ = round_up_to_block(g_.H * Wp);
+  front_ = std::max<int64_t>(0, (g_.KH - 1 - g_.pad) * Wp + g_.KW - 1);
+  dld_ = front_ + std::max(cols_, g_.pad * Wp + dxld_);
+  for (int64_t c = 0; c < g_.C; ++c)
+    for (int64_t i = 0; i < g_.KH; ++i)
+      for (int64_t j = 0; j < g_.KW; ++j) offset_.push_back(c * Hp * Wp + i * Wp + j);
+  for (int64_t o = 0; o < out_channels_; ++o)
+    for (int64_t i = 0; i < g_.KH; ++i)
+      for (int64_t j = 0; j < g_.KW; ++j)
+        dx_offset_.push_back(o * dld_ + front_ + (g_.pad - i) * Wp - j);
+  // dW: the lane sums of implicit_gemm_d_colt cost about as much as transposing dout for
+  // implicit_gemm_col_b when K*8 ~ OH*Wp (measured on deep_convnet's layers): the
+  // one-channel first layers (K = 9 or 25 on 28x28) take the former, the rest the latter.
+  if (g_.col_rows() * 8 > cols_) {
+    oc_pad_ =
+        (out_channels_ + implicit_gemm_lanes() - 1) / implicit_gemm_lanes() * implicit_gemm_lanes();
+    offset_.resize(static_cast<size_t>(round_up_to_rows(g_.col_rows())), 0);  // read, unused
+  }
+}
+
+// Per thread: xpad (with the kernel's overrun), col (stride > 1) or the masked dout and dT
+// (wide), the grid, dx's grid (wide).
+int64_t Conv2d::col_size() const {
+  if (!wide_) return g_.col_rows() * cols_;
+  return out_channels_ * g_.col_cols() + cols_ * oc_pad_;
+}
+
+int64_t Conv2d::grid_size() const {
+  return out_channels_ * (wide_ ? std::max(ld_, dld_) : cols_);
+}
+
+void Conv2d::resize_scratch() {
+  const int64_t per_thread =
+      padded_size(g_) + implicit_gemm_block() + col_size() + grid_size() + g_.C * dxld_;
+  scratch_.resize(Shape{omp_get_max_threads(), per_thread});
 }
 
 Conv2d::Scratch Conv2d::scratch(int thread) {
-  const int64_t per_thread = padded_size(g_) + g_.col_rows() * cols_ + out_channels_ * cols_;
-  float* base = scratch_.data() + thread * per_thread;
-  return {base, base + padded_size(g_), base + padded_size(g_) + g_.col_rows() * cols_};
+  float* xpad = scratch_.data() + thread * scratch_.dim(1);
+  float* col = xpad + padded_size(g_) + implicit_gemm_block();
+  float* grid = col + col_size();
+  return {xpad, col, grid, grid + grid_size()};
 }
 
-// One image: out (OC, OH, OW) = W im2col(x) + b (then max(0, .) when a ReLU is fused).
-void Conv2d::forward_image(const float* x, float* out, Scratch s) const {
-  const int64_t K = g_.col_rows(), OC = out_channels_, P = g_.col_cols();
-  if (wide_) {
-    pad_image(x, g_, s.xpad);
-    im2col_wide(s.xpad, g_, s.col);
-  } else {
-    im2col(x, g_, s.col);
-  }
-  float* grid = wide_ ? s.out : out;  // the wide grid is compacted into out below
-  for (int64_t o = 0; o < OC && has_bias_; ++o) {
-    std::fill(grid + o * cols_, grid + (o + 1) * cols_, bias_.value[o]);
-  }
-  gemm(Trans::No, Trans::No, gemm_int(OC), gemm_int(cols_), gemm_int(K), 1.0f, weight_.value.data(),
-       gemm_int(K), s.col, gemm_int(cols_), has_bias_ ? 1.0f : 0.0f, grid, gemm_int(cols_));
-  const float floor = relu_ ? 0.0f : -std::numeric_limits<float>::infinity();
-  if (!wide_) {
-    for (int64_t i = 0; i < OC * P && relu_; ++i) out[i] = std::max(out[i], floor);
-    return;
-  }
-  const int64_t Wp = g_.W + 2 * g_.pad;
+// One image, stride 1: out (OC, OH, OW) = W xpad + b on the wide grid (max(0, .) when a
+// ReLU is fused), then compacted.
+void Conv2d::forward_wide(const float* x, float* out, Scratch s) const {
+  const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
+  pad_image(x, g_, s.xpad);
+  const int64_t end = padded_size(g_);
+  std::fill(s.xpad + end, s.xpad + end + implicit_gemm_block(), 0.0f);  // read past the plane
+  implicit_gemm(OC, g_.col_rows(), cols_, weight_.value.data(), g_.col_rows(), offset_.data(),
+                s.xpad, has_bias_ ? bias_.value.data() : nullptr, s.grid, ld_);
+  for (int64_t i = 0; i < OC * ld_ && relu_; ++i) s.grid[i] = std::max(s.grid[i], 0.0f);
   for (int64_t o = 0; o < OC; ++o) {
     for (int64_t oh = 0; oh < g_.OH; ++oh) {
-      const float* src = grid + o * cols_ + oh * Wp;
-      float* dst = out + o * P + oh * g_.OW;
-      for (int64_t ow = 0; ow < g_.OW; ++ow) dst[ow] = std::max(src[ow], floor);
+      const float* src = s.grid + o * ld_ + oh * Wp;
+      std::copy(src, src + g_.OW, out + o * P + oh * g_.OW);
     }
   }
 }
 
-// One image: dW += d col^T (kept transposed in dwt), db += row sums of d,
-// dx = col2im(W^T d), where d is dout, masked by out > 0 when a ReLU is fused, and laid on
-// the wide grid for stride 1.
-void Conv2d::backward_image(const float* x, const float* out, const float* dout, float* dx,
-                            float* dwt, float* db, Scratch s) const {
-  const int64_t K = g_.col_rows(), OC = out_channels_, P = g_.col_cols();
-  const float* d = dout;
-  if (wide_) {
-    // On the wide grid the dropped columns get 0, so they contribute nothing.
-    const int64_t Wp = g_.W + 2 * g_.pad;
-    for (int64_t o = 0; o < OC; ++o) {
-      for (int64_t oh = 0; oh < g_.OH; ++oh) {
-        const float* src = dout + o * P + oh * g_.OW;
-        const float* y = out + o * P + oh * g_.OW;
-        float* dst = s.out + o * cols_ + oh * Wp;
-        for (int64_t ow = 0; ow < g_.OW; ++ow) dst[ow] = !relu_ || y[ow] > 0.0f ? src[ow] : 0.0f;
-        for (int64_t ow = g_.OW; ow < Wp; ++ow) dst[ow] = 0.0f;
+// One image, stride 1: d = dout (masked by out > 0 when a ReLU is fused) on the wide grid,
+// with zero margins and dropped columns; dW += d col^T, db += row sums of d, dx = W' d (see
+// the header).
+void Conv2d::backward_wide(const float* x, const float* out, const float* dout, float* dx,
+                           float* dw, float* dwt, float* db, Scratch s) const {
+  const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
+  const float* masked = dout;
+  if (relu_) {
+    float* m = s.col;
+    for (int64_t i = 0; i < OC * P; ++i) m[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+    masked = m;
+  }
+  std::fill(s.grid, s.grid + OC * dld_, 0.0f);
+  for (int64_t o = 0; o < OC; ++o) {
+    float* row = s.grid + o * dld_ + front_;
+    for (int64_t oh = 0; oh < g_.OH; ++oh) {
+      const float* src = masked + o * P + oh * g_.OW;
+      std::copy(src, src + g_.OW, row + oh * Wp);
+    }
+    db[o] += row_sum(masked + o * P, P);  // (unused without a bias)
+  }
+  const float* d = s.grid + front_;
+  pad_image(x, g_, s.xpad);
+  if (dwt == nullptr) {
+    implicit_gemm_d_colt(OC, g_.col_rows(), cols_, d, dld_, offset_.data(), s.xpad, dw,
+                         g_.col_rows());
+  } else {
+    // dT (positions x channels, oc_pad_ wide), transposed in blocks of 16 positions so the
+    // written lines stay in L1.
+    float* dT = s.col + OC * P;
+    std::fill(dT, dT + cols_ * oc_pad_, 0.0f);
+    for (int64_t q0 = 0; q0 < cols_; q0 += 16) {
+      const int64_t q1 = std::min(cols_, q0 + 16);
+      for (int64_t o = 0; o < OC; ++o) {
+        for (int64_t q = q0; q < q1; ++q) dT[q * oc_pad_ + o] = d[o * dld_ + q];
       }
     }
-    d = s.out;
-    pad_image(x, g_, s.xpad);
-    im2col_wide(s.xpad, g_, s.col);
-  } else {
-    if (relu_) {
-      for (int64_t i = 0; i < OC * P; ++i) s.out[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-      d = s.out;
-    }
-    im2col(x, g_, s.col);
-  }
-  // dW^T (K, OC) += col d^T: the same product as d col^T, but OpenBLAS runs this shape (the
-  // long side first) 20-40 % faster when OC is small (16 or 32 here).
-  gemm(Trans::No, Trans::Yes, gemm_int(K), gemm_int(OC), gemm_int(cols_), 1.0f, s.col,
-       gemm_int(cols_), d, gemm_int(cols_), 1.0f, dwt, gemm_int(OC));
-  for (int64_t o = 0; o < OC && has_bias_; ++o) {
-    float sum = 0.0f;
-    for (int64_t p = 0; p < cols_; ++p) sum += d[o * cols_ + p];
-    db[o] += sum;
+    implicit_gemm_col_b(g_.col_rows(), oc_pad_, cols_, offset_.data(), s.xpad, dT, oc_pad_, dwt,
+                        oc_pad_);
   }
   if (dx == nullptr) return;
-  // dcol (K, cols) = W^T d, reusing the col buffer.
-  gemm(Trans::Yes, Trans::No, gemm_int(K), gemm_int(cols_), gemm_int(OC), 1.0f,
-       weight_.value.data(), gemm_int(K), d, gemm_int(cols_), 0.0f, s.col, gemm_int(cols_));
-  if (wide_) {
-    std::fill(s.xpad, s.xpad + padded_size(g_), 0.0f);
-    col2im_wide(s.col, g_, s.xpad);
-    unpad_image(s.xpad, g_, dx);
-  } else {
-    std::fill(dx, dx + in_shape_.numel(), 0.0f);
-    col2im(s.col, g_, dx);
+  const int64_t KO = OC * g_.KH * g_.KW;
+  implicit_gemm(g_.C, KO, g_.H * Wp, wt_.data(), KO, dx_offset_.data(), s.grid, nullptr, s.dx,
+                dxld_);
+  for (int64_t c = 0; c < g_.C; ++c) {
+    for (int64_t h = 0; h < g_.H; ++h) {
+      const float* src = s.dx + c * dxld_ + h * Wp + g_.pad;
+      std::copy(src, src + g_.W, dx + (c * g_.H + h) * g_.W);
+    }
   }
+}
+
+// One image, stride > 1: out (OC, OH, OW) = W im2col(x) + b (then max(0, .) when a ReLU is
+// fused).
+void Conv2d::forward_image(const float* x, float* out, Scratch s) const {
+  const int64_t K = g_.col_rows(), OC = out_channels_, P = g_.col_cols();
+  im2col(x, g_, s.col);
+  for (int64_t o = 0; o < OC && has_bias_; ++o) {
+    std::fill(out + o * P, out + (o + 1) * P, bias_.value[o]);
+  }
+  gemm(Trans::No, Trans::No, gemm_int(OC), gemm_int(P), gemm_int(K), 1.0f, weight_.value.data(),
+       gemm_int(K), s.col, gemm_int(P), has_bias_ ? 1.0f : 0.0f, out, gemm_int(P));
+  for (int64_t i = 0; i < OC * P && relu_; ++i) out[i] = std::max(out[i], 0.0f);
+}
+
+// One image, stride > 1: dW += d col^T, db += row sums of d, dx = col2im(W^T d), where d is
+// dout, masked by out > 0 when a ReLU is fused.
+void Conv2d::backward_image(const float* x, const float* out, const float* dout, float* dx,
+                            float* dw, float* db, Scratch s) const {
+  const int64_t K = g_.col_rows(), OC = out_channels_, P = g_.col_cols();
+  const float* d = dout;
+  if (relu_) {
+    for (int64_t i = 0; i < OC * P; ++i) s.grid[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+    d = s.grid;
+  }
+  im2col(x, g_, s.col);
+  gemm(Trans::No, Trans::Yes, gemm_int(OC), gemm_int(K), gemm_int(P), 1.0f, d, gemm_int(P), s.col,
+       gemm_int(P), 1.0f, dw, gemm_int(K));
+  for (int64_t o = 0; o < OC; ++o) db[o] += row_sum(d + o * P, P);
+  if (dx == nullptr) return;
+  // dcol (K, P) = W^T d, reusing the col buffer.
+  gemm(Trans::Yes, Trans::No, gemm_int(K), gemm_int(P), gemm_int(OC), 1.0f, weight_.value.data(),
+       gemm_int(K), d, gemm_int(P), 0.0f, s.col, gemm_int(P));
+  std::fill(dx, dx + in_shape_.numel(), 0.0f);
+  col2im(s.col, g_, dx);
 }
 
 const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
@@ -143,14 +227,20 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
   const int64_t N = x.dim(0);
   const int64_t in_size = in_shape_.numel(), out_size = out_shape_.numel();
   out_.resize(out_shape_.with_batch(N));
-  const int threads = omp_get_max_threads();
-  scratch_.resize(Shape{threads, padded_size(g_) + (g_.col_rows() + out_channels_) * cols_});
+  resize_scratch();
 #pragma omp parallel if (N > 1)
   {
     const Scratch s = scratch(omp_get_thread_num());
 #pragma omp for schedule(static)
-    for (int64_t n = 0; n < N; ++n)
-      forward_image(x.data() + n * in_size, out_.data() + n * out_size, s);
+    for (int64_t n = 0; n < N; ++n) {
+      const float* xn = x.data() + n * in_size;
+      float* outn = out_.data() + n * out_size;
+      if (wide_) {
+        forward_wide(xn, outn, s);
+      } else {
+        forward_image(xn, outn, s);
+      }
+    }
   }
   return out_;
 }
@@ -161,8 +251,19 @@ const Tensor& Conv2d::backward(const Tensor& dout) {
   const int64_t K = g_.col_rows(), OC = out_channels_;
   const int64_t in_size = in_shape_.numel(), out_size = out_shape_.numel();
   const int threads = omp_get_max_threads();
-  scratch_.resize(Shape{threads, padded_size(g_) + (g_.col_rows() + out_channels_) * cols_});
-  const int64_t partial_size = K * OC + OC;  // dW^T then db
+  resize_scratch();
+  if (wide_ && needs_input_grad_) {
+    // W' (C, OC*KH*KW): W[o, c, i, j] at row c, column (o, i, j).
+    const int64_t C = g_.C, KK = g_.KH * g_.KW;
+    wt_.resize(Shape{C, OC * KK});
+    for (int64_t o = 0; o < OC; ++o)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t ij = 0; ij < KK; ++ij)
+          wt_[c * OC * KK + o * KK + ij] = weight_.value[(o * C + c) * KK + ij];
+  }
+  // dW, db, then dW^T (rows rounded up, oc_pad_ wide) for implicit_gemm_col_b.
+  const int64_t dwt_offset = OC * K + OC;
+  const int64_t partial_size = dwt_offset + round_up_to_rows(K) * oc_pad_;
   partial_.resize(Shape{threads, partial_size});
   partial_.zero();
   if (needs_input_grad_) dx_.resize(x_.shape());
@@ -170,21 +271,30 @@ const Tensor& Conv2d::backward(const Tensor& dout) {
   {
     const int t = omp_get_thread_num();
     const Scratch s = scratch(t);
-    float* dwt = partial_.data() + t * partial_size;
+    float* dw = partial_.data() + t * partial_size;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; ++n) {
-      backward_image(x_.data() + n * in_size, out_.data() + n * out_size,
-                     dout.data() + n * out_size,
-                     needs_input_grad_ ? dx_.data() + n * in_size : nullptr, dwt, dwt + K * OC, s);
+      const float* xn = x_.data() + n * in_size;
+      const float* outn = out_.data() + n * out_size;
+      const float* doutn = dout.data() + n * out_size;
+      float* dxn = needs_input_grad_ ? dx_.data() + n * in_size : nullptr;
+      if (wide_) {
+        backward_wide(xn, outn, doutn, dxn, dw, oc_pad_ > 0 ? dw + dwt_offset : nullptr,
+                      dw + OC * K, s);
+      } else {
+        backward_image(xn, outn, doutn, dxn, dw, dw + OC * K, s);
+      }
     }
   }
   // Sum the threads' partial gradients in a fixed order: same result on every run.
   for (int t = 0; t < threads; ++t) {
-    const float* dwt = partial_.data() + t * partial_size;
-    for (int64_t o = 0; o < OC; ++o) {
-      for (int64_t k = 0; k < K; ++k) weight_.grad[o * K + k] += dwt[k * OC + o];
+    const float* dw = partial_.data() + t * partial_size;
+    for (int64_t i = 0; i < OC * K; ++i) weight_.grad[i] += dw[i];
+    const float* dwt = dw + dwt_offset;
+    for (int64_t o = 0; o < OC && oc_pad_ > 0; ++o) {
+      for (int64_t k = 0; k < K; ++k) weight_.grad[o * K + k] += dwt[k * oc_pad_ + o];
     }
-    for (int64_t o = 0; o < OC && has_bias_; ++o) bias_.grad[o] += dwt[K * OC + o];
+    for (int64_t o = 0; o < OC && has_bias_; ++o) bias_.grad[o] += dw[OC * K + o];
   }
   return dx_;
 }

@@ -8,9 +8,19 @@
 //             dx_n = col2im(W^T dout_n)
 // The input is kept (not its im2col) and unfolded again in backward: cheaper in memory
 // than storing col for the whole batch, and the unfold is cheap next to the GEMMs.
-// With stride 1 the unfold uses the "wide" layout of kernels/im2col.h (contiguous copies;
-// the output grid is padded-width, its extra columns dropped).
+//
+// With stride 1 (every network of the book) the products use the "wide" layout of
+// kernels/im2col.h: the output grid is padded-width, its extra columns dropped. There the
+// forward product and dx skip col altogether (kernels/implicit_gemm.h):
+//   forward:  out_n = W xpad_n (implicit im2col)
+//   backward: dW += dout_n xpad_n^T (implicit im2col transposed),
+//             dx_n  = W' dpad_n, the full correlation of dout_n with the flipped kernel:
+//             dx[c, h, w] = sum_{o, i, j} W[o, c, i, j] dout[o, h + pad - i, w + pad - j],
+//             W' (C, OC*KH*KW) holding W regrouped by input channel, dpad_n dout_n with zero
+//             margins; the same kernel as forward, and no col2im scatter.
 #pragma once
+
+#include <vector>
 
 #include "nnzero/kernels/im2col.h"
 #include "nnzero/layers/layer.h"
@@ -41,23 +51,38 @@ class Conv2d : public Layer {
  private:
   // Per-thread scratch, carved from one tensor.
   struct Scratch {
-    float *xpad, *col, *out;  // padded image, im2col, output grid (wide or not)
+    float* xpad;  // padded image (wide)
+    float* col;   // im2col (stride > 1); dout masked by the ReLU, then dT (wide)
+    float* grid;  // output grid, ld_ per row (forward); dout with margins, dld_ per row (backward)
+    float* dx;    // dx on the wide grid, dxld_ per row (backward, wide)
   };
+  int64_t col_size() const;
+  int64_t grid_size() const;
+  void resize_scratch();
   Scratch scratch(int thread);
   void forward_image(const float* x, float* out, Scratch s) const;
   void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dwt,
                       float* db, Scratch s) const;
+  void forward_wide(const float* x, float* out, Scratch s) const;
+  void backward_wide(const float* x, const float* out, const float* dout, float* dx, float* dw,
+                     float* dwt, float* db, Scratch s) const;
 
   ConvGeometry g_;
   bool wide_;     // stride 1: the wide im2col layout
   int64_t cols_;  // columns of col and of the output grid: OH*Wp when wide, OH*OW otherwise
+  // Wide layout only. Row strides: the forward grid (cols_ rounded up to the kernel's
+  // block), dout with its zero margins (front_ floats before it), dx's grid.
+  int64_t ld_ = 0, front_ = 0, dld_ = 0, dxld_ = 0;
+  std::vector<int64_t> offset_, dx_offset_;  // implicit GEMM offsets for forward and dW, dx
+  int64_t oc_pad_ = 0;  // dW by implicit_gemm_col_b: OC rounded up to whole vectors (else 0)
   int64_t out_channels_;
   bool has_bias_;
   bool relu_ = false;  // output max(0, .), dout masked by output > 0 (see Layer::fuse_relu)
   Param weight_, bias_;
   Tensor x_;
   Tensor out_, dx_;
-  Tensor scratch_, partial_;  // per-thread work space; per-thread dW^T and db sums
+  Tensor scratch_, partial_;  // per-thread work space; per-thread dW (dW^T for stride > 1), db
+  Tensor wt_;                 // W' (C, OC*KH*KW) for dx (wide)
 };
 
 }  // namespace nnzero

@@ -1,0 +1,292 @@
+#include "nnzero/kernels/implicit_gemm.h"
+
+#include <cstring>
+
+namespace nnzero {
+
+namespace {
+
+// The widest vector the build targets, through GCC's vector extensions (no intrinsics: the
+// same code compiles to AVX-512, AVX or SSE).
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
+using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
+constexpr int kRows = 8;  // rows of out per register block
+
+Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);  // an unaligned vector load
+  return v;
+}
+
+void store(float* p, Vec v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// out[r, 0 .. 2*kLanes) for r < R: the register block. R is a template argument so the
+// accumulators are named registers, not an array in memory.
+template <int R>
+void block(int64_t K, const float* A, int64_t lda, const int64_t* offset, const float* src,
+           const float* init, float* out, int64_t ldo) {
+  Vec acc[R][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const float v = init != nullptr ? init[r] : 0.0f;
+    acc[r][0] = Vec{} + v;
+    acc[r][1] = Vec{} + v;
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    const float* s = src + offset[k];
+    const Vec x0 = load(s), x1 = load(s + kLanes);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const float a = A[r * lda + k];
+      acc[r][0] += a * x0;
+      acc[r][1] += a * x1;
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    store(out + r * ldo, acc[r][0]);
+    store(out + r * ldo + kLanes, acc[r][1]);
+  }
+}
+
+using BlockFn = void (*)(int64_t, const float*, int64_t, const int64_t*, const float*, const float*,
+                         float*, int64_t);
+constexpr BlockFn kBlocks[kRows + 1] = {nullptr,  block<1>, block<2>, block<3>, block<4>,
+                                        block<5>, block<6>, block<7>, block<8>};
+
+// The first n < kLanes floats at p, the other lanes 0.
+Vec load_partial(const float* p, int64_t n) {
+  Vec v{};
+  std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(float));
+  return v;
+}
+
+float lane_sum(Vec v) {
+  float s = 0.0f;
+  for (int l = 0; l < kLanes; ++l) s += v[l];
+  return s;
+}
+
+// acc[r, c] for r < R rows of D, c < C offsets: R x C dot products of length Q, each kept
+// as a vector of kLanes partial sums and summed across lanes at the end.
+template <int R, int C>
+void d_colt_block(int64_t Q, const float* D, int64_t ldd, const int64_t* offset, const float* src,
+                  float* acc, int64_t ldacc) {
+  Vec sum[R][C] = {};
+  const float* x[C];
+#pragma GCC unroll 4
+  for (int c = 0; c < C; ++c) x[c] = src + offset[c];
+  const auto step = [&](int64_t q, auto load_at) {
+    Vec d[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) d[r] = load_at(D + r * ldd + q);
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) {
+      const Vec xc = load_at(x[c] + q);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) sum[r][c] += d[r] * xc;
+    }
+  };
+  int64_t q = 0;
+  for (; q + kLanes <= Q; q += kLanes) step(q, [](const float* p) { return load(p); });
+  if (q < Q) step(q, [n = Q - q](const float* p) { return load_partial(p, n); });
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) acc[r * ldacc + c] += lane_sum(sum[r][c]);
+  }
+}
+
+constexpr int kDRows = 4, kDCols = 4;  // register block of d_colt: 16 accumulators
+
+template <int R>
+void d_colt_rows(int64_t K, int64_t Q, const float* D, int64_t ldd, const int64_t* offset,
+                 const float* src, float* acc, int64_t ldacc) {
+  int64_t k = 0;
+  for (; k + kDCols <= K; k += kDCols) {
+    d_colt_block<R, kDCols>(Q, D, ldd, offset + k, src, acc + k, ldacc);
+  }
+  switch (K - k) {
+    case 1:
+      d_colt_block<R, 1>(Q, D, ldd, offset + k, src, acc + k, ldacc);
+      break;
+    case 2:
+      d_colt_block<R, 2>(Q, D, ldd, offset + k, src, acc + k, ldacc);
+      break;
+    case 3:
+      d_colt_block<R, 3>(Q, D, ldd, offset + k, src, acc + k, ldacc);
+      break;
+    default:
+      break;
+  }
+}
+
+// acc[r, v-th vector] for r < R, v < NV: a block of R rows x NV vectors of acc (k, n).
+template <int R, int NV>
+void col_b_block(int64_t Q, const int64_t* offset, const float* src, const float* B, int64_t ldb,
+                 float* acc, int64_t ldacc) {
+  Vec sum[R][NV];
+  const float* row[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    row[r] = src + offset[r];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) sum[r][v] = load(acc + r * ldacc + v * kLanes);
+  }
+  for (int64_t q = 0; q < Q; ++q) {
+    Vec b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = load(B + q * ldb + v * kLanes);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const float x = row[r][q];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) sum[r][v] += x * b[v];
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) store(acc + r * ldacc + v * kLanes, sum[r][v]);
+  }
+}
+
+// Rows per block for NV vectors per row: about 16 accumulators, R dividing 16.
+template <int NV>
+constexpr int kColBRows = NV == 1   ? 16
+                          : NV == 2 ? 8
+                                    : 4;
+
+template <int NV>
+void col_b_columns(int64_t K, int64_t Q, const int64_t* offset, const float* src, const float* B,
+                   int64_t ldb, float* acc, int64_t ldacc) {
+  constexpr int R = kColBRows<NV>;
+  for (int64_t k = 0; k < K; k += R) {
+    col_b_block<R, NV>(Q, offset + k, src, B, ldb, acc + k * ldacc, ldacc);
+  }
+}
+
+}  // namespace
+
+int64_t implicit_gemm_lanes() {
+  return kLanes;
+}
+
+int64_t round_up_to_rows(int64_t K) {
+  return (K + 15) / 16 * 16;
+}
+
+void implicit_gemm_col_b(int64_t K, int64_t N, int64_t Q, const int64_t* offset, const float* src,
+                         const float* B, int64_t ldb, float* acc, int64_t ldacc) {
+  for (int64_t n = 0; n < N; n += 4 * kLanes) {
+    const float* b = B + n;
+    float* a = acc + n;
+    switch ((N - n) / kLanes) {
+      case 1:
+        col_b_columns<1>(K, Q, offset, src, b, ldb, a, ldacc);
+        break;
+      case 2:
+        col_b_columns<2>(K, Q, offset, src, b, ldb, a, ldacc);
+        break;
+      case 3:
+        col_b_columns<3>(K, Q, offset, src, b, ldb, a, ldacc);
+        break;
+      default:
+        col_b_columns<4>(K, Q, offset, src, b, ldb, a, ldacc);
+        break;
+    }
+  }
+}
+
+void implicit_gemm_d_colt(int64_t M, int64_t K, int64_t Q, const float* D, int64_t ldd,
+                          const int64_t* offset, const float* src, float* acc, int64_t ldacc) {
+  int64_t m = 0;
+  for (; m + kDRows <= M; m += kDRows) {
+    d_colt_rows<kDRows>(K, Q, D + m * ldd, ldd, offset, src, acc + m * ldacc, ldacc);
+  }
+  const float* d = D + m * ldd;
+  float* a = acc + m * ldacc;
+  switch (M - m) {
+    case 1:
+      d_colt_rows<1>(K, Q, d, ldd, offset, src, a, ldacc);
+      break;
+    case 2:
+      d_colt_rows<2>(K, Q, d, ldd, offset, src, a, ldacc);
+      break;
+    case 3:
+      d_colt_rows<3>(K, Q, d, ldd, offset, src, a, ldacc);
+      break;
+    default:
+      break;
+  }
+}
+
+void implicit_gemm_col_b_reference(int64_t K, int64_t N, int64_t Q, const int64_t* offset,
+                                   const float* src, const float* B, int64_t ldb, float* acc,
+                                   int64_t ldacc) {
+  for (int64_t k = 0; k < K; ++k) {
+    for (int64_t n = 0; n < N; ++n) {
+      float sum = acc[k * ldacc + n];
+      for (int64_t q = 0; q < Q; ++q) sum += src[offset[k] + q] * B[q * ldb + n];
+      acc[k * ldacc + n] = sum;
+    }
+  }
+}
+
+void implicit_gemm_d_colt_reference(int64_t M, int64_t K, int64_t Q, const float* D, int64_t ldd,
+                                    const int64_t* offset, const float* src, float* acc,
+                                    int64_t ldacc) {
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t k = 0; k < K; ++k) {
+      float sum = acc[m * ldacc + k];
+      for (int64_t q = 0; q < Q; ++q) sum += D[m * ldd + q] * src[offset[k] + q];
+      acc[m * ldacc + k] = sum;
+    }
+  }
+}
+
+int64_t implicit_gemm_block() {
+  return 2 * kLanes;
+}
+
+int64_t round_up_to_block(int64_t Q) {
+  const int64_t b = implicit_gemm_block();
+  return (Q + b - 1) / b * b;
+}
+
+void implicit_gemm(int64_t M, int64_t K, int64_t Q, const float* A, int64_t lda,
+                   const int64_t* offset, const float* src, const float* init, float* out,
+                   int64_t ldo) {
+  // Rows in the outer loop: a block of rows of A (8 x K) stays in L1 while the columns
+  // sweep the source image.
+  for (int64_t m = 0; m < M; m += kRows) {
+    const int64_t rows = M - m < kRows ? M - m : kRows;
+    const BlockFn fn = kBlocks[rows];
+    const float* a = A + m * lda;
+    const float* in = init != nullptr ? init + m : nullptr;
+    for (int64_t q = 0; q < Q; q += 2 * kLanes)
+      fn(K, a, lda, offset, src + q, in, out + m * ldo + q, ldo);
+  }
+}
+
+void implicit_gemm_reference(int64_t M, int64_t K, int64_t Q, const float* A, int64_t lda,
+                             const int64_t* offset, const float* src, const float* init, float* out,
+                             int64_t ldo) {
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t q = 0; q < Q; ++q) {
+      float sum = init != nullptr ? init[m] : 0.0f;
+      for (int64_t k = 0; k < K; ++k) sum += A[m * lda + k] * src[offset[k] + q];
+      out[m * ldo + q] = sum;
+    }
+  }
+}
+
+}  // namespace nnzero
