@@ -1,5 +1,6 @@
-// Conv2d's fast path (im2col + GEMM image by image over the threads, the wide layout for
-// stride 1, a fused ReLU, dW accumulated transposed) against the definition, plain loops:
+// Conv2d's fast paths (implicit GEMM on the wide layout for stride 1, with dW by lane sums
+// or over dout transposed; im2col + GEMM for strides > 1; a fused ReLU; a single image split
+// over the threads by output channels) against the definition, plain loops:
 //   out[n, o, oh, ow] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, oh*s - p + i, ow*s - p + j]
 // and its adjoints for dx, dW and db, over batch sizes that split unevenly over one and two
 // threads.
@@ -80,6 +81,8 @@ TEST(Conv2d, MatchesTheDirectConvolution) {
       {2, 8, 7, 3, 3, 1, 2, false, false},    // pad 2, no ReLU, no bias
       {3, 9, 8, 4, 3, 2, 1, true, true},      // stride 2: the plain layout
       {2, 10, 10, 3, 1, 1, 0, false, true},   // 1x1 kernel
+      {2, 10, 9, 12, 3, 1, 1, true, true},    // 12 channels: blocks of 8 and 4 (one image: split)
+      {8, 6, 6, 20, 3, 1, 1, true, true},     // K = 72: dW over dout transposed (oc_pad_)
   };
   const int threads = num_threads();
   for (const Case& c : cases) {

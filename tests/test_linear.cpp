@@ -1,5 +1,6 @@
 // Linear's products, split over the threads for large batches (rows of out and dx, columns
-// of dW), against plain loops: out = x W^T + b, dx = dout W, dW = dout^T x, db = sum of dout.
+// of dW) and for single images (columns of out), against plain loops: out = x W^T + b, dx = dout W,
+// dW = dout^T x, db = sum of dout.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,8 +17,9 @@ using nnzero_test::expect_close;
 
 TEST(Linear, MatchesPlainLoopsWholeAndSplitOverThreads) {
   const int threads = num_threads();
-  // (n, in, out): below and above the size at which the products are split.
-  for (auto [n, in, out] : {std::tuple{3, 5, 4}, {100, 784, 50}, {37, 300, 30}}) {
+  // (n, in, out): below and above the size at which the products are split; one image.
+  for (auto [n, in, out] :
+       {std::tuple{3, 5, 4}, {100, 784, 50}, {37, 300, 30}, {1, 4320, 100}, {1, 2900, 97}}) {
     for (int t : {1, 2}) {
       SCOPED_TRACE(std::to_string(n) + "x" + std::to_string(in) + "->" + std::to_string(out) +
                    " threads=" + std::to_string(t));

@@ -111,42 +111,6 @@ void pad_image(const float* x, const ConvGeometry& g, float* xpad) {
   }
 }
 
-void unpad_image(const float* xpad, const ConvGeometry& g, float* x) {
-  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
-  for (int64_t c = 0; c < g.C; ++c) {
-    for (int64_t h = 0; h < g.H; ++h) {
-      const float* src = xpad + (c * Hp + h + g.pad) * Wp + g.pad;
-      float* dst = x + (c * g.H + h) * g.W;
-      for (int64_t w = 0; w < g.W; ++w) dst[w] = src[w];
-    }
-  }
-}
-
-void im2col_wide(const float* xpad, const ConvGeometry& g, float* col) {
-  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, P = wide_cols(g);
-  for (int64_t c = 0; c < g.C; ++c) {
-    for (int64_t i = 0; i < g.KH; ++i) {
-      for (int64_t j = 0; j < g.KW; ++j) {
-        std::copy(xpad + c * Hp * Wp + i * Wp + j, xpad + c * Hp * Wp + i * Wp + j + P, col);
-        col += P;
-      }
-    }
-  }
-}
-
-void col2im_wide(const float* col, const ConvGeometry& g, float* xpad) {
-  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, P = wide_cols(g);
-  for (int64_t c = 0; c < g.C; ++c) {
-    for (int64_t i = 0; i < g.KH; ++i) {
-      for (int64_t j = 0; j < g.KW; ++j) {
-        float* dst = xpad + c * Hp * Wp + i * Wp + j;
-        for (int64_t q = 0; q < P; ++q) dst[q] += col[q];
-        col += P;
-      }
-    }
-  }
-}
-
 void im2col_reference(const float* x, const ConvGeometry& g, float* col) {
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t i = 0; i < g.KH; ++i)

@@ -3,8 +3,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <limits>
 #include <vector>
 
 #include "nnzero/kernels/gemm.h"
@@ -116,17 +114,22 @@ Conv2d::Scratch Conv2d::scratch(int thread) {
   return {xpad, col, grid, grid + grid_size()};
 }
 
-// One image, stride 1: out (OC, OH, OW) = W xpad + b on the wide grid (max(0, .) when a
-// ReLU is fused), then compacted.
-void Conv2d::forward_wide(const float* x, float* out, Scratch s) const {
-  const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
+// One image, stride 1: x into the padded buffer that the implicit GEMM reads.
+void Conv2d::pad_wide(const float* x, Scratch s) const {
   pad_image(x, g_, s.xpad);
   const int64_t end = padded_size(g_);
   std::fill(s.xpad + end, s.xpad + end + implicit_gemm_block(), 0.0f);  // read past the plane
-  implicit_gemm(OC, g_.col_rows(), cols_, weight_.value.data(), g_.col_rows(), offset_.data(),
-                s.xpad, has_bias_ ? bias_.value.data() : nullptr, s.grid, ld_);
-  for (int64_t i = 0; i < OC * ld_ && relu_; ++i) s.grid[i] = std::max(s.grid[i], 0.0f);
-  for (int64_t o = 0; o < OC; ++o) {
+}
+
+// One image, stride 1, output channels [o0, o1), from the padded image in s.xpad:
+// out = W xpad + b on the wide grid (max(0, .) when a ReLU is fused), then compacted.
+void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const {
+  const int64_t K = g_.col_rows(), P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
+  float* grid = s.grid + o0 * ld_;
+  implicit_gemm(o1 - o0, K, cols_, weight_.value.data() + o0 * K, K, offset_.data(), s.xpad,
+                has_bias_ ? bias_.value.data() + o0 : nullptr, grid, ld_);
+  for (int64_t i = 0; i < (o1 - o0) * ld_ && relu_; ++i) grid[i] = std::max(grid[i], 0.0f);
+  for (int64_t o = o0; o < o1; ++o) {
     for (int64_t oh = 0; oh < g_.OH; ++oh) {
       const float* src = s.grid + o * ld_ + oh * Wp;
       std::copy(src, src + g_.OW, out + o * P + oh * g_.OW);
@@ -224,10 +227,24 @@ void Conv2d::backward_image(const float* x, const float* out, const float* dout,
 const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
   check_input(x);
   x_ = x;
-  const int64_t N = x.dim(0);
+  const int64_t N = x.dim(0), OC = out_channels_;
   const int64_t in_size = in_shape_.numel(), out_size = out_shape_.numel();
   out_.resize(out_shape_.with_batch(N));
   resize_scratch();
+  if (wide_ && N < omp_get_max_threads()) {
+    // Fewer images than threads (single-image inference): the threads share each image,
+    // split over blocks of 8 output channels (the kernel's block of rows).
+    const Scratch s = scratch(0);
+    const int64_t blocks = (OC + 7) / 8;
+    for (int64_t n = 0; n < N; ++n) {
+      float* outn = out_.data() + n * out_size;
+      pad_wide(x.data() + n * in_size, s);
+#pragma omp parallel for schedule(static)
+      for (int64_t b = 0; b < blocks; ++b)
+        forward_channels(outn, 8 * b, std::min(OC, 8 * b + 8), s);
+    }
+    return out_;
+  }
 #pragma omp parallel if (N > 1)
   {
     const Scratch s = scratch(omp_get_thread_num());
@@ -236,7 +253,8 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
       const float* xn = x.data() + n * in_size;
       float* outn = out_.data() + n * out_size;
       if (wide_) {
-        forward_wide(xn, outn, s);
+        pad_wide(xn, s);
+        forward_channels(outn, 0, OC, s);
       } else {
         forward_image(xn, outn, s);
       }

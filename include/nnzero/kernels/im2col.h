@@ -31,22 +31,19 @@ struct ConvGeometry {
 void im2col(const float* x, const ConvGeometry& g, float* col);
 void col2im(const float* col, const ConvGeometry& g, float* x);  // x += ...
 
-// The "wide" layout for stride 1 (what Conv2d uses then). With the image zero-padded to
-// (C, Hp, Wp), Hp = H + 2*pad, Wp = W + 2*pad, the output is computed on a grid OH x Wp
-// whose last Wp - OW columns of each row are garbage that the caller drops. Then row
-// (c, i, j) of col is ONE contiguous run of the padded image,
+// The "wide" layout for stride 1 (what Conv2d's implicit GEMM reads, kernels/implicit_gemm.h).
+// With the image zero-padded to (C, Hp, Wp), Hp = H + 2*pad, Wp = W + 2*pad, the output is
+// computed on a grid OH x Wp whose last Wp - OW columns of each row are garbage that the
+// caller drops. Then row (c, i, j) of the unfolded matrix is ONE contiguous run of the
+// padded image,
 //   col_wide[(c, i, j), q] = xpad[c, i*Wp + j + q],  q < OH*Wp,
-// a memcpy instead of OH short copies. The run of the last rows reaches KW - 1 floats past
-// the plane, so xpad needs padded_size() floats (that slack included).
+// so a product can read xpad from an offset instead of storing col. The run of the last
+// rows reaches KW - 1 floats past the plane, so xpad needs padded_size() floats (that slack
+// included).
 int64_t padded_size(const ConvGeometry& g);  // C*Hp*Wp + KW - 1
 int64_t wide_cols(const ConvGeometry& g);    // OH*Wp
 // x (C, H, W) -> xpad (zero borders and slack).
 void pad_image(const float* x, const ConvGeometry& g, float* xpad);
-// xpad -> x (C, H, W): the interior, copied.
-void unpad_image(const float* xpad, const ConvGeometry& g, float* x);
-void im2col_wide(const float* xpad, const ConvGeometry& g, float* col);
-// xpad += the adjoint of im2col_wide (garbage columns of col must be zero).
-void col2im_wide(const float* col, const ConvGeometry& g, float* xpad);
 
 // Plain loops over every output position and kernel tap: the oracle for the tests.
 void im2col_reference(const float* x, const ConvGeometry& g, float* col);
