@@ -81,7 +81,8 @@ TEST(Conv2d, MatchesTheDirectConvolution) {
       {2, 8, 7, 3, 3, 1, 2, false, false},    // pad 2, no ReLU, no bias
       {3, 9, 8, 4, 3, 2, 1, true, true},      // stride 2: the plain layout
       {2, 10, 10, 3, 1, 1, 0, false, true},   // 1x1 kernel
-      {2, 10, 9, 12, 3, 1, 1, true, true},    // 12 channels: blocks of 8 and 4 (one image: split)
+      {2, 10, 9, 12, 3, 1, 1, true, true},    // 12 channels: blocks of 8 and 4
+      {2, 6, 5, 70, 3, 1, 1, true, true},     // 70 channels: one image split over 2 threads
       {8, 6, 6, 20, 3, 1, 1, true, true},     // K = 72: dW over dout transposed (oc_pad_)
   };
   const int threads = num_threads();
