@@ -69,35 +69,42 @@ Reference direct_conv(const Tensor& x, const Tensor& w, const Tensor& b, const T
 
 TEST(Conv2d, MatchesTheDirectConvolution) {
   struct Case {
-    int64_t C, H, W, OC, K, stride, pad;
+    int64_t C, H, W, OC, KH, KW, stride, pad;
     bool relu, bias;
   };
+  // dW takes the lane-sum kernel where KH*KW*C*8 <= OH*(W + 2*pad) (marked "lane sums"), the
+  // kernel over dout transposed in the other stride-1 cases.
   const Case cases[] = {
-      {1, 28, 28, 4, 5, 1, 0, true, true},    // one channel, as simple_convnet's first layer
-      {1, 12, 10, 3, 3, 1, 1, false, false},  // one channel, padded, no bias, no ReLU
-      {1, 9, 9, 2, 5, 1, 2, true, true},      // one channel, padding 2
-      {1, 9, 9, 2, 3, 2, 1, true, true},      // one channel, stride 2: im2col + GEMM
-      {3, 9, 11, 5, 3, 1, 1, true, true},     // wide layout with padding
-      {2, 8, 7, 3, 3, 1, 2, false, false},    // pad 2, no ReLU, no bias
-      {3, 9, 8, 4, 3, 2, 1, true, true},      // stride 2: the plain layout
-      {2, 10, 10, 3, 1, 1, 0, false, true},   // 1x1 kernel
-      {2, 10, 9, 12, 3, 1, 1, true, true},    // 12 channels: blocks of 8 and 4
-      {2, 6, 5, 70, 3, 1, 1, true, true},     // 70 channels: one image split over 2 threads
-      {8, 6, 6, 20, 3, 1, 1, true, true},     // K = 72: dW over dout transposed (oc_pad_)
+      {1, 28, 28, 4, 5, 5, 1, 0, true, true},    // as simple_convnet's first layer; lane sums
+      {1, 12, 10, 3, 3, 3, 1, 1, false, false},  // padded, no bias, no ReLU; lane sums
+      {1, 9, 9, 2, 5, 5, 1, 2, true, true},      // one channel, padding 2
+      {1, 9, 9, 2, 3, 3, 2, 1, true, true},      // one channel, stride 2: im2col + GEMM
+      {3, 9, 11, 5, 3, 3, 1, 1, true, true},     // wide layout with padding
+      {2, 8, 7, 3, 3, 3, 1, 2, false, false},    // pad 2, no ReLU, no bias
+      {3, 9, 8, 4, 3, 3, 2, 1, true, true},      // stride 2: the plain layout
+      {2, 10, 10, 3, 1, 1, 1, 0, false, true},   // 1x1 kernel
+      {2, 6, 5, 3, 1, 1, 1, 3, true, true},      // padding wider than the kernel
+      {2, 7, 6, 4, 3, 5, 1, 1, true, true},      // 3x5 kernel
+      {1, 4, 4, 2, 6, 6, 1, 1, true, true},      // kernel as large as the padded input: 1x1 out
+      {2, 10, 9, 12, 3, 3, 1, 1, true, true},    // 12 channels: blocks of 8 and 4
+      {2, 6, 5, 70, 3, 3, 1, 1, true, true},     // 70 channels: one image split over 2 threads
+      {8, 6, 6, 20, 3, 3, 1, 1, true, true},     // K = 72, 20 channels (dW^T 32 wide)
   };
   const int threads = num_threads();
   for (const Case& c : cases) {
     for (int64_t n : {1, 7, 37}) {
+      Tensor first_out;  // the forward pass must not depend on the thread count
       for (int t : {1, 2}) {
-        SCOPED_TRACE("C=" + std::to_string(c.C) + " K=" + std::to_string(c.K) +
+        SCOPED_TRACE("C=" + std::to_string(c.C) + " KH=" + std::to_string(c.KH) +
+                     " KW=" + std::to_string(c.KW) + " OC=" + std::to_string(c.OC) +
                      " stride=" + std::to_string(c.stride) + " pad=" + std::to_string(c.pad) +
                      " n=" + std::to_string(n) + " threads=" + std::to_string(t));
         set_num_threads(t);
-        Conv2d conv(Shape{c.C, c.H, c.W}, c.OC, c.K, c.K, c.stride, c.pad, c.bias);
+        Conv2d conv(Shape{c.C, c.H, c.W}, c.OC, c.KH, c.KW, c.stride, c.pad, c.bias);
         if (c.relu) {
           ASSERT_TRUE(conv.fuse_relu());
         }
-        Rng rng(static_cast<uint64_t>(n * 10 + t));
+        Rng rng(static_cast<uint64_t>(n * 10));
         rng.fill_normal(conv.weight().value, 0.0f, 0.5f);
         if (c.bias) rng.fill_normal(conv.bias().value, 0.0f, 0.5f);
         Tensor x(conv.in_shape().with_batch(n)), dout(conv.out_shape().with_batch(n));
@@ -107,7 +114,13 @@ TEST(Conv2d, MatchesTheDirectConvolution) {
         const Reference want =
             direct_conv(x, conv.weight().value, c.bias ? conv.bias().value : no_bias, dout,
                         conv.geometry(), c.OC, c.relu);
-        expect_close(conv.forward(x, true), want.out, "out");
+        const Tensor& out = conv.forward(x, true);
+        expect_close(out, want.out, "out");
+        if (t == 1) {
+          first_out = out.clone();
+        } else {
+          for (int64_t i = 0; i < out.numel(); ++i) ASSERT_EQ(out[i], first_out[i]) << i;
+        }
         conv.weight().grad.zero();
         if (c.bias) conv.bias().grad.zero();
         expect_close(conv.backward(dout), want.dx, "dx");

@@ -62,8 +62,8 @@ TEST(ImplicitGemm, MatchesPlainLoops) {
 
 TEST(ImplicitGemmDColT, MatchesPlainLoops) {
   Rng rng(4);
-  for (int64_t M : {1, 3, 4, 7, 16}) {
-    for (int64_t K : {1, 6, 9, 25}) {
+  for (int64_t M : {1, 2, 3, 4, 6, 7, 16}) {
+    for (int64_t K : {1, 3, 6, 7, 9, 25}) {
       for (int64_t Q : {1, 15, 16, 17, 100}) {
         SCOPED_TRACE("M=" + std::to_string(M) + " K=" + std::to_string(K) +
                      " Q=" + std::to_string(Q));

@@ -66,10 +66,13 @@ Conv2d::Conv2d(const Shape& in_shape, int64_t out_channels, int64_t kernel_h, in
   if (!wide_) return;
   const int64_t Hp = g_.H + 2 * g_.pad, Wp = g_.W + 2 * g_.pad;
   ld_ = round_up_to_block(cols_);
-  // dx is computed on the rows h < H of the padded plane, all Wp columns of each:
-  // dx[c, (h + pad)*Wp + w'] reads d[o, (h + pad - i)*Wp + w' - j]. Reads left of a row
-  // wrap onto the previous row's last KW - 1 columns, which are the dropped ones (zero in
-  // d), and reads above the first row land in the zero margin of front_ floats.
+  // dx is computed on a grid of H rows x Wp columns (the interior rows of the padded plane;
+  // the interior columns are pad .. pad + W - 1): grid[c, h*Wp + w'] reads
+  // d[o, (h + pad - i)*Wp + w' - j] for every (o, i, j), d being dout on the wide grid
+  // (row stride Wp, columns OW .. Wp - 1 zero). Reads left of column 0 wrap onto the
+  // previous row's columns >= OW and reads right of OW - 1 stay below Wp, both zero; reads
+  // above row 0 land in the zero margin of front_ floats, below row OH - 1 in the zero tail
+  // (dld_ covers the last read, front_ + pad*Wp + dxld_).
   dxld_ = round_up_to_block(g_.H * Wp);
   front_ = std::max<int64_t>(0, (g_.KH - 1 - g_.pad) * Wp + g_.KW - 1);
   dld_ = front_ + std::max(cols_, g_.pad * Wp + dxld_);

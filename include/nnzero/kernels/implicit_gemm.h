@@ -11,12 +11,12 @@
 // padded input) and for dx, the "full" correlation of dout with the flipped kernel (A = the
 // weights regrouped per input channel, src = dout with zero margins; see conv2d.cpp).
 //
-// The fast kernel works like a GEMM micro-kernel: it keeps a block of 8 rows x 2 vectors of
-// out in registers (4 rows without AVX-512, which has half the registers) while it runs over
-// k, loading two vectors of src and broadcasting 8 entries of A per step. It computes whole blocks
-// of implicit_gemm_block() columns, so out needs room for round_up(Q, implicit_gemm_block())
-// columns per row and src must be readable that far past every offset[k]; the extra columns get
-// values the caller ignores.
+// The fast kernel works like a GEMM micro-kernel: with AVX-512 it keeps a block of 8 rows x
+// 2 vectors of out in registers while it runs over k, loading two vectors of src and
+// broadcasting 8 entries of A per step (4 rows with AVX or SSE, which have half as many
+// registers). It computes whole blocks of implicit_gemm_block() columns, so out needs room
+// for round_up(Q, implicit_gemm_block()) columns per row and src must be readable that far
+// past every offset[k]; the extra columns get values the caller ignores.
 #pragma once
 
 #include <cstdint>

@@ -52,8 +52,9 @@ class Conv2d : public Layer {
   // Per-thread scratch, carved from one tensor.
   struct Scratch {
     float* xpad;  // padded image (wide)
-    float* col;   // im2col (stride > 1); dout masked by the ReLU, then dT (wide)
-    float* grid;  // output grid, ld_ per row (forward); dout with margins, dld_ per row (backward)
+    float* col;   // im2col (stride > 1); wide: dout masked by the ReLU, then dout transposed
+    float* grid;  // output grid, ld_ per row (wide forward); dout with margins, dld_ per row
+                  // (wide backward); dout masked by the ReLU (stride > 1 backward)
     float* dx;    // dx on the wide grid, dxld_ per row (backward, wide)
   };
   int64_t col_size() const;
@@ -61,7 +62,7 @@ class Conv2d : public Layer {
   void resize_scratch();
   Scratch scratch(int thread);
   void forward_image(const float* x, float* out, Scratch s) const;
-  void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dwt,
+  void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dw,
                       float* db, Scratch s) const;
   void pad_wide(const float* x, Scratch s) const;
   void forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const;
@@ -82,7 +83,7 @@ class Conv2d : public Layer {
   Param weight_, bias_;
   Tensor x_;
   Tensor out_, dx_;
-  Tensor scratch_, partial_;  // per-thread work space; per-thread dW (dW^T for stride > 1), db
+  Tensor scratch_, partial_;  // per-thread work space; per-thread dW, db (and dW^T, oc_pad_)
   Tensor wt_;                 // W' (C, OC*KH*KW) for dx (wide)
 };
 

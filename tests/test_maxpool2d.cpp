@@ -1,0 +1,52 @@
+// MaxPool2d's fast 2x2 / stride 2 path against the definition, plain loops: each output is
+// the first maximum of its window in row-major order, and backward sends dout there. Values
+// from {0, 1, 2} make ties common (as after a ReLU, where windows of zeros are frequent), so
+// a path that broke ties another way fails; sizes cover odd widths and heights (the last
+// row or column is not pooled) and batches that run in parallel, on one and two threads.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "nnzero/layers/maxpool2d.h"
+#include "nnzero/parallel.h"
+#include "nnzero/rng.h"
+
+using namespace nnzero;
+
+TEST(MaxPool2d, TwoByTwoTakesTheFirstMaximumInRowMajorOrder) {
+  const int threads = num_threads();
+  for (const Shape& s : {Shape{3, 6, 6}, Shape{2, 7, 5}, Shape{30, 24, 24}, Shape{4, 9, 8}}) {
+    for (int64_t n : {1, 40}) {
+      for (int t : {1, 2}) {
+        SCOPED_TRACE(s.str() + " n=" + std::to_string(n) + " threads=" + std::to_string(t));
+        set_num_threads(t);
+        MaxPool2d pool(s, 2, 2, 0);
+        Rng rng(static_cast<uint64_t>(n + t));
+        Tensor x(s.with_batch(n)), dout(pool.out_shape().with_batch(n));
+        for (float& v : x) v = static_cast<float>(static_cast<int>(rng.uniform(0.0f, 3.0f)));
+        rng.fill_normal(dout, 0.0f, 1.0f);
+        const Tensor& out = pool.forward(x, true);
+        const Tensor& dx = pool.backward(dout);
+        const int64_t C = s[0], H = s[1], W = s[2], OH = H / 2, OW = W / 2;
+        Tensor want_dx(x.shape());
+        for (int64_t p = 0; p < n * C; ++p) {
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            for (int64_t ow = 0; ow < OW; ++ow) {
+              int64_t best = (p * H + 2 * oh) * W + 2 * ow;
+              for (int64_t i = 0; i < 2; ++i)
+                for (int64_t j = 0; j < 2; ++j) {
+                  const int64_t at = (p * H + 2 * oh + i) * W + 2 * ow + j;
+                  if (x[at] > x[best]) best = at;
+                }
+              const int64_t o = (p * OH + oh) * OW + ow;
+              ASSERT_EQ(out[o], x[best]) << "output " << o;
+              want_dx[best] += dout[o];
+            }
+          }
+        }
+        for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(dx[i], want_dx[i]) << "dx " << i;
+      }
+    }
+  }
+  set_num_threads(threads);
+}
