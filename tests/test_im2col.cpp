@@ -9,15 +9,12 @@
 
 #include "nnzero/kernels/im2col.h"
 #include "nnzero/rng.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::random_vector;
 
 namespace {
-std::vector<float> random_vector(Rng& rng, int64_t n) {
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
 
 double dot(const std::vector<float>& a, const std::vector<float>& b) {
   double s = 0.0;

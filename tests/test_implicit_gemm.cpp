@@ -9,15 +9,12 @@
 
 #include "nnzero/kernels/implicit_gemm.h"
 #include "nnzero/rng.h"
+#include "test_support.h"
 
 using namespace nnzero;
+using nnzero_test::random_vector;
 
 namespace {
-std::vector<float> random_vector(Rng& rng, int64_t n) {
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
 
 // Offsets k*stride + (k % 3): rows of a source that overlap, as the taps of a kernel do.
 std::vector<int64_t> overlapping_offsets(int64_t K, int64_t stride) {

@@ -15,8 +15,10 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "nnzero/error.h"
+#include "nnzero/rng.h"
 #include "nnzero/tensor.h"
 
 namespace nnzero_test {
@@ -46,6 +48,13 @@ class ScratchDir {
 
 // Every element of got within 1e-4 of want, relative to want's largest magnitude (at least 1):
 // float sums taken in another order differ by about that much.
+// n values uniform in [-1, 1).
+inline std::vector<float> random_vector(nnzero::Rng& rng, int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
+  return v;
+}
+
 inline void expect_close(const nnzero::Tensor& got, const nnzero::Tensor& want,
                          const std::string& what) {
   ASSERT_EQ(got.numel(), want.numel()) << what;

@@ -115,23 +115,15 @@ constexpr int kDRows = 4, kDCols = 4;  // register block of d_colt: 16 accumulat
 template <int R>
 void d_colt_rows(int64_t K, int64_t Q, const float* D, int64_t ldd, const int64_t* offset,
                  const float* src, float* acc, int64_t ldacc) {
+  using Fn =
+      void (*)(int64_t, const float*, int64_t, const int64_t*, const float*, float*, int64_t);
+  constexpr Fn kTail[kDCols] = {nullptr, d_colt_block<R, 1>, d_colt_block<R, 2>,
+                                d_colt_block<R, 3>};
   int64_t k = 0;
   for (; k + kDCols <= K; k += kDCols) {
     d_colt_block<R, kDCols>(Q, D, ldd, offset + k, src, acc + k, ldacc);
   }
-  switch (K - k) {
-    case 1:
-      d_colt_block<R, 1>(Q, D, ldd, offset + k, src, acc + k, ldacc);
-      break;
-    case 2:
-      d_colt_block<R, 2>(Q, D, ldd, offset + k, src, acc + k, ldacc);
-      break;
-    case 3:
-      d_colt_block<R, 3>(Q, D, ldd, offset + k, src, acc + k, ldacc);
-      break;
-    default:
-      break;
-  }
+  if (k < K) kTail[K - k](Q, D, ldd, offset + k, src, acc + k, ldacc);
 }
 
 // acc[r, v-th vector] for r < R, v < NV: a block of R rows x NV vectors of acc (k, n).
@@ -191,47 +183,27 @@ int64_t round_up_to_rows(int64_t K) {
 
 void implicit_gemm_col_b(int64_t K, int64_t N, int64_t Q, const int64_t* offset, const float* src,
                          const float* B, int64_t ldb, float* acc, int64_t ldacc) {
+  using Fn = void (*)(int64_t, int64_t, const int64_t*, const float*, const float*, int64_t, float*,
+                      int64_t);
+  constexpr Fn kChunk[5] = {nullptr, col_b_columns<1>, col_b_columns<2>, col_b_columns<3>,
+                            col_b_columns<4>};
+  // Columns in chunks of up to four vectors; each chunk sweeps all rows of acc.
   for (int64_t n = 0; n < N; n += 4 * kLanes) {
-    const float* b = B + n;
-    float* a = acc + n;
-    switch ((N - n) / kLanes) {
-      case 1:
-        col_b_columns<1>(K, Q, offset, src, b, ldb, a, ldacc);
-        break;
-      case 2:
-        col_b_columns<2>(K, Q, offset, src, b, ldb, a, ldacc);
-        break;
-      case 3:
-        col_b_columns<3>(K, Q, offset, src, b, ldb, a, ldacc);
-        break;
-      default:
-        col_b_columns<4>(K, Q, offset, src, b, ldb, a, ldacc);
-        break;
-    }
+    const int64_t vectors = (N - n) / kLanes < 4 ? (N - n) / kLanes : 4;
+    kChunk[vectors](K, Q, offset, src, B + n, ldb, acc + n, ldacc);
   }
 }
 
 void implicit_gemm_d_colt(int64_t M, int64_t K, int64_t Q, const float* D, int64_t ldd,
                           const int64_t* offset, const float* src, float* acc, int64_t ldacc) {
+  using Fn = void (*)(int64_t, int64_t, const float*, int64_t, const int64_t*, const float*, float*,
+                      int64_t);
+  constexpr Fn kTail[kDRows] = {nullptr, d_colt_rows<1>, d_colt_rows<2>, d_colt_rows<3>};
   int64_t m = 0;
   for (; m + kDRows <= M; m += kDRows) {
     d_colt_rows<kDRows>(K, Q, D + m * ldd, ldd, offset, src, acc + m * ldacc, ldacc);
   }
-  const float* d = D + m * ldd;
-  float* a = acc + m * ldacc;
-  switch (M - m) {
-    case 1:
-      d_colt_rows<1>(K, Q, d, ldd, offset, src, a, ldacc);
-      break;
-    case 2:
-      d_colt_rows<2>(K, Q, d, ldd, offset, src, a, ldacc);
-      break;
-    case 3:
-      d_colt_rows<3>(K, Q, d, ldd, offset, src, a, ldacc);
-      break;
-    default:
-      break;
-  }
+  if (m < M) kTail[M - m](K, Q, D + m * ldd, ldd, offset, src, acc + m * ldacc, ldacc);
 }
 
 void implicit_gemm_col_b_reference(int64_t K, int64_t N, int64_t Q, const int64_t* offset,
