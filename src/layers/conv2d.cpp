@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "nnzero/kernels/gemm.h"
@@ -131,11 +132,14 @@ void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) con
   float* grid = s.grid + o0 * ld_;
   implicit_gemm(o1 - o0, K, cols_, weight_.value.data() + o0 * K, K, offset_.data(), s.xpad,
                 has_bias_ ? bias_.value.data() + o0 : nullptr, grid, ld_);
-  for (int64_t i = 0; i < (o1 - o0) * ld_ && relu_; ++i) grid[i] = std::max(grid[i], 0.0f);
+  // Compacted with max(., floor): a loop the compiler keeps inline and vectorizes (a plain
+  // copy becomes a memmove call per row of 7-28 floats).
+  const float floor = relu_ ? 0.0f : -std::numeric_limits<float>::infinity();
   for (int64_t o = o0; o < o1; ++o) {
     for (int64_t oh = 0; oh < g_.OH; ++oh) {
       const float* src = s.grid + o * ld_ + oh * Wp;
-      std::copy(src, src + g_.OW, out + o * P + oh * g_.OW);
+      float* dst = out + o * P + oh * g_.OW;
+      for (int64_t ow = 0; ow < g_.OW; ++ow) dst[ow] = std::max(src[ow], floor);
     }
   }
 }
