@@ -144,18 +144,21 @@ void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) con
   }
 }
 
+// One image: dout where the fused ReLU let the output through (out > 0) and 0 elsewhere,
+// written to buffer; dout itself when no ReLU is fused.
+const float* Conv2d::relu_masked(const float* out, const float* dout, float* buffer) const {
+  if (!relu_) return dout;
+  for (int64_t i = 0; i < out_shape_.numel(); ++i) buffer[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+  return buffer;
+}
+
 // One image, stride 1: d = dout (masked by out > 0 when a ReLU is fused) on the wide grid,
 // with zero margins and dropped columns; dW += d col^T, db += row sums of d, dx = W' d (see
 // the header).
 void Conv2d::backward_wide(const float* x, const float* out, const float* dout, float* dx,
                            float* dw, float* dwt, float* db, Scratch s) const {
   const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
-  const float* masked = dout;
-  if (relu_) {
-    float* m = s.col;
-    for (int64_t i = 0; i < OC * P; ++i) m[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-    masked = m;
-  }
+  const float* masked = relu_masked(out, dout, s.col);
   std::fill(s.grid, s.grid + OC * dld_, 0.0f);
   for (int64_t o = 0; o < OC; ++o) {
     float* row = s.grid + o * dld_ + front_;
@@ -163,7 +166,7 @@ void Conv2d::backward_wide(const float* x, const float* out, const float* dout, 
       const float* src = masked + o * P + oh * g_.OW;
       std::copy(src, src + g_.OW, row + oh * Wp);
     }
-    db[o] += row_sum(masked + o * P, P);  // (unused without a bias)
+    if (has_bias_) db[o] += row_sum(masked + o * P, P);
   }
   const float* d = s.grid + front_;
   pad_image(x, g_, s.xpad);
@@ -174,12 +177,16 @@ void Conv2d::backward_wide(const float* x, const float* out, const float* dout, 
     // dT (positions x channels, oc_pad_ wide), transposed in blocks of 16 positions so the
     // written lines stay in L1.
     float* dT = s.col + OC * P;
-    std::fill(dT, dT + cols_ * oc_pad_, 0.0f);
     for (int64_t q0 = 0; q0 < cols_; q0 += 16) {
       const int64_t q1 = std::min(cols_, q0 + 16);
       for (int64_t o = 0; o < OC; ++o) {
         for (int64_t q = q0; q < q1; ++q) dT[q * oc_pad_ + o] = d[o * dld_ + q];
       }
+    }
+    // The padding channels' lanes give sums nobody reads; zero, not stale floats (which
+    // could be denormals, slow in every multiply-add).
+    for (int64_t q = 0; q < cols_ && oc_pad_ > OC; ++q) {
+      std::fill(dT + q * oc_pad_ + OC, dT + (q + 1) * oc_pad_, 0.0f);
     }
     implicit_gemm_col_b(g_.col_rows(), oc_pad_, cols_, offset_.data(), s.xpad, dT, oc_pad_, dwt,
                         oc_pad_);
@@ -214,15 +221,11 @@ void Conv2d::forward_image(const float* x, float* out, Scratch s) const {
 void Conv2d::backward_image(const float* x, const float* out, const float* dout, float* dx,
                             float* dw, float* db, Scratch s) const {
   const int64_t K = g_.col_rows(), OC = out_channels_, P = g_.col_cols();
-  const float* d = dout;
-  if (relu_) {
-    for (int64_t i = 0; i < OC * P; ++i) s.grid[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-    d = s.grid;
-  }
+  const float* d = relu_masked(out, dout, s.grid);
   im2col(x, g_, s.col);
   gemm(Trans::No, Trans::Yes, gemm_int(OC), gemm_int(K), gemm_int(P), 1.0f, d, gemm_int(P), s.col,
        gemm_int(P), 1.0f, dw, gemm_int(K));
-  for (int64_t o = 0; o < OC; ++o) db[o] += row_sum(d + o * P, P);
+  for (int64_t o = 0; o < OC && has_bias_; ++o) db[o] += row_sum(d + o * P, P);
   if (dx == nullptr) return;
   // dcol (K, P) = W^T d, reusing the col buffer.
   gemm(Trans::Yes, Trans::No, gemm_int(K), gemm_int(P), gemm_int(OC), 1.0f, weight_.value.data(),
@@ -241,8 +244,8 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
   const int threads = omp_get_max_threads();
   if (wide_ && N < threads && OC >= 32 * threads) {
     // Fewer images than threads (single-image inference) and at least four blocks of 8
-    // output channels (the kernel's block of rows) per thread: the threads share each image,
-    // split over the blocks. With fewer channels the next layer's reads of what the other
+    // output channels (whole register blocks of the kernel) per thread: the threads share each
+    // image, split over the blocks. With fewer channels the next layer's reads of what the other
     // core wrote cost more than the split saves (deep_convnet's 16- and 32-channel layers
     // were slower split; its 64-channel ones 20-25 % faster).
     const Scratch s = scratch(0);

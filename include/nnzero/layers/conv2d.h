@@ -64,6 +64,7 @@ class Conv2d : public Layer {
   void forward_image(const float* x, float* out, Scratch s) const;
   void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dw,
                       float* db, Scratch s) const;
+  const float* relu_masked(const float* out, const float* dout, float* buffer) const;
   void pad_wide(const float* x, Scratch s) const;
   void forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const;
   void backward_wide(const float* x, const float* out, const float* dout, float* dx, float* dw,
