@@ -147,8 +147,10 @@ Dataset random_dataset(const Shape& sample, int64_t n, int32_t classes) {
   d.name = "random";
   d.sample_shape = sample;
   d.num_classes = classes;
-  d.pixels.resize(static_cast<size_t>(n * sample.numel()));
-  for (uint8_t& p : d.pixels) p = static_cast<uint8_t>(rng.below(256));
+  // Half the pixels zero: some images pack into runs, the others stay raw (both unpack paths).
+  std::vector<uint8_t> pixels(static_cast<size_t>(n * sample.numel()));
+  for (uint8_t& p : pixels) p = rng.below(2) == 0 ? 0 : static_cast<uint8_t>(rng.below(256));
+  d.pixels = pack_images(pixels, sample.numel());
   d.labels.resize(static_cast<size_t>(n));
   for (int32_t& y : d.labels) y = static_cast<int32_t>(rng.below(static_cast<uint64_t>(classes)));
   return d;

@@ -44,3 +44,30 @@ TEST(CnnTraining, EveryBuiltinModelPassesTheGradientCheck) {
     }
   }
 }
+
+TEST(CnnTraining, GradientBuffersAreSharedInTwo) {
+  // Sequential gives the layers that own a dL/dx buffer two storages in turn (backward
+  // order), so deep_convnet keeps 2 gradient buffers instead of one per layer; the gradient
+  // check above fails if a layer ever wrote over the gradient it reads.
+  Rng rng(0);
+  Sequential model(builtin_spec("deep_convnet", {}), rng);
+  Tensor x(model.input_shape().with_batch(3));
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = static_cast<float>(i % 7) * 0.1f;
+  const std::vector<int32_t> labels{1, 2, 3};
+  for (int step = 0; step < 2; ++step) {
+    model.loss(x, Target{labels, nullptr}, true);
+    model.backward();
+  }
+  std::vector<const float*> storages;  // in backward order, one per owning layer
+  for (size_t i = model.size(); i-- > 0;) {
+    Layer& l = model.layer(i);
+    if (l.needs_input_grad() && l.input_grad_buffer() != nullptr) {
+      storages.push_back(l.input_grad_buffer()->data());
+    }
+  }
+  ASSERT_GE(storages.size(), 8u);  // 6 conv/pool layers and more
+  for (size_t k = 0; k < storages.size(); ++k) {
+    EXPECT_EQ(storages[k], storages[k % 2]) << "owning layer " << k;
+  }
+  EXPECT_NE(storages[0], storages[1]);
+}

@@ -193,7 +193,8 @@ TEST(DigitPreprocess, MnistDigitsDisguisedAsPhotosComeBack) {
   const int64_t n = 300, k = 3;
   double total_diff = 0.0, com_error = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    const uint8_t* px = test.pixels.data() + i * 784;
+    const std::vector<uint8_t> digit = test.pixels.unpack(i);
+    const uint8_t* px = digit.data();
     GrayImage page = blank(28 * k + 70, 28 * k + 35, 1.0f);
     std::vector<float> original(784);
     for (int64_t y = 0; y < 28; ++y) {

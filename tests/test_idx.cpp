@@ -121,6 +121,68 @@ TEST(ParseIdx, ValidLabelsAndEmptyArray) {
   EXPECT_TRUE(empty.data.empty());
 }
 
+// The message of the nnzero::Error f throws, "" if it throws none.
+template <class F>
+std::string error_or_empty(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// IdxStream fed in pieces of `piece` bytes: the dimensions and data, or the error.
+std::string stream_in_pieces(const Bytes& bytes, size_t piece, IdxArray& out) {
+  out = {};
+  IdxStream s("mem", [&](std::span<const uint8_t> d) {
+    out.data.insert(out.data.end(), d.begin(), d.end());
+  });
+  return error_or_empty([&] {
+    for (size_t at = 0; at < bytes.size(); at += piece) {
+      s.feed(std::span<const uint8_t>(bytes).subspan(at, std::min(piece, bytes.size() - at)));
+    }
+    s.finish();
+    out.dims = s.dims();
+  });
+}
+
+TEST(IdxStream, AnyPieceSizeGivesWhatParseIdxGives) {
+  Bytes truncated = tiny_images();
+  truncated.resize(truncated.size() - 5);
+  Bytes trailing = tiny_labels();
+  trailing.push_back(4);
+  const std::vector<Bytes> inputs = {
+      tiny_images(),
+      tiny_labels(),
+      make_idx({0, 28, 28}, {}),
+      truncated,
+      trailing,
+      Bytes{0, 0, 8, 3, 0, 0, 0, 3, 0, 0},  // header cut inside the second size
+      Bytes{0, 0, 8},                       // shorter than the magic number
+      Bytes{},
+      Bytes{0x12, 0x34, 0x08, 0x01, 0, 0, 0, 1, 5},  // wrong magic
+      make_idx({3}, {1, 2, 3}, 0x0D),                // floats: unsupported
+      Bytes{0, 0, 8, 0},                             // no dimensions
+      make_idx({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {1, 2}),
+      make_idx({65536, 65536, 0xFFFFFFFF}, Bytes(3, 0)),
+      make_idx({2, 0, 5}, {}),
+  };
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    IdxArray whole;
+    const std::string whole_error = error_or_empty([&] { whole = parse_idx(inputs[k], "mem"); });
+    for (size_t piece : {size_t{1}, size_t{3}, size_t{5}, size_t{1000}}) {
+      IdxArray streamed;
+      const std::string error = stream_in_pieces(inputs[k], piece, streamed);
+      EXPECT_EQ(error, whole_error) << "input " << k << ", pieces of " << piece;
+      if (whole_error.empty()) {
+        EXPECT_EQ(streamed.dims, whole.dims) << "input " << k << ", pieces of " << piece;
+        EXPECT_EQ(streamed.data, whole.data) << "input " << k << ", pieces of " << piece;
+      }
+    }
+  }
+}
+
 TEST_F(IdxFiles, ReadRawAndGzipped) {
   const std::string raw = write("images", tiny_images());
   const std::string gz = write("images.gz", gzip(tiny_images()));
@@ -150,7 +212,13 @@ TEST_F(IdxFiles, LoadIdxDataset) {
   EXPECT_TRUE((d.sample_shape == Shape{1, 2, 3}));
   EXPECT_EQ(d.labels, (std::vector<int32_t>{0, 7, 3}));
   EXPECT_EQ(d.num_classes, 8);  // largest label + 1
-  EXPECT_EQ(d.pixels, tiny_pixels());
+  ASSERT_EQ(d.pixels.size(), 3);
+  Bytes all;
+  for (int64_t i = 0; i < 3; ++i) {
+    const Bytes image = d.pixels.unpack(i);
+    all.insert(all.end(), image.begin(), image.end());
+  }
+  EXPECT_EQ(all, tiny_pixels());
   // Sample 1 scaled to [0, 1]: pixels 60, 70, ..., 110.
   Tensor x;
   const std::vector<int32_t> idx{1};
@@ -354,8 +422,9 @@ TEST(RealMnist, SizesShapesAndClasses) {
   EXPECT_EQ(m.test.size(), 10000);
   EXPECT_TRUE((m.train.sample_shape == Shape{1, 28, 28}));
   EXPECT_TRUE((m.test.sample_shape == Shape{1, 28, 28}));
-  EXPECT_EQ(m.train.pixels.size(), size_t{60000} * 784);
-  EXPECT_EQ(m.test.pixels.size(), size_t{10000} * 784);
+  EXPECT_EQ(m.train.pixels.size(), 60000);
+  EXPECT_EQ(m.test.pixels.size(), 10000);
+  EXPECT_EQ(m.train.pixels.image_size(), 784);
   EXPECT_EQ(m.train.num_classes, 10);
   EXPECT_EQ(m.test.num_classes, 10);
 }
@@ -406,10 +475,9 @@ TEST(RealMnist, PixelsScaledIntoUnitInterval) {
   EXPECT_GT(*hi, 0.999f);  // MNIST digits have saturated strokes
   // Each value is its byte / 255.
   for (size_t i = 0; i < idx.size(); i += 97) {
-    const size_t src = static_cast<size_t>(idx[i]) * 784;
+    const Bytes image = m.train.pixels.unpack(idx[i]);
     for (int64_t j = 0; j < 784; ++j) {
-      ASSERT_NEAR(x.at(static_cast<int64_t>(i), j),
-                  m.train.pixels[src + static_cast<size_t>(j)] / 255.0f, 1e-7f);
+      ASSERT_NEAR(x.at(static_cast<int64_t>(i), j), image[static_cast<size_t>(j)] / 255.0f, 1e-7f);
     }
   }
 }
@@ -431,7 +499,7 @@ TEST(RealMnist, GatherFlatAndNchwAgree) {
     }
   }
   // The order of `idx` is kept: row 1 is sample 9999.
-  EXPECT_NEAR(flat.at(1, 14 * 28 + 14), m.test.pixels[9999 * 784 + 14 * 28 + 14] / 255.0f, 1e-7f);
+  EXPECT_NEAR(flat.at(1, 14 * 28 + 14), m.test.pixels.unpack(9999)[14 * 28 + 14] / 255.0f, 1e-7f);
   // A shape with the wrong number of values is refused, naming both shapes.
   const std::string msg = error_of([&] { gather_images(m.test, idx, Shape{28, 27}, flat); });
   EXPECT_MESSAGE_HAS(msg, "(1, 28, 28)", "(28, 27)");

@@ -73,7 +73,8 @@ std::string train_small_model(const Mnist& mnist, const ScratchDir& dir) {
 // MNIST digit i as 8-bit grey pixels: enlarged k times and inverted (black on white) on a
 // page with margins when `photo`, else as stored.
 std::vector<uint8_t> digit_page(const Dataset& d, int64_t i, bool photo, int& w, int& h) {
-  const uint8_t* px = d.pixels.data() + i * 784;
+  const std::vector<uint8_t> digit = d.pixels.unpack(i);
+  const uint8_t* px = digit.data();
   if (!photo) {
     w = h = 28;
     return std::vector<uint8_t>(px, px + 784);

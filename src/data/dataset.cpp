@@ -29,9 +29,7 @@ void gather_images(const Dataset& data, std::span<const int32_t> indices, const 
   constexpr float kScale = 1.0f / 255.0f;
 #pragma omp parallel for if (n * size > 100000)
   for (int64_t i = 0; i < n; ++i) {
-    const uint8_t* src = data.pixels.data() + indices[static_cast<size_t>(i)] * size;
-    float* dst = x.data() + i * size;
-    for (int64_t j = 0; j < size; ++j) dst[j] = static_cast<float>(src[j]) * kScale;
+    data.pixels.unpack(indices[static_cast<size_t>(i)], kScale, x.data() + i * size);
   }
 }
 
@@ -59,11 +57,11 @@ Dataset subset(const Dataset& data, std::span<const int32_t> indices) {
   out.num_classes = data.num_classes;
   out.target_size = data.target_size;
   const int64_t size = data.sample_size();
+  if (!data.pixels.empty()) out.pixels = PackedImages(size);
   for (int32_t i : indices) {
     if (i < 0 || i >= data.size()) throw Error(data.name + ": sample index out of range");
     if (!data.pixels.empty()) {
-      const auto* p = data.pixels.data() + i * size;
-      out.pixels.insert(out.pixels.end(), p, p + size);
+      out.pixels.append(data.pixels.unpack(i));
     } else {
       const auto* p = data.features.data() + i * size;
       out.features.insert(out.features.end(), p, p + size);

@@ -19,25 +19,64 @@ std::string find_idx_file(const std::string& dir, const std::string& base) {
               "NNZERO_DATA at a folder holding it)");
 }
 
-Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path) {
-  IdxArray images = read_idx(images_path);
-  IdxArray labels = read_idx(labels_path);
-  if (images.dims.size() != 3) {
-    throw Error(images_path + ": expected 3 dimensions (count, rows, columns), got " +
-                std::to_string(images.dims.size()));
+namespace {
+// Pixels per image of an images file's dimensions (count, rows, columns).
+int64_t image_size_of(const std::vector<int64_t>& dims, const std::string& path) {
+  if (dims.size() != 3) {
+    throw Error(path + ": expected 3 dimensions (count, rows, columns), got " +
+                std::to_string(dims.size()));
   }
+  if (dims[1] == 0 || dims[2] == 0) {
+    throw Error(path + ": images of " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) +
+                " pixels hold nothing");
+  }
+  return dims[1] * dims[2];  // each below 2^32: no overflow
+}
+
+// An images file packed image by image as it is read: the inflated file (47 MB for MNIST's
+// training images) is never held, only the packed images and the one being received.
+PackedImages read_idx_images(const std::string& path, std::vector<int64_t>& dims) {
+  PackedImages images;
+  std::vector<uint8_t> image;         // pixels of the image being received
+  const IdxStream* header = nullptr;  // its dimensions are known before any data arrives
+  IdxStream idx(path, [&](std::span<const uint8_t> data) {
+    if (images.image_size() == 0) images = PackedImages(image_size_of(header->dims(), path));
+    const auto size = static_cast<size_t>(images.image_size());
+    while (!data.empty()) {
+      const size_t take = std::min(size - image.size(), data.size());
+      image.insert(image.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(take));
+      data = data.subspan(take);
+      if (image.size() == size) {
+        images.append(image);
+        image.clear();
+      }
+    }
+  });
+  header = &idx;
+  read_file_to(path, [&](std::span<const uint8_t> piece) { idx.feed(piece); });
+  idx.finish();
+  dims = idx.dims();
+  if (images.image_size() == 0) images = PackedImages(image_size_of(dims, path));  // no images
+  return images;
+}
+}  // namespace
+
+Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path) {
+  std::vector<int64_t> dims;
+  PackedImages images = read_idx_images(images_path, dims);
+  IdxArray labels = read_idx(labels_path);
   if (labels.dims.size() != 1) {
     throw Error(labels_path + ": expected 1 dimension (count), got " +
                 std::to_string(labels.dims.size()));
   }
-  if (images.dims[0] != labels.dims[0]) {
-    throw Error(images_path + " holds " + std::to_string(images.dims[0]) + " images but " +
-                labels_path + " holds " + std::to_string(labels.dims[0]) + " labels");
+  if (dims[0] != labels.dims[0]) {
+    throw Error(images_path + " holds " + std::to_string(dims[0]) + " images but " + labels_path +
+                " holds " + std::to_string(labels.dims[0]) + " labels");
   }
   Dataset d;
   d.name = images_path;
-  d.sample_shape = Shape{1, images.dims[1], images.dims[2]};
-  d.pixels = std::move(images.data);
+  d.sample_shape = Shape{1, dims[1], dims[2]};
+  d.pixels = std::move(images);
   d.labels.assign(labels.data.begin(), labels.data.end());
   d.num_classes = d.labels.empty() ? 0 : *std::max_element(d.labels.begin(), d.labels.end()) + 1;
   return d;

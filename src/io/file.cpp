@@ -23,7 +23,7 @@ bool is_gzip(std::span<const uint8_t> bytes) {
 }
 }  // namespace
 
-std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& name) {
+void gunzip_to(std::span<const uint8_t> bytes, const std::string& name, const ByteSink& sink) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(name + ": zlib init failed");
   struct InflateEnd {
@@ -34,20 +34,10 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
     return Error(name + ": corrupt gzip stream (" + why + ")");
   };
 
-  // A single-member file ends with its inflated size mod 2^32 (RFC 1952, ISIZE): allocating
-  // that (+1, so that the end is seen without growing) avoids growing by doubling, which
-  // briefly holds two copies and leaves up to twice the data's size allocated. A lying
-  // trailer can ask for no more than deflate's ~1032:1 ratio allows, and at most 256 MiB
-  // up front; beyond that the buffer grows as the data really inflates.
-  size_t hint = bytes.size() * 4;
-  if (bytes.size() >= 18) {
-    const uint8_t* t = bytes.data() + bytes.size() - 4;
-    const size_t isize =
-        uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
-    hint = std::min({isize + 1, bytes.size() * 1032, size_t{1} << 28});
-  }
-  std::vector<uint8_t> out(std::clamp<size_t>(hint, 1024, kMaxInflated));
-  size_t produced = 0;
+  // Inflated through a fixed window: the sink decides what to keep (all of it, or a packed
+  // form of it), so the inflated size need never be held at once.
+  std::vector<uint8_t> window(size_t{1} << 18);
+  size_t total = 0;     // bytes handed to the sink so far
   size_t consumed = 0;  // input bytes handed to zlib so far (avail_in is only 32 bits wide)
   for (;;) {
     if (zs.avail_in == 0 && consumed < bytes.size()) {
@@ -56,17 +46,18 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
       zs.avail_in = static_cast<uInt>(chunk);
       consumed += chunk;
     }
-    if (produced == out.size()) {
-      if (out.size() >= kMaxInflated) {
+    zs.next_out = window.data();
+    zs.avail_out = static_cast<uInt>(window.size());
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    const size_t produced = window.size() - zs.avail_out;
+    if (produced > 0) {
+      total += produced;
+      if (total > kMaxInflated) {
         throw Error(name + ": gzip data inflates beyond " + std::to_string(kMaxInflated >> 20) +
                     " MiB");
       }
-      out.resize(std::min(out.size() * 2, kMaxInflated));
+      sink(std::span<const uint8_t>(window.data(), produced));
     }
-    zs.next_out = out.data() + produced;
-    zs.avail_out = static_cast<uInt>(out.size() - produced);
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    produced = out.size() - zs.avail_out;
     if (rc == Z_STREAM_END) {
       // The end of one gzip member. `cat a.gz b.gz` is a valid gzip file (RFC 1952, 2.2):
       // another member may follow; zero padding is ignored, as gzip does; anything else is
@@ -88,13 +79,34 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
       throw corrupt(zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc));
     }
   }
-  out.resize(produced);
-  // Give back what doubling over-allocated (a copy); the trailer's size leaves one byte.
-  if (out.capacity() - produced > produced / 8) out.shrink_to_fit();
+}
+
+std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& name) {
+  // A single-member file ends with its inflated size mod 2^32 (RFC 1952, ISIZE): reserving
+  // that avoids growing by doubling, which briefly holds two copies and leaves up to twice
+  // the data's size allocated. A lying trailer can ask for no more than deflate's ~1032:1
+  // ratio allows, and at most 256 MiB up front; beyond that the buffer grows as the data
+  // really inflates.
+  size_t hint = bytes.size() * 4;
+  if (bytes.size() >= 18) {
+    const uint8_t* t = bytes.data() + bytes.size() - 4;
+    const size_t isize =
+        uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
+    hint = std::min({isize, bytes.size() * 1032, size_t{1} << 28});
+  }
+  std::vector<uint8_t> out;
+  out.reserve(hint);
+  gunzip_to(bytes, name, [&](std::span<const uint8_t> piece) {
+    out.insert(out.end(), piece.begin(), piece.end());
+  });
+  // Give back what doubling over-allocated (a copy).
+  if (out.capacity() - out.size() > out.size() / 8) out.shrink_to_fit();
   return out;
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
+namespace {
+// The file's bytes as stored.
+std::vector<uint8_t> read_stored(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw Error(path + ": is a folder, not a file");
@@ -111,8 +123,23 @@ std::vector<uint8_t> read_file(const std::string& path) {
   bytes.resize(static_cast<size_t>(in.gcount()));
   bytes.insert(bytes.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(path + ": read error");
+  return bytes;
+}
+}  // namespace
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::vector<uint8_t> bytes = read_stored(path);
   if (is_gzip(bytes)) return gunzip(bytes, path);
   return bytes;
+}
+
+void read_file_to(const std::string& path, const ByteSink& sink) {
+  std::vector<uint8_t> bytes = read_stored(path);
+  if (is_gzip(bytes)) {
+    gunzip_to(bytes, path, sink);  // only the compressed bytes are held whole
+    return;
+  }
+  sink(bytes);
 }
 
 void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) {

@@ -1,5 +1,6 @@
 #include "nnzero/io/idx.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -21,78 +22,95 @@ uint32_t read_be32(std::span<const uint8_t> b, size_t at) {
 }
 }  // namespace
 
-namespace {
-// Checks the header and returns the dimensions and the header's size.
-std::pair<std::vector<int64_t>, size_t> parse_header(std::span<const uint8_t> bytes,
-                                                     const std::string& name) {
-  if (bytes.size() < 4) {
-    throw Error(name + ": not an IDX file (" + std::to_string(bytes.size()) +
-                " bytes, shorter than the 4-byte magic number)");
-  }
-  const uint32_t magic = read_be32(bytes, 0);
-  if (bytes[0] != 0 || bytes[1] != 0) {
-    throw Error(name + ": wrong magic number " + hex32(magic) +
+void IdxStream::check_magic() const {
+  const uint32_t magic = read_be32(header_, 0);
+  if (header_[0] != 0 || header_[1] != 0) {
+    throw Error(name_ + ": wrong magic number " + hex32(magic) +
                 " (an IDX file starts with 0x0000, e.g. 0x00000803 for images, 0x00000801 "
                 "for labels)");
   }
-  if (bytes[2] != 0x08) {
-    throw Error(name + ": unsupported IDX element type " + hex32(magic) +
+  if (header_[2] != 0x08) {
+    throw Error(name_ + ": unsupported IDX element type " + hex32(magic) +
                 " (only unsigned bytes, 0x08, are supported)");
   }
-  const int ndim = bytes[3];
-  if (ndim == 0) throw Error(name + ": IDX header declares 0 dimensions");
-  const size_t header = 4 + 4 * static_cast<size_t>(ndim);
-  if (bytes.size() < header) {
-    throw Error(name + ": truncated header (" + std::to_string(ndim) + " dimensions need " +
-                std::to_string(header) + " bytes, the file holds " + std::to_string(bytes.size()) +
-                ")");
+  if (header_[3] == 0) throw Error(name_ + ": IDX header declares 0 dimensions");
+}
+
+void IdxStream::read_dims() {
+  for (size_t at = 4; at < header_size_; at += 4) dims_.push_back(read_be32(header_, at));
+}
+
+void IdxStream::feed(std::span<const uint8_t> bytes) {
+  while (header_.size() < header_size_ && !bytes.empty()) {
+    const size_t take = std::min(header_size_ - header_.size(), bytes.size());
+    header_.insert(header_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    if (header_size_ == 4 && header_.size() == 4) {
+      check_magic();
+      header_size_ = 4 + 4 * size_t{header_[3]};
+    } else if (header_.size() == header_size_) {
+      read_dims();
+    }
   }
-  std::vector<int64_t> dims;
-  // The product of the sizes, saturated: it is only compared with the bytes present, and
-  // anything above that is "more" (2^32-1 cubed would overflow 64 bits). A zero size makes
-  // the product 0 whatever follows.
+  if (bytes.empty()) return;
+  data_bytes_ += bytes.size();
+  data_(bytes);
+}
+
+void IdxStream::finish() {
+  if (header_.size() < 4) {
+    throw Error(name_ + ": not an IDX file (" + std::to_string(header_.size()) +
+                " bytes, shorter than the 4-byte magic number)");
+  }
+  if (dims_.empty()) {
+    throw Error(name_ + ": truncated header (" + std::to_string(header_[3]) + " dimensions need " +
+                std::to_string(header_size_) + " bytes, the file holds " +
+                std::to_string(header_.size()) + ")");
+  }
+  // The product of the sizes; "more" when it overflows 64 bits (2^32-1 cubed does) unless a
+  // zero size makes it 0 whatever the others are.
   uint64_t count = 1;
   bool more = false;
-  for (int i = 0; i < ndim; ++i) {
-    const uint32_t d = read_be32(bytes, 4 + 4 * static_cast<size_t>(i));
-    dims.push_back(d);
-    uint64_t product = 0;
-    if (__builtin_mul_overflow(count, uint64_t{d}, &product) || product > bytes.size()) {
-      more = true;
-      product = bytes.size() + 1;
-    }
-    count = product;
+  for (int64_t d : dims_) more = more || __builtin_mul_overflow(count, uint64_t(d), &count);
+  if (std::find(dims_.begin(), dims_.end(), 0) != dims_.end()) {
+    count = 0;
+    more = false;
   }
-  if (count == 0) more = false;
-  const uint64_t available = bytes.size() - header;
-  if (count != available) {
-    std::string sizes;
-    for (int64_t d : dims) {
-      if (!sizes.empty()) sizes += 'x';
-      sizes += std::to_string(d);
-    }
-    throw Error(name + ": header promises " + sizes + " = " +
-                (more ? std::string("more") : std::to_string(count)) +
-                " bytes of data, the file holds " + std::to_string(available) +
-                (count > available ? " (truncated file?)" : " (trailing bytes)"));
+  if (!more && count == data_bytes_) return;
+  std::string sizes;
+  for (int64_t d : dims_) {
+    if (!sizes.empty()) sizes += 'x';
+    sizes += std::to_string(d);
   }
-  return {dims, header};
+  throw Error(name_ + ": header promises " + sizes + " = " +
+              (more ? std::string("more") : std::to_string(count)) +
+              " bytes of data, the file holds " + std::to_string(data_bytes_) +
+              (more || count > data_bytes_ ? " (truncated file?)" : " (trailing bytes)"));
 }
-}  // namespace
 
 IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {
-  auto [dims, header] = parse_header(bytes, name);
-  return {std::move(dims),
-          std::vector<uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end())};
+  IdxArray a;
+  a.data.reserve(bytes.size());
+  IdxStream s(name,
+              [&](std::span<const uint8_t> d) { a.data.insert(a.data.end(), d.begin(), d.end()); });
+  s.feed(bytes);
+  s.finish();
+  a.dims = s.dims();
+  return a;
+}
+
+std::vector<int64_t> read_idx_to(const std::string& path, const ByteSink& data) {
+  IdxStream s(path, data);
+  read_file_to(path, [&](std::span<const uint8_t> piece) { s.feed(piece); });
+  s.finish();
+  return s.dims();
 }
 
 IdxArray read_idx(const std::string& path) {
-  // The file's bytes become the array's: the header is shifted out in place, not copied
-  // away from (MNIST's training images are 47 MB).
-  std::vector<uint8_t> bytes = read_file(path);
-  auto [dims, header] = parse_header(bytes, path);
-  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));
-  return {std::move(dims), std::move(bytes)};
+  IdxArray a;
+  a.dims = read_idx_to(
+      path, [&](std::span<const uint8_t> d) { a.data.insert(a.data.end(), d.begin(), d.end()); });
+  return a;
 }
 
 }  // namespace nnzero

@@ -124,8 +124,35 @@ double Sequential::loss(const Tensor& x, const Target& target, bool train) {
   return l;
 }
 
+// Each layer's dL/dx is read only by the next layer down that owns a gradient buffer, which
+// writes its own: so two buffers, taken in turn going down, serve every layer (deep_convnet
+// at batch 100: 21.6 MB of gradients in two buffers of 5 MB). Reshared only when a larger
+// batch comes: a smaller one fits (Tensor::resize keeps the storage).
+void Sequential::share_input_grads(int64_t batch) {
+  int64_t need[2] = {0, 0};
+  int turn = 0;
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const Layer& l = *layers_[i];
+    if (!l.needs_input_grad() || layers_[i]->input_grad_buffer() == nullptr) continue;
+    need[turn] = std::max(need[turn], batch * l.in_shape().numel());
+    turn ^= 1;
+  }
+  const Tensor shared[2] = {Tensor(Shape{need[0]}), Tensor(Shape{need[1]})};
+  turn = 0;
+  for (size_t i = layers_.size(); i-- > 0;) {
+    Layer& l = *layers_[i];
+    Tensor* dx = l.input_grad_buffer();
+    if (!l.needs_input_grad() || dx == nullptr) continue;
+    *dx = shared[turn];
+    dx->resize(l.in_shape().with_batch(batch));
+    turn ^= 1;
+  }
+  shared_grads_batch_ = batch;
+}
+
 void Sequential::backward() {
   const Tensor* d = &loss_->backward();
+  if (d->dim(0) > shared_grads_batch_) share_input_grads(d->dim(0));
   for (size_t i = layers_.size(); i-- > 0;) d = &layers_[i]->backward(*d);
   if (weight_decay_ > 0.0f) {
     for (Param* p : params_) {

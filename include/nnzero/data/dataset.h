@@ -1,5 +1,5 @@
-// Dataset: samples kept as they are stored (one byte per pixel for MNIST, 4x smaller than
-// float32) and converted to float tensors one mini-batch at a time. Tables keep float
+// Dataset: samples kept as bytes (one per pixel for MNIST, run-length packed: about a
+// sixteenth of float32) and converted to float tensors one mini-batch at a time. Tables keep float
 // features instead of pixels, and regression targets instead of class labels.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/data/packed_images.h"
 #include "nnzero/shape.h"
 #include "nnzero/tensor.h"
 
@@ -16,7 +17,7 @@ namespace nnzero {
 struct Dataset {
   std::string name;
   Shape sample_shape;           // e.g. (1, 28, 28)
-  std::vector<uint8_t> pixels;  // size() * sample_size() bytes, 0..255, or else
+  PackedImages pixels;          // size() images of sample_size() bytes, 0..255, or else
   std::vector<float> features;  // size() * sample_size() values (already scaled)
   std::vector<int32_t> labels;  // classification: one class index per sample
   int32_t num_classes = 0;

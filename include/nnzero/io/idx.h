@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/io/file.h"
+
 namespace nnzero {
 
 struct IdxArray {
@@ -21,5 +23,32 @@ struct IdxArray {
 IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name);
 // Reads an IDX file, raw or gzip-compressed.
 IdxArray read_idx(const std::string& path);
+
+// IDX bytes parsed as they arrive, in pieces of any size, without keeping the data: the
+// header is checked as soon as it is complete, the data bytes go on to `data`, and finish()
+// checks that the dimensions account for exactly the data that came. The checks and errors
+// are parse_idx's (which is built on it).
+class IdxStream {
+ public:
+  IdxStream(std::string name, ByteSink data) : name_(std::move(name)), data_(std::move(data)) {}
+  void feed(std::span<const uint8_t> bytes);
+  void finish();
+  // The dimensions; empty until the header is complete.
+  const std::vector<int64_t>& dims() const { return dims_; }
+
+ private:
+  void check_magic() const;
+  void read_dims();
+
+  std::string name_;
+  ByteSink data_;
+  std::vector<uint8_t> header_;  // bytes of the header seen so far
+  size_t header_size_ = 4;       // 4 until the number of dimensions is known
+  std::vector<int64_t> dims_;
+  uint64_t data_bytes_ = 0;
+};
+
+// Reads an IDX file through IdxStream (the data to `data`); returns the dimensions.
+std::vector<int64_t> read_idx_to(const std::string& path, const ByteSink& data);
 
 }  // namespace nnzero

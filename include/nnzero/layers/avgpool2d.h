@@ -14,6 +14,7 @@ class AvgPool2d : public Layer {
   const char* type() const override { return "avgpool2d"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   const PoolGeometry& geometry() const { return g_; }
 
  private:

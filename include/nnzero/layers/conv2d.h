@@ -36,6 +36,7 @@ class Conv2d : public Layer {
   const char* type() const override { return "conv2d"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   std::vector<Param*> params() override;
   double flops() const override;
   bool fuse_relu() override {

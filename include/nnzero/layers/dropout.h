@@ -14,6 +14,7 @@ class Dropout : public Layer {
   const char* type() const override { return "dropout"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   Rng* rng() override { return &rng_; }
   float p() const { return p_; }
 

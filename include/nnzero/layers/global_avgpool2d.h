@@ -12,6 +12,7 @@ class GlobalAvgPool2d : public Layer {
   const char* type() const override { return "global_avgpool2d"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
 
  private:
   Tensor out_, dx_;

@@ -56,6 +56,11 @@ class Layer {
   // the ReLU layer that follows a pass-through. Only Conv2d says yes.
   virtual bool fuse_relu() { return false; }
 
+  // The tensor backward() writes dL/dx into and returns, when the layer owns one (nullptr
+  // when backward returns dout itself or a view of it). Sequential points these at two
+  // shared buffers (Sequential::share_input_grads).
+  virtual Tensor* input_grad_buffer() { return nullptr; }
+
   // The first layer of a network need not compute dL/dx (nothing consumes it): skip it.
   void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
   bool needs_input_grad() const { return needs_input_grad_; }

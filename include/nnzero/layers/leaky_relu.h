@@ -13,6 +13,7 @@ class LeakyReLU : public Layer {
   const char* type() const override { return "leaky_relu"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   float negative_slope() const { return slope_; }
 
  private:

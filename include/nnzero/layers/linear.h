@@ -14,6 +14,7 @@ class Linear : public Layer {
   const char* type() const override { return "linear"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   std::vector<Param*> params() override;
   double flops() const override;
 

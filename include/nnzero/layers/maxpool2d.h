@@ -16,6 +16,7 @@ class MaxPool2d : public Layer {
   const char* type() const override { return "maxpool2d"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   const PoolGeometry& geometry() const { return g_; }
 
  private:

@@ -12,6 +12,7 @@ class ReLU : public Layer {
   const char* type() const override { return "relu"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return fused_ ? nullptr : &dx_; }
   // The layer before applies the ReLU itself (Layer::fuse_relu): pass values through.
   void set_fused(bool fused) { fused_ = fused; }
 

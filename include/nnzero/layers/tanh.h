@@ -11,6 +11,7 @@ class Tanh : public Layer {
   const char* type() const override { return "tanh"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
 
  private:
   Tensor out_, dx_;

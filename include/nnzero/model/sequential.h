@@ -64,6 +64,9 @@ class Sequential {
   // and the per-step loops (zero_grad, weight decay) must not allocate.
   std::vector<Param*> params_;
   float weight_decay_ = 0.0f;
+  int64_t shared_grads_batch_ = 0;  // the batch the shared gradient buffers hold
+
+  void share_input_grads(int64_t batch);
 };
 
 // Builds one layer for samples of shape `in`; `where` ("layer 3") prefixes errors.
