@@ -4,6 +4,7 @@
 #include "nnzero/data/fetch.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -22,7 +23,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
@@ -239,6 +239,50 @@ std::optional<fs::path> existing_valid(const fs::path& dir, const MnistFile& fil
   return std::nullopt;
 }
 
+// --- libcurl and libcrypto, opened on first use ----------------------------------------
+// Not linked: linked, they and the ~35 libraries they pull in (TLS, Kerberos, LDAP...) are
+// mapped into every nnzero process, about 6 MB of resident memory while training
+// (docs/benchmarks.md). Only downloads and checksums open them.
+
+void* open_library(std::initializer_list<const char*> names, const char* package) {
+  for (const char* name : names) {
+    if (void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL)) return lib;
+  }
+  throw Error(std::string("cannot load ") + *names.begin() + " (" + dlerror() +
+              "): install the Debian package " + package + " (scripts/install-deps.sh does)");
+}
+
+template <class F>
+F symbol(void* lib, const char* name) {
+  void* f = dlsym(lib, name);
+  if (f == nullptr) throw Error(std::string("symbol ") + name + " missing: " + dlerror());
+  return reinterpret_cast<F>(f);
+}
+
+struct CurlApi {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_easy_setopt) easy_setopt;
+  decltype(&::curl_easy_perform) easy_perform;
+  decltype(&::curl_easy_strerror) easy_strerror;
+};
+
+const CurlApi& curl_api() {
+  static const CurlApi api = [] {
+    void* lib = open_library({"libcurl.so.4", "libcurl.so"}, "libcurl4");
+    CurlApi a{symbol<decltype(a.global_init)>(lib, "curl_global_init"),
+              symbol<decltype(a.easy_init)>(lib, "curl_easy_init"),
+              symbol<decltype(a.easy_cleanup)>(lib, "curl_easy_cleanup"),
+              symbol<decltype(a.easy_setopt)>(lib, "curl_easy_setopt"),
+              symbol<decltype(a.easy_perform)>(lib, "curl_easy_perform"),
+              symbol<decltype(a.easy_strerror)>(lib, "curl_easy_strerror")};
+    a.global_init(CURL_GLOBAL_DEFAULT);
+    return a;
+  }();
+  return api;
+}
+
 // --- HTTP -------------------------------------------------------------------------------
 
 struct Transfer {
@@ -265,33 +309,32 @@ bool is_unreachable(CURLcode rc) {
 
 // GETs `url` into `out`; throws SourceFailure with curl's reason.
 void http_get(const std::string& url, FILE* out, Reporter& reporter) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  const CurlApi& api = curl_api();
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(api.easy_init(), api.easy_cleanup);
   if (!curl) throw SourceFailure(url + ": cannot start libcurl", false);
   char detail[CURL_ERROR_SIZE] = "";
   Transfer transfer{out, &reporter};
   CURL* h = curl.get();
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "nnzero/" NNZERO_VERSION);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);  // HTTP 4xx/5xx are errors, not data
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1000L);  // give up below 1 kB/s for a minute
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, kMaxDownload);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_to_file);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
-  const CURLcode rc = curl_easy_perform(h);
+  api.easy_setopt(h, CURLOPT_URL, url.c_str());
+  api.easy_setopt(h, CURLOPT_USERAGENT, "nnzero/" NNZERO_VERSION);
+  api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  api.easy_setopt(h, CURLOPT_FAILONERROR, 1L);  // HTTP 4xx/5xx are errors, not data
+  api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+  api.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1000L);  // give up below 1 kB/s for a minute
+  api.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  api.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, kMaxDownload);
+  api.easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+  api.easy_setopt(h, CURLOPT_WRITEFUNCTION, write_to_file);
+  api.easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
+  api.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  api.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  api.easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
+  const CURLcode rc = api.easy_perform(h);
   if (rc == CURLE_ABORTED_BY_CALLBACK && reporter.cancelled()) throw Interrupted();
   if (rc != CURLE_OK) {
-    const std::string why = *detail != '\0' ? detail : curl_easy_strerror(rc);
+    const std::string why = *detail != '\0' ? detail : api.easy_strerror(rc);
     throw SourceFailure(url + ": " + why, is_unreachable(rc));
   }
 }
@@ -490,7 +533,12 @@ std::vector<std::string> official_mnist_mirrors() {
 std::string sha256_hex(std::span<const uint8_t> bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+  static const auto [digest_fn, sha256] = [] {
+    void* lib = open_library({"libcrypto.so.3", "libcrypto.so"}, "libssl3");
+    return std::pair{symbol<decltype(&::EVP_Digest)>(lib, "EVP_Digest"),
+                     symbol<decltype(&::EVP_sha256)>(lib, "EVP_sha256")};
+  }();
+  if (digest_fn(bytes.data(), bytes.size(), digest, &length, sha256(), nullptr) != 1) {
     throw Error("SHA-256 failed (OpenSSL EVP_Digest)");
   }
   static const char* kHex = "0123456789abcdef";

@@ -105,14 +105,31 @@ int64_t Conv2d::grid_size() const {
   return out_channels_ * (wide_ ? std::max(ld_, dld_) : cols_);
 }
 
+namespace {
+// Work space of every Conv2d that runs on the calling thread: layers run one after another
+// and nothing in it outlives a forward or backward call, so the largest layer's serves
+// them all instead of one per layer (deep_convnet: 1.9 MB less at two threads).
+Tensor& work_space() {
+  thread_local Tensor t;
+  return t;
+}
+Tensor& partial_sums() {
+  thread_local Tensor t;
+  return t;
+}
+}  // namespace
+
 void Conv2d::resize_scratch() {
   const int64_t per_thread =
       padded_size(g_) + implicit_gemm_block() + col_size() + grid_size() + g_.C * dxld_;
-  scratch_.resize(Shape{omp_get_max_threads(), per_thread});
+  Tensor& space = work_space();  // the calling thread's, looked up before any parallel region
+  space.resize(Shape{omp_get_max_threads(), per_thread});
+  scratch_ = space.data();
+  scratch_stride_ = per_thread;
 }
 
-Conv2d::Scratch Conv2d::scratch(int thread) {
-  float* xpad = scratch_.data() + thread * scratch_.dim(1);
+Conv2d::Scratch Conv2d::scratch(int thread) const {
+  float* xpad = scratch_ + thread * scratch_stride_;
   float* col = xpad + padded_size(g_) + implicit_gemm_block();
   float* grid = col + col_size();
   return {xpad, col, grid, grid + grid_size()};
@@ -296,14 +313,15 @@ const Tensor& Conv2d::backward(const Tensor& dout) {
   // dW, db, then dW^T (rows rounded up, oc_pad_ wide) for implicit_gemm_col_b.
   const int64_t dwt_offset = OC * K + OC;
   const int64_t partial_size = dwt_offset + round_up_to_rows(K) * oc_pad_;
-  partial_.resize(Shape{threads, partial_size});
-  partial_.zero();
+  Tensor& partial = partial_sums();
+  partial.resize(Shape{threads, partial_size});
+  partial.zero();
   if (needs_input_grad_) dx_.resize(x_.shape());
 #pragma omp parallel if (N > 1)
   {
     const int t = omp_get_thread_num();
     const Scratch s = scratch(t);
-    float* dw = partial_.data() + t * partial_size;
+    float* dw = partial.data() + t * partial_size;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; ++n) {
       const float* xn = x_.data() + n * in_size;
@@ -320,7 +338,7 @@ const Tensor& Conv2d::backward(const Tensor& dout) {
   }
   // Sum the threads' partial gradients in a fixed order: same result on every run.
   for (int t = 0; t < threads; ++t) {
-    const float* dw = partial_.data() + t * partial_size;
+    const float* dw = partial.data() + t * partial_size;
     for (int64_t i = 0; i < OC * K; ++i) weight_.grad[i] += dw[i];
     const float* dwt = dw + dwt_offset;
     for (int64_t o = 0; o < OC && oc_pad_ > 0; ++o) {

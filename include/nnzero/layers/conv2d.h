@@ -61,7 +61,7 @@ class Conv2d : public Layer {
   int64_t col_size() const;
   int64_t grid_size() const;
   void resize_scratch();
-  Scratch scratch(int thread);
+  Scratch scratch(int thread) const;
   void forward_image(const float* x, float* out, Scratch s) const;
   void backward_image(const float* x, const float* out, const float* dout, float* dx, float* dw,
                       float* db, Scratch s) const;
@@ -85,8 +85,9 @@ class Conv2d : public Layer {
   Param weight_, bias_;
   Tensor x_;
   Tensor out_, dx_;
-  Tensor scratch_, partial_;  // per-thread work space; per-thread dW, db (and dW^T, oc_pad_)
-  Tensor wt_;                 // W' (C, OC*KH*KW) for dx (wide)
+  float* scratch_ = nullptr;  // per-thread work space (shared by the layers, see conv2d.cpp)
+  int64_t scratch_stride_ = 0;
+  Tensor wt_;  // W' (C, OC*KH*KW) for dx (wide)
 };
 
 }  // namespace nnzero
