@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nnzero/data/mnist.h"
+#include "nnzero/layers/conv2d.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/train/gradcheck.h"
 #include "nnzero/train/trainer.h"
@@ -70,4 +71,23 @@ TEST(CnnTraining, GradientBuffersAreSharedInTwo) {
     EXPECT_EQ(storages[k], storages[k % 2]) << "owning layer " << k;
   }
   EXPECT_NE(storages[0], storages[1]);
+}
+
+TEST(CnnTraining, PooledConvolutionsShareTheirOutputBuffer) {
+  // deep_convnet's convolutions 2, 7 and 12 feed ReLU + max pooling only: the pooling masks
+  // the gradient, so their outputs are dead once pooled and share one buffer; the others
+  // (read by the next convolution's backward) keep their own.
+  Rng rng(0);
+  Sequential model(builtin_spec("deep_convnet", {}), rng);
+  Tensor x(model.input_shape().with_batch(3));
+  model.forward(x, true);
+  auto storage = [&](size_t i) {
+    return dynamic_cast<Conv2d&>(model.layer(i)).output_buffer()->data();
+  };
+  EXPECT_EQ(storage(2), storage(7));
+  EXPECT_EQ(storage(2), storage(12));
+  for (size_t own : {0u, 5u, 10u}) {
+    EXPECT_NE(storage(own), storage(2)) << own;
+    EXPECT_NE(storage(own), storage(own == 0 ? 5 : 0)) << own;
+  }
 }

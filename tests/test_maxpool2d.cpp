@@ -5,7 +5,9 @@
 // row or column is not pooled) and batches that run in parallel, on one and two threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "nnzero/layers/maxpool2d.h"
 #include "nnzero/parallel.h"
@@ -49,4 +51,31 @@ TEST(MaxPool2d, TwoByTwoTakesTheFirstMaximumInRowMajorOrder) {
     }
   }
   set_num_threads(threads);
+}
+
+TEST(MaxPool2d, AfterAReluItAlsoAppliesTheRelusMask) {
+  // Input max(0, .) of normal noise: many windows hold only zeros. With the flag, dx is the
+  // plain pooling's dx where the input is > 0 and 0 elsewhere (the fused ReLU's derivative),
+  // for the 2x2 path and a general window with overlap and padding.
+  for (const auto& [k, stride, pad] : {std::tuple{2, 2, 0}, std::tuple{3, 2, 1}}) {
+    SCOPED_TRACE("k=" + std::to_string(k));
+    const Shape s{3, 8, 7};
+    MaxPool2d plain(s, k, stride, pad), masked(s, k, stride, pad);
+    masked.set_input_from_relu(true);
+    Rng rng(5);
+    Tensor x(s.with_batch(4)), dout(plain.out_shape().with_batch(4));
+    rng.fill_normal(x, -0.5f, 1.0f);
+    for (float& v : x) v = std::max(v, 0.0f);
+    rng.fill_normal(dout, 0.0f, 1.0f);
+    plain.forward(x, true);
+    masked.forward(x, true);
+    const Tensor& want = plain.backward(dout);
+    const Tensor& got = masked.backward(dout);
+    int64_t zeroed = 0;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      ASSERT_EQ(got[i], x[i] > 0.0f ? want[i] : 0.0f) << i;
+      zeroed += x[i] == 0.0f && want[i] != 0.0f;
+    }
+    EXPECT_GT(zeroed, 0);  // some gradient did reach a zero input: the mask mattered
+  }
 }

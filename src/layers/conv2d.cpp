@@ -164,7 +164,7 @@ void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) con
 // One image: dout where the fused ReLU let the output through (out > 0) and 0 elsewhere,
 // written to buffer; dout itself when no ReLU is fused.
 const float* Conv2d::relu_masked(const float* out, const float* dout, float* buffer) const {
-  if (!relu_) return dout;
+  if (!relu_ || relu_mask_downstream_) return dout;
   for (int64_t i = 0; i < out_shape_.numel(); ++i) buffer[i] = out[i] > 0.0f ? dout[i] : 0.0f;
   return buffer;
 }

@@ -90,7 +90,12 @@ const Tensor& MaxPool2d::backward(const Tensor& dout) {
     const float* d = dout.data() + p * out_plane;
     const int32_t* arg = argmax_.data() + p * out_plane;
     float* dx = dx_.data() + p * in_plane;
-    for (int64_t i = 0; i < out_plane; ++i) dx[arg[i]] += d[i];
+    if (input_from_relu_) {
+      const float* o = out_.data() + p * out_plane;
+      for (int64_t i = 0; i < out_plane; ++i) dx[arg[i]] += o[i] > 0.0f ? d[i] : 0.0f;
+    } else {
+      for (int64_t i = 0; i < out_plane; ++i) dx[arg[i]] += d[i];
+    }
   }
   return dx_;
 }

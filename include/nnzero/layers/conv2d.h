@@ -43,6 +43,11 @@ class Conv2d : public Layer {
     relu_ = true;
     return true;
   }
+  // The max pooling after the fused ReLU applies the ReLU's mask to the gradient it routes
+  // back (MaxPool2d::set_input_from_relu): backward then takes dout as it is and no longer
+  // reads the output, which Sequential lets later layers of this kind overwrite.
+  void set_relu_mask_downstream(bool on) { relu_mask_downstream_ = on; }
+  Tensor* output_buffer() { return &out_; }
 
   const ConvGeometry& geometry() const { return g_; }
   int64_t out_channels() const { return out_channels_; }
@@ -82,6 +87,7 @@ class Conv2d : public Layer {
   int64_t out_channels_;
   bool has_bias_;
   bool relu_ = false;  // output max(0, .), dout masked by output > 0 (see Layer::fuse_relu)
+  bool relu_mask_downstream_ = false;
   Param weight_, bias_;
   Tensor x_;
   Tensor out_, dx_;

@@ -18,10 +18,16 @@ class MaxPool2d : public Layer {
   const Tensor& backward(const Tensor& dout) override;
   Tensor* input_grad_buffer() override { return &dx_; }
   const PoolGeometry& geometry() const { return g_; }
+  // The input is a ReLU's output (Conv2d with the ReLU fused): backward also applies the
+  // ReLU's derivative, routing dout only from windows whose maximum is > 0 (a window's
+  // maximum is the value at the position it routes to), so the ReLU's own input need not
+  // be kept for its mask.
+  void set_input_from_relu(bool on) { input_from_relu_ = on; }
 
  private:
   PoolGeometry g_;
   std::vector<int32_t> argmax_;  // per output: index of the maximum within its input plane
+  bool input_from_relu_ = false;
   Tensor out_, dx_;
 };
 

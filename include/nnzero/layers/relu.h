@@ -15,6 +15,7 @@ class ReLU : public Layer {
   Tensor* input_grad_buffer() override { return fused_ ? nullptr : &dx_; }
   // The layer before applies the ReLU itself (Layer::fuse_relu): pass values through.
   void set_fused(bool fused) { fused_ = fused; }
+  bool fused() const { return fused_; }
 
  private:
   bool fused_ = false;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/layers/conv2d.h"
 #include "nnzero/layers/layer.h"
 #include "nnzero/layers/loss.h"
 #include "nnzero/model/spec.h"
@@ -65,8 +66,13 @@ class Sequential {
   std::vector<Param*> params_;
   float weight_decay_ = 0.0f;
   int64_t shared_grads_batch_ = 0;  // the batch the shared gradient buffers hold
+  // Convolutions whose (ReLU'd) output only a max pooling reads: their outputs share one
+  // buffer; shared_outputs_batch_ is the batch it holds.
+  std::vector<Conv2d*> pooled_convs_;
+  int64_t shared_outputs_batch_ = 0;
 
   void share_input_grads(int64_t batch);
+  void share_pooled_outputs(int64_t batch);
 };
 
 // Builds one layer for samples of shape `in`; `where` ("layer 3") prefixes errors.
