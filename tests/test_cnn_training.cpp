@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "nnzero/data/mnist.h"
-#include "nnzero/layers/conv2d.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/parallel.h"
 #include "nnzero/train/gradcheck.h"
 #include "nnzero/train/trainer.h"
 #include "test_data_dir.h"
@@ -73,21 +73,48 @@ TEST(CnnTraining, GradientBuffersAreSharedInTwo) {
   EXPECT_NE(storages[0], storages[1]);
 }
 
-TEST(CnnTraining, PooledConvolutionsShareTheirOutputBuffer) {
-  // deep_convnet's convolutions 2, 7 and 12 feed ReLU + max pooling only: the pooling masks
-  // the gradient, so their outputs are dead once pooled and share one buffer; the others
-  // (read by the next convolution's backward) keep their own.
-  Rng rng(0);
-  Sequential model(builtin_spec("deep_convnet", {}), rng);
-  Tensor x(model.input_shape().with_batch(3));
-  model.forward(x, true);
-  auto storage = [&](size_t i) {
-    return dynamic_cast<Conv2d&>(model.layer(i)).output_buffer()->data();
-  };
-  EXPECT_EQ(storage(2), storage(7));
-  EXPECT_EQ(storage(2), storage(12));
-  for (size_t own : {0u, 5u, 10u}) {
-    EXPECT_NE(storage(own), storage(2)) << own;
-    EXPECT_NE(storage(own), storage(own == 0 ? 5 : 0)) << own;
+TEST(CnnTraining, FusedConvReluPoolMatchesTheLayersOneByOne) {
+  // Sequential runs Conv2d + ReLU + MaxPool2d as one pass that never writes the
+  // convolution's output; the same layers run one by one must give the same scores and the
+  // same gradients, bit for bit: for a batch and for a single image (deep_convnet's
+  // 64-channel layers split one image over the threads), on one and two threads.
+  const int threads = num_threads();
+  for (const std::string name : {"simple_convnet", "deep_convnet", "lenet5"}) {
+    for (int t : {1, 2}) {
+      for (int64_t n : {1, 3}) {
+        SCOPED_TRACE(name + " threads=" + std::to_string(t) + " n=" + std::to_string(n));
+        set_num_threads(t);
+        Rng rng(0);
+        Sequential model(builtin_spec(name, {}), rng);
+        Tensor x(model.input_shape().with_batch(n));
+        rng.fill_normal(x, 0.5f, 0.5f);
+        std::vector<int32_t> labels(static_cast<size_t>(n), 3);
+        const Target target{labels, nullptr};
+        auto grads = [&] {
+          std::vector<float> g;
+          for (const NamedParam& p : model.named_params()) {
+            g.insert(g.end(), p.param->grad.begin(), p.param->grad.end());
+          }
+          return g;
+        };
+        // Dropout (deep_convnet) in eval mode: no random mask, the same in both runs.
+        model.zero_grad();
+        model.loss(x, target, false);
+        const Tensor fused = model.prediction().clone();
+        model.backward();
+        const std::vector<float> fused_grads = grads();
+
+        model.zero_grad();
+        const Tensor* h = &x;
+        for (size_t i = 0; i < model.size(); ++i) h = &model.layer(i).forward(*h, false);
+        model.loss_layer().forward(*h, target);
+        model.backward();
+        const Tensor& layered = model.prediction();
+        ASSERT_EQ(fused.numel(), layered.numel());
+        for (int64_t i = 0; i < fused.numel(); ++i) ASSERT_EQ(fused[i], layered[i]) << i;
+        EXPECT_TRUE(fused_grads == grads());
+      }
+    }
   }
+  set_num_threads(threads);
 }

@@ -143,12 +143,18 @@ void Conv2d::pad_wide(const float* x, Scratch s) const {
 }
 
 // One image, stride 1, output channels [o0, o1), from the padded image in s.xpad:
-// out = W xpad + b on the wide grid (max(0, .) when a ReLU is fused), then compacted.
-void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const {
-  const int64_t K = g_.col_rows(), P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
-  float* grid = s.grid + o0 * ld_;
+// W xpad + b on the wide grid (ld_ per channel, Wp per row; the last Wp - OW columns of each
+// row are not outputs).
+void Conv2d::grid_channels(int64_t o0, int64_t o1, Scratch s) const {
+  const int64_t K = g_.col_rows();
   implicit_gemm(o1 - o0, K, cols_, weight_.value.data() + o0 * K, K, offset_.data(), s.xpad,
-                has_bias_ ? bias_.value.data() + o0 : nullptr, grid, ld_);
+                has_bias_ ? bias_.value.data() + o0 : nullptr, s.grid + o0 * ld_, ld_);
+}
+
+// The same, then compacted into out (max(0, .) when a ReLU is fused).
+void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const {
+  const int64_t P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
+  grid_channels(o0, o1, s);
   // Compacted with max(., floor): a loop the compiler keeps inline and vectorizes (a plain
   // copy becomes a memmove call per row of 7-28 floats).
   const float floor = relu_ ? 0.0f : -std::numeric_limits<float>::infinity();
@@ -294,6 +300,44 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
   return out_;
 }
 
+const Tensor& Conv2d::forward_pooled(const Tensor& x, MaxPool2d& pool) {
+  check_input(x);
+  x_ = x;
+  const int64_t N = x.dim(0), OC = out_channels_, in_size = in_shape_.numel();
+  const int64_t Wp = g_.W + 2 * g_.pad;
+  pool.resize_for(N);
+  resize_scratch();
+  const int threads = omp_get_max_threads();
+  if (wide_ && N < threads && OC >= 32 * threads) {  // as in forward
+    const Scratch s = scratch(0);
+    const int64_t blocks = (OC + 7) / 8;
+    for (int64_t n = 0; n < N; ++n) {
+      pad_wide(x.data() + n * in_size, s);
+#pragma omp parallel for schedule(static)
+      for (int64_t b = 0; b < blocks; ++b) grid_channels(8 * b, std::min(OC, 8 * b + 8), s);
+      pool.pool_relu_image(s.grid, Wp, ld_, n);
+    }
+    return pool.output();
+  }
+#pragma omp parallel if (N > 1)
+  {
+    const Scratch s = scratch(omp_get_thread_num());
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < N; ++n) {
+      const float* xn = x.data() + n * in_size;
+      if (wide_) {
+        pad_wide(xn, s);
+        grid_channels(0, OC, s);
+        pool.pool_relu_image(s.grid, Wp, ld_, n);
+      } else {
+        forward_image(xn, s.grid, s);
+        pool.pool_relu_image(s.grid, g_.OW, g_.col_cols(), n);
+      }
+    }
+  }
+  return pool.output();
+}
+
 const Tensor& Conv2d::backward(const Tensor& dout) {
   const int64_t N = x_.dim(0);
   check_dout(dout, N);
@@ -325,7 +369,8 @@ const Tensor& Conv2d::backward(const Tensor& dout) {
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; ++n) {
       const float* xn = x_.data() + n * in_size;
-      const float* outn = out_.data() + n * out_size;
+      // The output is read only for the ReLU's mask (not kept when the pooling applies it).
+      const float* outn = relu_ && !relu_mask_downstream_ ? out_.data() + n * out_size : nullptr;
       const float* doutn = dout.data() + n * out_size;
       float* dxn = needs_input_grad_ ? dx_.data() + n * in_size : nullptr;
       if (wide_) {

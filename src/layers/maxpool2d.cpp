@@ -1,5 +1,6 @@
 #include "nnzero/layers/maxpool2d.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace nnzero {
@@ -11,8 +12,11 @@ MaxPool2d::MaxPool2d(const Shape& in_shape, int64_t kernel, int64_t stride, int6
 }
 
 namespace {
-// Any window: the maximum over the part of the window inside the image (padding is -inf).
-void pool_plane(const float* in, float* out, int32_t* arg, const PoolGeometry& g) {
+// Any window: the maximum over the part of the window inside the image (padding is -inf),
+// then max(., floor). Row h of the plane starts at in + h * row_stride; arg indexes the plane
+// as H x W (where backward writes).
+void pool_plane_any(const float* in, int64_t row_stride, float floor, float* out, int32_t* arg,
+                    const PoolGeometry& g) {
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     const int64_t h0 = std::max<int64_t>(oh * g.stride - g.pad, 0);
     const int64_t h1 = std::min(oh * g.stride - g.pad + g.K, g.H);
@@ -23,12 +27,12 @@ void pool_plane(const float* in, float* out, int32_t* arg, const PoolGeometry& g
       int64_t best_i = h0 * g.W + w0;
       for (int64_t h = h0; h < h1; ++h) {
         for (int64_t w = w0; w < w1; ++w) {
-          const float v = in[h * g.W + w];
+          const float v = in[h * row_stride + w];
           best_i = v > best ? h * g.W + w : best_i;  // branch-free: compiles to cmov
           best = v > best ? v : best;
         }
       }
-      out[oh * g.OW + ow] = best;
+      out[oh * g.OW + ow] = std::max(best, floor);
       arg[oh * g.OW + ow] = static_cast<int32_t>(best_i);
     }
   }
@@ -37,11 +41,12 @@ void pool_plane(const float* in, float* out, int32_t* arg, const PoolGeometry& g
 // The common 2x2 window with stride 2 and no padding (every built-in CNN): the maximum of
 // each row pair, then of the two rows; ties go to the first in row-major order, as above.
 // Written without branches so that the compiler vectorizes it.
-void pool_plane_2x2(const float* in, float* out, int32_t* arg, const PoolGeometry& g) {
+void pool_plane_2x2(const float* in, int64_t row_stride, float floor, float* out, int32_t* arg,
+                    const PoolGeometry& g) {
   const auto W = static_cast<int32_t>(g.W);
   for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const float* r0 = in + 2 * oh * g.W;
-    const float* r1 = r0 + g.W;
+    const float* r0 = in + 2 * oh * row_stride;
+    const float* r1 = r0 + row_stride;
     const auto base = static_cast<int32_t>(2 * oh * g.W);
     float* o = out + oh * g.OW;
     int32_t* a = arg + oh * g.OW;
@@ -51,7 +56,7 @@ void pool_plane_2x2(const float* in, float* out, int32_t* arg, const PoolGeometr
       const float top = right0 ? r0[2 * ow + 1] : r0[2 * ow];
       const float bottom = right1 ? r1[2 * ow + 1] : r1[2 * ow];
       const int32_t down = bottom > top;
-      o[ow] = down ? bottom : top;
+      o[ow] = std::max(down ? bottom : top, floor);
       a[ow] = down ? base + W + c + right1 : base + c + right0;
     }
   }
@@ -64,19 +69,38 @@ const Tensor& MaxPool2d::forward(const Tensor& x, bool /*train*/) {
   out_.resize(out_shape_.with_batch(x.dim(0)));
   argmax_.resize(static_cast<size_t>(out_.numel()));
   const int64_t in_plane = g_.H * g_.W, out_plane = g_.OH * g_.OW;
-  const bool two_by_two = g_.K == 2 && g_.stride == 2 && g_.pad == 0;
 #pragma omp parallel for if (out_.numel() >= 8192)
   for (int64_t p = 0; p < planes; ++p) {
     const float* in = x.data() + p * in_plane;
     float* out = out_.data() + p * out_plane;
     int32_t* arg = argmax_.data() + p * out_plane;
-    if (two_by_two) {
-      pool_plane_2x2(in, out, arg, g_);
-    } else {
-      pool_plane(in, out, arg, g_);
-    }
+    pool_plane(in, g_.W, -std::numeric_limits<float>::infinity(), out, arg);
   }
   return out_;
+}
+
+void MaxPool2d::pool_plane(const float* in, int64_t row_stride, float floor, float* out,
+                           int32_t* arg) const {
+  if (g_.K == 2 && g_.stride == 2 && g_.pad == 0) {
+    pool_plane_2x2(in, row_stride, floor, out, arg, g_);
+  } else {
+    pool_plane_any(in, row_stride, floor, out, arg, g_);
+  }
+}
+
+void MaxPool2d::resize_for(int64_t batch) {
+  out_.resize(out_shape_.with_batch(batch));
+  argmax_.resize(static_cast<size_t>(out_.numel()));
+}
+
+void MaxPool2d::pool_relu_image(const float* in, int64_t row_stride, int64_t channel_stride,
+                                int64_t n) {
+  const int64_t out_plane = g_.OH * g_.OW;
+  for (int64_t c = 0; c < g_.C; ++c) {
+    const int64_t p = n * g_.C + c;
+    pool_plane(in + c * channel_stride, row_stride, 0.0f, out_.data() + p * out_plane,
+               argmax_.data() + p * out_plane);
+  }
 }
 
 const Tensor& MaxPool2d::backward(const Tensor& dout) {

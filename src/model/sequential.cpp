@@ -94,8 +94,8 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng) : spec_(spec) {
     auto* relu = dynamic_cast<ReLU*>(layers_[i + 1].get());
     if (relu != nullptr && layers_[i]->fuse_relu()) relu->set_fused(true);
   }
-  // ... and then MaxPool2d: the pooling masks the gradient it routes back, so the
-  // convolution's output is dead once pooled, and such outputs share one buffer.
+  // ... and then MaxPool2d: fused into one pass (Conv2d::forward_pooled).
+  pooled_.resize(layers_.size());
   for (size_t i = 0; i + 2 < layers_.size(); ++i) {
     auto* conv = dynamic_cast<Conv2d*>(layers_[i].get());
     auto* relu = dynamic_cast<ReLU*>(layers_[i + 1].get());
@@ -103,7 +103,7 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng) : spec_(spec) {
     if (conv == nullptr || relu == nullptr || !relu->fused() || pool == nullptr) continue;
     conv->set_relu_mask_downstream(true);
     pool->set_input_from_relu(true);
-    pooled_convs_.push_back(conv);
+    pooled_[i] = pool;
   }
   if (spec.loss == "mse") {
     loss_ = std::make_unique<MeanSquaredError>();
@@ -116,20 +116,16 @@ const Shape& Sequential::output_shape() const {
   return layers_.back()->out_shape();
 }
 
-// deep_convnet at batch 100: its three pooled convolutions' outputs (9.5 MB) in one 4.8 MB
-// buffer. Reshared only when a larger batch comes, as the gradients are.
-void Sequential::share_pooled_outputs(int64_t batch) {
-  int64_t need = 0;
-  for (const Conv2d* conv : pooled_convs_) need = std::max(need, batch * conv->out_shape().numel());
-  const Tensor shared(Shape{need});
-  for (Conv2d* conv : pooled_convs_) *conv->output_buffer() = shared;
-  shared_outputs_batch_ = batch;
-}
-
 const Tensor& Sequential::forward(const Tensor& x, bool train) {
-  if (!pooled_convs_.empty() && x.dim(0) > shared_outputs_batch_) share_pooled_outputs(x.dim(0));
   const Tensor* h = &x;
-  for (auto& layer : layers_) h = &layer->forward(*h, train);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (pooled_[i] != nullptr) {  // Conv2d, ReLU (fused), MaxPool2d in one pass
+      h = &static_cast<Conv2d&>(*layers_[i]).forward_pooled(*h, *pooled_[i]);
+      i += 2;
+    } else {
+      h = &layers_[i]->forward(*h, train);
+    }
+  }
   return *h;
 }
 

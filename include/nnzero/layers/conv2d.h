@@ -24,6 +24,7 @@
 
 #include "nnzero/kernels/im2col.h"
 #include "nnzero/layers/layer.h"
+#include "nnzero/layers/maxpool2d.h"
 
 namespace nnzero {
 
@@ -43,11 +44,14 @@ class Conv2d : public Layer {
     relu_ = true;
     return true;
   }
-  // The max pooling after the fused ReLU applies the ReLU's mask to the gradient it routes
-  // back (MaxPool2d::set_input_from_relu): backward then takes dout as it is and no longer
-  // reads the output, which Sequential lets later layers of this kind overwrite.
+  // Sequential fuses Conv2d + ReLU + MaxPool2d: forward_pooled convolves each image and
+  // hands it to the pooling (MaxPool2d::pool_relu_image) while it is still in cache, and
+  // returns the pooling's output; the convolution's own output is never written. The
+  // pooling applies the ReLU's mask to the gradient it routes back
+  // (MaxPool2d::set_input_from_relu), so backward takes dout as it is
+  // (set_relu_mask_downstream) and needs only the input.
+  const Tensor& forward_pooled(const Tensor& x, MaxPool2d& pool);
   void set_relu_mask_downstream(bool on) { relu_mask_downstream_ = on; }
-  Tensor* output_buffer() { return &out_; }
 
   const ConvGeometry& geometry() const { return g_; }
   int64_t out_channels() const { return out_channels_; }
@@ -72,6 +76,7 @@ class Conv2d : public Layer {
                       float* db, Scratch s) const;
   const float* relu_masked(const float* out, const float* dout, float* buffer) const;
   void pad_wide(const float* x, Scratch s) const;
+  void grid_channels(int64_t o0, int64_t o1, Scratch s) const;
   void forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const;
   void backward_wide(const float* x, const float* out, const float* dout, float* dx, float* dw,
                      float* dwt, float* db, Scratch s) const;

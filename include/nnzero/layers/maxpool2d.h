@@ -24,7 +24,18 @@ class MaxPool2d : public Layer {
   // be kept for its mask.
   void set_input_from_relu(bool on) { input_from_relu_ = on; }
 
+  // Conv2d::forward_pooled's half of the fused forward pass: sizes the output for `batch`
+  // images, then pools image n straight from the convolution's work space (row r of channel
+  // c at in + c * channel_stride + r * row_stride) with the ReLU applied to each maximum,
+  // while the image is still in cache. Images may be pooled in parallel.
+  void resize_for(int64_t batch);
+  void pool_relu_image(const float* in, int64_t row_stride, int64_t channel_stride, int64_t n);
+  const Tensor& output() const { return out_; }
+
  private:
+  // One plane: each window's maximum, then max(., floor); arg in H x W indices.
+  void pool_plane(const float* in, int64_t row_stride, float floor, float* out, int32_t* arg) const;
+
   PoolGeometry g_;
   std::vector<int32_t> argmax_;  // per output: index of the maximum within its input plane
   bool input_from_relu_ = false;

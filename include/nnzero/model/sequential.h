@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "nnzero/layers/conv2d.h"
 #include "nnzero/layers/layer.h"
 #include "nnzero/layers/loss.h"
+#include "nnzero/layers/maxpool2d.h"
 #include "nnzero/model/spec.h"
 
 namespace nnzero {
@@ -66,13 +66,10 @@ class Sequential {
   std::vector<Param*> params_;
   float weight_decay_ = 0.0f;
   int64_t shared_grads_batch_ = 0;  // the batch the shared gradient buffers hold
-  // Convolutions whose (ReLU'd) output only a max pooling reads: their outputs share one
-  // buffer; shared_outputs_batch_ is the batch it holds.
-  std::vector<Conv2d*> pooled_convs_;
-  int64_t shared_outputs_batch_ = 0;
+  // pooled_[i]: the MaxPool2d that layer i (a Conv2d, then a fused ReLU) runs fused with.
+  std::vector<MaxPool2d*> pooled_;
 
   void share_input_grads(int64_t batch);
-  void share_pooled_outputs(int64_t batch);
 };
 
 // Builds one layer for samples of shape `in`; `where` ("layer 3") prefixes errors.
