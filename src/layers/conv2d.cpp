@@ -175,11 +175,10 @@ const float* Conv2d::relu_masked(const float* out, const float* dout, float* buf
   return buffer;
 }
 
-// One image, stride 1: d = dout (masked by out > 0 when a ReLU is fused) on the wide grid,
-// with zero margins and dropped columns; dW += d col^T, db += row sums of d, dx = W' d (see
-// the header).
-void Conv2d::backward_wide(const float* x, const float* out, const float* dout, float* dx,
-                           float* dw, float* dwt, float* db, Scratch s) const {
+// One image, stride 1: d = dout (masked by out > 0 when a ReLU is fused) on the zeroed wide
+// grid (zero margins and dropped columns), s.grid + o * dld_ + front_ for channel o, Wp per
+// row; db += row sums of d.
+void Conv2d::dout_to_grid(const float* out, const float* dout, float* db, Scratch s) const {
   const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
   const float* masked = relu_masked(out, dout, s.col);
   std::fill(s.grid, s.grid + OC * dld_, 0.0f);
@@ -189,8 +188,33 @@ void Conv2d::backward_wide(const float* x, const float* out, const float* dout, 
       const float* src = masked + o * P + oh * g_.OW;
       std::copy(src, src + g_.OW, row + oh * Wp);
     }
-    if (has_bias_) db[o] += row_sum(masked + o * P, P);
   }
+  grid_row_sums(db, s);
+}
+
+// db += each channel's sum of d on the grid, zeros between the outputs included: the same
+// sums in the same order whichever way d got there (fused pooling or not).
+void Conv2d::grid_row_sums(float* db, Scratch s) const {
+  const int64_t span = g_.OH * (g_.W + 2 * g_.pad);
+  for (int64_t o = 0; o < out_channels_ && has_bias_; ++o) {
+    db[o] += row_sum(s.grid + o * dld_ + front_, span);
+  }
+}
+
+// The same from the gradient of the max pooling fused after this layer: routed by the
+// pooling through its argmax (where the window's maximum was > 0: the ReLU's mask).
+void Conv2d::pooled_dout_to_grid(const MaxPool2d& pool, const float* dpool, int64_t n, float* db,
+                                 Scratch s) const {
+  const int64_t OC = out_channels_, Wp = g_.W + 2 * g_.pad;
+  std::fill(s.grid, s.grid + OC * dld_, 0.0f);
+  pool.route_relu_image(dpool, n, s.grid + front_, Wp, dld_);
+  grid_row_sums(db, s);
+}
+
+// One image, stride 1, dout on the grid (dout_to_grid): dW += d col^T, dx = W' d (see the
+// header).
+void Conv2d::backward_wide(const float* x, float* dx, float* dw, float* dwt, Scratch s) const {
+  const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
   const float* d = s.grid + front_;
   pad_image(x, g_, s.xpad);
   if (dwt == nullptr) {
@@ -339,8 +363,20 @@ const Tensor& Conv2d::forward_pooled(const Tensor& x, MaxPool2d& pool) {
 }
 
 const Tensor& Conv2d::backward(const Tensor& dout) {
+  check_dout(dout, x_.dim(0));
+  return backward_images(dout, nullptr);
+}
+
+const Tensor& Conv2d::backward_pooled(const Tensor& dpool, const MaxPool2d& pool) {
+  if (!(dpool.shape() == pool.out_shape().with_batch(x_.dim(0)))) {
+    throw Error("conv2d + maxpool2d backward: gradient of shape " + dpool.shape().str() +
+                ", expected " + pool.out_shape().with_batch(x_.dim(0)).str());
+  }
+  return backward_images(dpool, &pool);
+}
+
+const Tensor& Conv2d::backward_images(const Tensor& dout, const MaxPool2d* pool) {
   const int64_t N = x_.dim(0);
-  check_dout(dout, N);
   const int64_t K = g_.col_rows(), OC = out_channels_;
   const int64_t in_size = in_shape_.numel(), out_size = out_shape_.numel();
   const int threads = omp_get_max_threads();
@@ -371,13 +407,23 @@ const Tensor& Conv2d::backward(const Tensor& dout) {
       const float* xn = x_.data() + n * in_size;
       // The output is read only for the ReLU's mask (not kept when the pooling applies it).
       const float* outn = relu_ && !relu_mask_downstream_ ? out_.data() + n * out_size : nullptr;
-      const float* doutn = dout.data() + n * out_size;
+      const float* doutn = dout.data() + n * (pool ? pool->out_shape().numel() : out_size);
       float* dxn = needs_input_grad_ ? dx_.data() + n * in_size : nullptr;
+      float* db = dw + OC * K;
       if (wide_) {
-        backward_wide(xn, outn, doutn, dxn, dw, oc_pad_ > 0 ? dw + dwt_offset : nullptr,
-                      dw + OC * K, s);
+        if (pool != nullptr) {
+          pooled_dout_to_grid(*pool, doutn, n, db, s);
+        } else {
+          dout_to_grid(outn, doutn, db, s);
+        }
+        backward_wide(xn, dxn, dw, oc_pad_ > 0 ? dw + dwt_offset : nullptr, s);
       } else {
-        backward_image(xn, outn, doutn, dxn, dw, dw + OC * K, s);
+        if (pool != nullptr) {  // routed into a compact (OC, OH, OW) buffer
+          std::fill(s.grid, s.grid + out_size, 0.0f);
+          pool->route_relu_image(doutn, n, s.grid, g_.OW, g_.col_cols());
+          doutn = s.grid;
+        }
+        backward_image(xn, outn, doutn, dxn, dw, db, s);
       }
     }
   }

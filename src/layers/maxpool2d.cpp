@@ -124,4 +124,27 @@ const Tensor& MaxPool2d::backward(const Tensor& dout) {
   return dx_;
 }
 
+void MaxPool2d::route_relu_image(const float* dout, int64_t n, float* dst, int64_t row_stride,
+                                 int64_t channel_stride) const {
+  const int64_t out_plane = g_.OH * g_.OW;
+  for (int64_t c = 0; c < g_.C; ++c) {
+    const int64_t p = n * g_.C + c;
+    const float* d = dout + c * out_plane;
+    const float* o = out_.data() + p * out_plane;
+    const int32_t* arg = argmax_.data() + p * out_plane;
+    float* plane = dst + c * channel_stride;
+    for (int64_t oh = 0; oh < g_.OH; ++oh) {
+      // The argmax's row: within the window, which starts at row h0 (no division).
+      const int64_t h0 = std::max<int64_t>(oh * g_.stride - g_.pad, 0);
+      for (int64_t ow = 0; ow < g_.OW; ++ow) {
+        const int64_t i = oh * g_.OW + ow;
+        if (!(o[i] > 0.0f)) continue;
+        int64_t h = h0;
+        while (arg[i] >= (h + 1) * g_.W) ++h;
+        plane[h * row_stride + (arg[i] - h * g_.W)] += d[i];
+      }
+    }
+  }
+}
+
 }  // namespace nnzero

@@ -146,21 +146,29 @@ double Sequential::loss(const Tensor& x, const Target& target, bool train) {
 // writes its own: so two buffers, taken in turn going down, serve every layer (deep_convnet
 // at batch 100: 21.6 MB of gradients in two buffers of 5 MB). Reshared only when a larger
 // batch comes: a smaller one fits (Tensor::resize keeps the storage).
+// Whether backward writes layer i's dL/dx into a buffer of its own (a fused pooling's
+// gradient goes straight into the convolution's work space instead).
+bool Sequential::owns_input_grad(size_t i) {
+  const Layer& l = *layers_[i];
+  const bool fused_pool = i >= 2 && pooled_[i - 2] != nullptr;
+  return l.needs_input_grad() && layers_[i]->input_grad_buffer() != nullptr && !fused_pool;
+}
+
 void Sequential::share_input_grads(int64_t batch) {
   int64_t need[2] = {0, 0};
   int turn = 0;
   for (size_t i = layers_.size(); i-- > 0;) {
     const Layer& l = *layers_[i];
-    if (!l.needs_input_grad() || layers_[i]->input_grad_buffer() == nullptr) continue;
+    if (!owns_input_grad(i)) continue;
     need[turn] = std::max(need[turn], batch * l.in_shape().numel());
     turn ^= 1;
   }
   const Tensor shared[2] = {Tensor(Shape{need[0]}), Tensor(Shape{need[1]})};
   turn = 0;
   for (size_t i = layers_.size(); i-- > 0;) {
+    if (!owns_input_grad(i)) continue;
     Layer& l = *layers_[i];
     Tensor* dx = l.input_grad_buffer();
-    if (!l.needs_input_grad() || dx == nullptr) continue;
     *dx = shared[turn];
     dx->resize(l.in_shape().with_batch(batch));
     turn ^= 1;
@@ -171,7 +179,14 @@ void Sequential::share_input_grads(int64_t batch) {
 void Sequential::backward() {
   const Tensor* d = &loss_->backward();
   if (d->dim(0) > shared_grads_batch_) share_input_grads(d->dim(0));
-  for (size_t i = layers_.size(); i-- > 0;) d = &layers_[i]->backward(*d);
+  for (size_t i = layers_.size(); i-- > 0;) {
+    if (i >= 2 && pooled_[i - 2] != nullptr) {  // the MaxPool2d of a fused triple
+      d = &static_cast<Conv2d&>(*layers_[i - 2]).backward_pooled(*d, *pooled_[i - 2]);
+      i -= 2;
+    } else {
+      d = &layers_[i]->backward(*d);
+    }
+  }
   if (weight_decay_ > 0.0f) {
     for (Param* p : params_) {
       if (!p->decay) continue;

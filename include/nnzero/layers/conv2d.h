@@ -51,6 +51,9 @@ class Conv2d : public Layer {
   // (MaxPool2d::set_input_from_relu), so backward takes dout as it is
   // (set_relu_mask_downstream) and needs only the input.
   const Tensor& forward_pooled(const Tensor& x, MaxPool2d& pool);
+  // backward from the pooling's gradient dpool, routed through the pooling per image
+  // (MaxPool2d::route_relu_image) instead of a batch-sized dx of the pooling.
+  const Tensor& backward_pooled(const Tensor& dpool, const MaxPool2d& pool);
   void set_relu_mask_downstream(bool on) { relu_mask_downstream_ = on; }
 
   const ConvGeometry& geometry() const { return g_; }
@@ -78,8 +81,12 @@ class Conv2d : public Layer {
   void pad_wide(const float* x, Scratch s) const;
   void grid_channels(int64_t o0, int64_t o1, Scratch s) const;
   void forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const;
-  void backward_wide(const float* x, const float* out, const float* dout, float* dx, float* dw,
-                     float* dwt, float* db, Scratch s) const;
+  const Tensor& backward_images(const Tensor& dout, const MaxPool2d* pool);
+  void dout_to_grid(const float* out, const float* dout, float* db, Scratch s) const;
+  void grid_row_sums(float* db, Scratch s) const;
+  void pooled_dout_to_grid(const MaxPool2d& pool, const float* dpool, int64_t n, float* db,
+                           Scratch s) const;
+  void backward_wide(const float* x, float* dx, float* dw, float* dwt, Scratch s) const;
 
   ConvGeometry g_;
   bool wide_;     // stride 1: the wide im2col layout

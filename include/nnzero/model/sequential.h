@@ -69,6 +69,7 @@ class Sequential {
   // pooled_[i]: the MaxPool2d that layer i (a Conv2d, then a fused ReLU) runs fused with.
   std::vector<MaxPool2d*> pooled_;
 
+  bool owns_input_grad(size_t i);
   void share_input_grads(int64_t batch);
 };
 
