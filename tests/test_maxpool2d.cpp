@@ -17,7 +17,8 @@ using namespace nnzero;
 
 TEST(MaxPool2d, TwoByTwoTakesTheFirstMaximumInRowMajorOrder) {
   const int threads = num_threads();
-  for (const Shape& s : {Shape{3, 6, 6}, Shape{2, 7, 5}, Shape{30, 24, 24}, Shape{4, 9, 8}}) {
+  for (const Shape& s :
+       {Shape{3, 6, 6}, Shape{2, 7, 5}, Shape{30, 24, 24}, Shape{4, 9, 8}, Shape{2, 35, 37}}) {
     for (int64_t n : {1, 40}) {
       for (int t : {1, 2}) {
         SCOPED_TRACE(s.str() + " n=" + std::to_string(n) + " threads=" + std::to_string(t));
