@@ -4,6 +4,7 @@
 
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/spec.h"
 #include "nnzero/parallel.h"
 #include "nnzero/train/gradcheck.h"
 #include "nnzero/train/trainer.h"
@@ -83,13 +84,25 @@ TEST(CnnTraining, FusedConvReluPoolMatchesTheLayersOneByOne) {
   // the same gradients, bit for bit: for a batch and for a single image (deep_convnet's
   // 64-channel layers split one image over the threads), on one and two threads.
   const int threads = num_threads();
-  for (const std::string name : {"simple_convnet", "deep_convnet", "lenet5"}) {
+  // Odd widths: a 19-wide plane pooled to 9 (eight at once, then one), a 3x3 pooling with
+  // stride 2 and padding (the general path), a stride-2 convolution (im2col path).
+  const ModelSpec odd = ModelSpec::parse(R"({
+    "name": "odd", "input": [2, 19, 19],
+    "layers": [
+      {"type": "conv2d", "out_channels": 5, "kernel": 3, "padding": 1},
+      {"type": "relu"}, {"type": "maxpool2d", "kernel": 2},
+      {"type": "conv2d", "out_channels": 4, "kernel": 3, "stride": 2, "padding": 1},
+      {"type": "relu"}, {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1},
+      {"type": "flatten"}, {"type": "linear", "out_features": 10}],
+    "init": "he"})",
+                                         "odd");
+  for (const std::string name : {"simple_convnet", "deep_convnet", "lenet5", "odd"}) {
     for (int t : {1, 2}) {
       for (int64_t n : {1, 3}) {
         SCOPED_TRACE(name + " threads=" + std::to_string(t) + " n=" + std::to_string(n));
         set_num_threads(t);
         Rng rng(0);
-        Sequential model(builtin_spec(name, {}), rng);
+        Sequential model(name == "odd" ? odd : builtin_spec(name, {}), rng);
         Tensor x(model.input_shape().with_batch(n));
         rng.fill_normal(x, 0.5f, 0.5f);
         std::vector<int32_t> labels(static_cast<size_t>(n), 3);

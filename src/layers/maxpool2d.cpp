@@ -158,6 +158,31 @@ const Tensor& MaxPool2d::backward(const Tensor& dout) {
   return dx_;
 }
 
+namespace {
+// Eight outputs' gradients into their 2x2 windows, written whole (the windows do not
+// overlap and dst is zero): each window gets g at its argmax and 0 elsewhere, the two rows
+// interleaved from per-corner vectors.
+void route_8(const float* d, const float* o, const int32_t* arg, int32_t corner0, int32_t W,
+             float* top, int64_t row_stride) {
+  const V8i lanes{0, 2, 4, 6, 8, 10, 12, 14};
+  const V8f g = load8(o) > 0.0f ? load8(d) : V8f{};
+  V8i a;
+  std::memcpy(&a, arg, sizeof a);
+  const V8i rel = a - (corner0 + lanes);  // 0, 1, W or W + 1
+  const V8i down = rel >= W, right = (rel - (down & W)) != 0;
+  const V8f zero{};
+  const V8f tl = (~down & ~right) ? g : zero, tr = (~down & right) ? g : zero;
+  const V8f bl = (down & ~right) ? g : zero, br = (down & right) ? g : zero;
+  const V8i lo{0, 8, 1, 9, 2, 10, 3, 11}, hi = lo + 4;
+  const V8f rows[4] = {__builtin_shuffle(tl, tr, lo), __builtin_shuffle(tl, tr, hi),
+                       __builtin_shuffle(bl, br, lo), __builtin_shuffle(bl, br, hi)};
+  std::memcpy(top, &rows[0], sizeof(V8f));
+  std::memcpy(top + 8, &rows[1], sizeof(V8f));
+  std::memcpy(top + row_stride, &rows[2], sizeof(V8f));
+  std::memcpy(top + row_stride + 8, &rows[3], sizeof(V8f));
+}
+}  // namespace
+
 void MaxPool2d::route_relu_image(const float* dout, int64_t n, float* dst, int64_t row_stride,
                                  int64_t channel_stride) const {
   const int64_t out_plane = g_.OH * g_.OW;
@@ -170,7 +195,14 @@ void MaxPool2d::route_relu_image(const float* dout, int64_t n, float* dst, int64
     if (g_.K == 2 && g_.stride == 2 && g_.pad == 0) {
       // The argmax is the window's corner + 0, 1, W or W + 1: no search, no branch.
       for (int64_t oh = 0; oh < g_.OH; ++oh) {
-        for (int64_t ow = 0; ow < g_.OW; ++ow) {
+        const int64_t i0 = oh * g_.OW;
+        int64_t ow = 0;
+        for (; ow + 8 <= g_.OW; ow += 8) {
+          route_8(d + i0 + ow, o + i0 + ow, arg + i0 + ow,
+                  static_cast<int32_t>(2 * oh * g_.W + 2 * ow), static_cast<int32_t>(g_.W),
+                  plane + 2 * oh * row_stride + 2 * ow, row_stride);
+        }
+        for (; ow < g_.OW; ++ow) {
           const int64_t i = oh * g_.OW + ow;
           const int64_t rel = arg[i] - (2 * oh * g_.W + 2 * ow);
           const int64_t dy = rel >= g_.W;

@@ -31,9 +31,9 @@ class MaxPool2d : public Layer {
   void resize_for(int64_t batch);
   void pool_relu_image(const float* in, int64_t row_stride, int64_t channel_stride, int64_t n);
   const Tensor& output() const { return out_; }
-  // Backward's half of the fused pass (Conv2d::backward_pooled): adds image n's dout into
-  // dst (laid out as in pool_relu_image) at the positions forward took, only where the
-  // maximum was > 0 (the ReLU's mask); dst must be zero elsewhere.
+  // Backward's half of the fused pass (Conv2d::backward_pooled): image n's dout into dst
+  // (laid out as in pool_relu_image, zero on entry) at the positions forward took, only
+  // where the maximum was > 0 (the ReLU's mask).
   void route_relu_image(const float* dout, int64_t n, float* dst, int64_t row_stride,
                         int64_t channel_stride) const;
 
