@@ -42,30 +42,66 @@ void pool_plane_any(const float* in, int64_t row_stride, float floor, float* out
 // The common 2x2 window with stride 2 and no padding (every built-in CNN): the maximum of
 // each row pair, then of the two rows; ties go to the first in row-major order, as above.
 // Written without branches so that the compiler vectorizes it.
-// Eight outputs of a row pair at once (GCC vector extensions: AVX or SSE): the 16 floats of
+// N outputs of a row pair at once (GCC vector extensions: AVX or SSE): the 2N floats of
 // each row split into even and odd columns, then the same selects as the scalar loop.
 using V8f = float __attribute__((vector_size(32)));
 using V8i = int32_t __attribute__((vector_size(32)));
+using V4f = float __attribute__((vector_size(16)));
+using V4i = int32_t __attribute__((vector_size(16)));
+// __builtin_shuffle wants its vector types known where it is written, not template
+// parameters: one overload per width.
+V8f shuffle(V8f a, V8f b, V8i mask) {
+  return __builtin_shuffle(a, b, mask);
+}
+V4f shuffle(V4f a, V4f b, V4i mask) {
+  return __builtin_shuffle(a, b, mask);
+}
+template <int N>
+struct Lanes;
+template <>
+struct Lanes<8> {
+  using F = V8f;
+  using I = V8i;
+};
+template <>
+struct Lanes<4> {
+  using F = V4f;
+  using I = V4i;
+};
+template <int N>
+using Vf = typename Lanes<N>::F;
+template <int N>
+using Vi = typename Lanes<N>::I;
 
-V8f load8(const float* p) {
-  V8f v;
+template <class V>
+V load(const void* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-void pool_8(const float* r0, const float* r1, float floor, int32_t base, int32_t W, int32_t c0,
+template <int N>
+Vi<N> iota(int32_t step, int32_t first = 0) {
+  Vi<N> v;
+  for (int k = 0; k < N; ++k) v[k] = first + step * k;
+  return v;
+}
+
+template <int N>
+void pool_n(const float* r0, const float* r1, float floor, int32_t base, int32_t W, int32_t c0,
             float* o, int32_t* a) {
-  const V8i even{0, 2, 4, 6, 8, 10, 12, 14}, odd = even + 1;
-  const V8f a0 = load8(r0), b0 = load8(r0 + 8), a1 = load8(r1), b1 = load8(r1 + 8);
-  const V8f l0 = __builtin_shuffle(a0, b0, even), rr0 = __builtin_shuffle(a0, b0, odd);
-  const V8f l1 = __builtin_shuffle(a1, b1, even), rr1 = __builtin_shuffle(a1, b1, odd);
-  const V8i right0 = rr0 > l0, right1 = rr1 > l1;  // -1 where true
-  const V8f top = right0 ? rr0 : l0, bottom = right1 ? rr1 : l1;
-  const V8i down = bottom > top;
-  const V8f best = down ? bottom : top;
-  const V8f out = best < floor ? V8f{} + floor : best;
-  const V8i c = c0 + even;  // the window's first column, 2 * ow
-  const V8i idx = down ? base + W + c - right1 : base + c - right0;
+  const Vi<N> even = iota<N>(2), odd = even + 1;
+  const auto a0 = load<Vf<N>>(r0), b0 = load<Vf<N>>(r0 + N);
+  const auto a1 = load<Vf<N>>(r1), b1 = load<Vf<N>>(r1 + N);
+  const Vf<N> l0 = shuffle(a0, b0, even), rr0 = shuffle(a0, b0, odd);
+  const Vf<N> l1 = shuffle(a1, b1, even), rr1 = shuffle(a1, b1, odd);
+  const Vi<N> right0 = rr0 > l0, right1 = rr1 > l1;  // -1 where true
+  const Vf<N> top = right0 ? rr0 : l0, bottom = right1 ? rr1 : l1;
+  const Vi<N> down = bottom > top;
+  const Vf<N> best = down ? bottom : top;
+  const Vf<N> out = best < floor ? Vf<N>{} + floor : best;
+  const Vi<N> c = c0 + even;  // the window's first column, 2 * ow
+  const Vi<N> idx = down ? base + W + c - right1 : base + c - right0;
   std::memcpy(o, &out, sizeof out);
   std::memcpy(a, &idx, sizeof idx);
 }
@@ -81,8 +117,13 @@ void pool_plane_2x2(const float* in, int64_t row_stride, float floor, float* out
     int32_t* a = arg + oh * g.OW;
     int64_t ow = 0;
     for (; ow + 8 <= g.OW; ow += 8) {
-      pool_8(r0 + 2 * ow, r1 + 2 * ow, floor, base, W, static_cast<int32_t>(2 * ow), o + ow,
-             a + ow);
+      pool_n<8>(r0 + 2 * ow, r1 + 2 * ow, floor, base, W, static_cast<int32_t>(2 * ow), o + ow,
+                a + ow);
+    }
+    if (ow + 4 <= g.OW) {
+      pool_n<4>(r0 + 2 * ow, r1 + 2 * ow, floor, base, W, static_cast<int32_t>(2 * ow), o + ow,
+                a + ow);
+      ow += 4;
     }
     for (; ow < g.OW; ++ow) {
       const auto c = static_cast<int32_t>(2 * ow);
@@ -159,27 +200,28 @@ const Tensor& MaxPool2d::backward(const Tensor& dout) {
 }
 
 namespace {
-// Eight outputs' gradients into their 2x2 windows, written whole (the windows do not
-// overlap and dst is zero): each window gets g at its argmax and 0 elsewhere, the two rows
+// N outputs' gradients into their 2x2 windows, written whole (the windows do not overlap
+// and dst is zero): each window gets g at its argmax and 0 elsewhere, the two rows
 // interleaved from per-corner vectors.
-void route_8(const float* d, const float* o, const int32_t* arg, int32_t corner0, int32_t W,
+template <int N>
+void route_n(const float* d, const float* o, const int32_t* arg, int32_t corner0, int32_t W,
              float* top, int64_t row_stride) {
-  const V8i lanes{0, 2, 4, 6, 8, 10, 12, 14};
-  const V8f g = load8(o) > 0.0f ? load8(d) : V8f{};
-  V8i a;
-  std::memcpy(&a, arg, sizeof a);
-  const V8i rel = a - (corner0 + lanes);  // 0, 1, W or W + 1
-  const V8i down = rel >= W, right = (rel - (down & W)) != 0;
-  const V8f zero{};
-  const V8f tl = (~down & ~right) ? g : zero, tr = (~down & right) ? g : zero;
-  const V8f bl = (down & ~right) ? g : zero, br = (down & right) ? g : zero;
-  const V8i lo{0, 8, 1, 9, 2, 10, 3, 11}, hi = lo + 4;
-  const V8f rows[4] = {__builtin_shuffle(tl, tr, lo), __builtin_shuffle(tl, tr, hi),
-                       __builtin_shuffle(bl, br, lo), __builtin_shuffle(bl, br, hi)};
-  std::memcpy(top, &rows[0], sizeof(V8f));
-  std::memcpy(top + 8, &rows[1], sizeof(V8f));
-  std::memcpy(top + row_stride, &rows[2], sizeof(V8f));
-  std::memcpy(top + row_stride + 8, &rows[3], sizeof(V8f));
+  const Vf<N> zero{};
+  const Vf<N> g = load<Vf<N>>(o) > 0.0f ? load<Vf<N>>(d) : zero;
+  const Vi<N> rel = load<Vi<N>>(arg) - (corner0 + iota<N>(2));  // 0, 1, W or W + 1
+  const Vi<N> down = rel >= W, right = (rel - (down & W)) != 0;
+  const Vf<N> tl = (~down & ~right) ? g : zero, tr = (~down & right) ? g : zero;
+  const Vf<N> bl = (down & ~right) ? g : zero, br = (down & right) ? g : zero;
+  // lo interleaves the first halves: 0, N, 1, N + 1, ...; hi the second halves.
+  Vi<N> lo;
+  for (int k = 0; k < N; ++k) lo[k] = k / 2 + (k % 2) * N;
+  const Vi<N> hi = lo + N / 2;
+  const Vf<N> rows[4] = {shuffle(tl, tr, lo), shuffle(tl, tr, hi), shuffle(bl, br, lo),
+                         shuffle(bl, br, hi)};
+  std::memcpy(top, &rows[0], sizeof rows[0]);
+  std::memcpy(top + N, &rows[1], sizeof rows[1]);
+  std::memcpy(top + row_stride, &rows[2], sizeof rows[2]);
+  std::memcpy(top + row_stride + N, &rows[3], sizeof rows[3]);
 }
 }  // namespace
 
@@ -197,10 +239,15 @@ void MaxPool2d::route_relu_image(const float* dout, int64_t n, float* dst, int64
       for (int64_t oh = 0; oh < g_.OH; ++oh) {
         const int64_t i0 = oh * g_.OW;
         int64_t ow = 0;
+        const auto corner = [&](int64_t ow) { return static_cast<int32_t>(2 * (oh * g_.W + ow)); };
         for (; ow + 8 <= g_.OW; ow += 8) {
-          route_8(d + i0 + ow, o + i0 + ow, arg + i0 + ow,
-                  static_cast<int32_t>(2 * oh * g_.W + 2 * ow), static_cast<int32_t>(g_.W),
-                  plane + 2 * oh * row_stride + 2 * ow, row_stride);
+          route_n<8>(d + i0 + ow, o + i0 + ow, arg + i0 + ow, corner(ow),
+                     static_cast<int32_t>(g_.W), plane + 2 * oh * row_stride + 2 * ow, row_stride);
+        }
+        if (ow + 4 <= g_.OW) {
+          route_n<4>(d + i0 + ow, o + i0 + ow, arg + i0 + ow, corner(ow),
+                     static_cast<int32_t>(g_.W), plane + 2 * oh * row_stride + 2 * ow, row_stride);
+          ow += 4;
         }
         for (; ow < g_.OW; ++ow) {
           const int64_t i = oh * g_.OW + ow;
