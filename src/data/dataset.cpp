@@ -27,8 +27,9 @@ void gather_images(const Dataset& data, std::span<const int32_t> indices, const 
     return;
   }
   constexpr float kScale = 1.0f / 255.0f;
-#pragma omp parallel for if (n * size > 100000)
+#pragma omp parallel for if (n * size >= 32768)  // one batch of 100 MNIST images: ~30 us serial
   for (int64_t i = 0; i < n; ++i) {
+    if (i + 2 < n) data.pixels.prefetch(indices[static_cast<size_t>(i + 2)]);
     data.pixels.unpack(indices[static_cast<size_t>(i)], kScale, x.data() + i * size);
   }
 }

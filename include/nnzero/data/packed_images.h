@@ -22,6 +22,12 @@ class PackedImages {
   void unpack(int64_t i, float scale, float* out) const;
   // Image i's pixels.
   std::vector<uint8_t> unpack(int64_t i) const;
+  // Starts loading image i into the cache (gathering a batch in random order, one image's
+  // cache misses then overlap with unpacking the one before).
+  void prefetch(int64_t i) const {
+    const uint8_t* p = bytes_.data() + offsets_[static_cast<size_t>(i)];
+    for (int line = 0; line < 4; ++line) __builtin_prefetch(p + 64 * line);
+  }
 
   int64_t size() const { return static_cast<int64_t>(offsets_.size()) - 1; }
   bool empty() const { return size() == 0; }
