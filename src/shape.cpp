@@ -10,12 +10,6 @@ Shape::Shape(std::span<const int64_t> dims) {
   for (int64_t d : dims) push_back(d);
 }
 
-int64_t Shape::numel() const {
-  int64_t n = 1;
-  for (int64_t d : *this) n *= d;
-  return n;
-}
-
 void Shape::push_back(int64_t d) {
   if (rank_ == kMaxRank) {
     throw Error("shape: more than " + std::to_string(kMaxRank) + " dimensions");

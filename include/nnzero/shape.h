@@ -24,8 +24,13 @@ class Shape {
   const int64_t* begin() const { return dims_.data(); }
   const int64_t* end() const { return dims_.data() + rank_; }
 
-  // Product of the dimensions (1 for a scalar, rank 0).
-  int64_t numel() const;
+  // Product of the dimensions (1 for a scalar, rank 0). Inline: loops bounded by a
+  // tensor's numel() then read it once instead of calling a function per element.
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+    return n;
+  }
   void push_back(int64_t d);
   // (n, d0, d1, ...): this shape with a batch dimension in front.
   Shape with_batch(int64_t n) const;

@@ -171,7 +171,8 @@ void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) con
 // written to buffer; dout itself when no ReLU is fused.
 const float* Conv2d::relu_masked(const float* out, const float* dout, float* buffer) const {
   if (!relu_ || relu_mask_downstream_) return dout;
-  for (int64_t i = 0; i < out_shape_.numel(); ++i) buffer[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+  const int64_t n = out_shape_.numel();  // hoisted: a call per element otherwise
+  for (int64_t i = 0; i < n; ++i) buffer[i] = out[i] > 0.0f ? dout[i] : 0.0f;
   return buffer;
 }
 
@@ -216,7 +217,7 @@ void Conv2d::pooled_dout_to_grid(const MaxPool2d& pool, const float* dpool, int6
 void Conv2d::backward_wide(const float* x, float* dx, float* dw, float* dwt, Scratch s) const {
   const int64_t OC = out_channels_, P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
   const float* d = s.grid + front_;
-  pad_image(x, g_, s.xpad);
+  pad_wide(x, s);  // with the zeroed tail: the work space holds other layers' data
   if (dwt == nullptr) {
     implicit_gemm_d_colt(OC, g_.col_rows(), cols_, d, dld_, offset_.data(), s.xpad, dw,
                          g_.col_rows());
