@@ -48,13 +48,31 @@ using V8f = float __attribute__((vector_size(32)));
 using V8i = int32_t __attribute__((vector_size(32)));
 using V4f = float __attribute__((vector_size(16)));
 using V4i = int32_t __attribute__((vector_size(16)));
-// __builtin_shuffle wants its vector types known where it is written, not template
-// parameters: one overload per width.
-V8f shuffle(V8f a, V8f b, V8i mask) {
-  return __builtin_shuffle(a, b, mask);
+// Even and odd elements of a:b, and a and b interleaved (first and second halves), one
+// overload per width (__builtin_shufflevector takes constant indices; GCC and clang).
+V8f evens(V8f a, V8f b) {
+  return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
 }
-V4f shuffle(V4f a, V4f b, V4i mask) {
-  return __builtin_shuffle(a, b, mask);
+V8f odds(V8f a, V8f b) {
+  return __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+V8f interleave_lo(V8f a, V8f b) {
+  return __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+}
+V8f interleave_hi(V8f a, V8f b) {
+  return __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+V4f evens(V4f a, V4f b) {
+  return __builtin_shufflevector(a, b, 0, 2, 4, 6);
+}
+V4f odds(V4f a, V4f b) {
+  return __builtin_shufflevector(a, b, 1, 3, 5, 7);
+}
+V4f interleave_lo(V4f a, V4f b) {
+  return __builtin_shufflevector(a, b, 0, 4, 1, 5);
+}
+V4f interleave_hi(V4f a, V4f b) {
+  return __builtin_shufflevector(a, b, 2, 6, 3, 7);
 }
 template <int N>
 struct Lanes;
@@ -90,11 +108,11 @@ Vi<N> iota(int32_t step, int32_t first = 0) {
 template <int N>
 void pool_n(const float* r0, const float* r1, float floor, int32_t base, int32_t W, int32_t c0,
             float* o, int32_t* a) {
-  const Vi<N> even = iota<N>(2), odd = even + 1;
+  const Vi<N> even = iota<N>(2);
   const auto a0 = load<Vf<N>>(r0), b0 = load<Vf<N>>(r0 + N);
   const auto a1 = load<Vf<N>>(r1), b1 = load<Vf<N>>(r1 + N);
-  const Vf<N> l0 = shuffle(a0, b0, even), rr0 = shuffle(a0, b0, odd);
-  const Vf<N> l1 = shuffle(a1, b1, even), rr1 = shuffle(a1, b1, odd);
+  const Vf<N> l0 = evens(a0, b0), rr0 = odds(a0, b0);
+  const Vf<N> l1 = evens(a1, b1), rr1 = odds(a1, b1);
   const Vi<N> right0 = rr0 > l0, right1 = rr1 > l1;  // -1 where true
   const Vf<N> top = right0 ? rr0 : l0, bottom = right1 ? rr1 : l1;
   const Vi<N> down = bottom > top;
@@ -212,12 +230,8 @@ void route_n(const float* d, const float* o, const int32_t* arg, int32_t corner0
   const Vi<N> down = rel >= W, right = (rel - (down & W)) != 0;
   const Vf<N> tl = (~down & ~right) ? g : zero, tr = (~down & right) ? g : zero;
   const Vf<N> bl = (down & ~right) ? g : zero, br = (down & right) ? g : zero;
-  // lo interleaves the first halves: 0, N, 1, N + 1, ...; hi the second halves.
-  Vi<N> lo;
-  for (int k = 0; k < N; ++k) lo[k] = k / 2 + (k % 2) * N;
-  const Vi<N> hi = lo + N / 2;
-  const Vf<N> rows[4] = {shuffle(tl, tr, lo), shuffle(tl, tr, hi), shuffle(bl, br, lo),
-                         shuffle(bl, br, hi)};
+  const Vf<N> rows[4] = {interleave_lo(tl, tr), interleave_hi(tl, tr), interleave_lo(bl, br),
+                         interleave_hi(bl, br)};
   std::memcpy(top, &rows[0], sizeof rows[0]);
   std::memcpy(top + N, &rows[1], sizeof rows[1]);
   std::memcpy(top + row_stride, &rows[2], sizeof rows[2]);
