@@ -144,17 +144,13 @@ void Conv2d::pad_wide(const float* x, Scratch s) const {
 
 // One image, stride 1, output channels [o0, o1), from the padded image in s.xpad:
 // W xpad + b on the wide grid (ld_ per channel, Wp per row; the last Wp - OW columns of each
-// row are not outputs).
-void Conv2d::grid_channels(int64_t o0, int64_t o1, Scratch s) const {
-  const int64_t K = g_.col_rows();
+// row are not outputs), then compacted into out (max(0, .) when a ReLU is fused), unless
+// out is null (a fused pooling reads the grid).
+void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const {
+  const int64_t K = g_.col_rows(), P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
   implicit_gemm(o1 - o0, K, cols_, weight_.value.data() + o0 * K, K, offset_.data(), s.xpad,
                 has_bias_ ? bias_.value.data() + o0 : nullptr, s.grid + o0 * ld_, ld_);
-}
-
-// The same, then compacted into out (max(0, .) when a ReLU is fused).
-void Conv2d::forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const {
-  const int64_t P = g_.col_cols(), Wp = g_.W + 2 * g_.pad;
-  grid_channels(o0, o1, s);
+  if (out == nullptr) return;
   // Compacted with max(., floor): a loop the compiler keeps inline and vectorizes (a plain
   // copy becomes a memmove call per row of 7-28 floats).
   const float floor = relu_ ? 0.0f : -std::numeric_limits<float>::infinity();
@@ -283,11 +279,36 @@ void Conv2d::backward_image(const float* x, const float* out, const float* dout,
 }
 
 const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
+  return forward_images(x, nullptr);
+}
+
+const Tensor& Conv2d::forward_pooled(const Tensor& x, MaxPool2d& pool) {
+  return forward_images(x, &pool);
+}
+
+// Image n's output, left in the work space (s.grid), pooled by `pool` from there.
+void Conv2d::pool_work_space(MaxPool2d& pool, int64_t n, Scratch s) const {
+  if (wide_) {
+    pool.pool_relu_image(s.grid, g_.W + 2 * g_.pad, ld_, n);
+  } else {
+    pool.pool_relu_image(s.grid, g_.OW, g_.col_cols(), n);
+  }
+}
+
+// forward and forward_pooled: each image convolved into out_, or (pool) left in the work
+// space and pooled from there.
+const Tensor& Conv2d::forward_images(const Tensor& x, MaxPool2d* pool) {
   check_input(x);
   x_ = x;
   const int64_t N = x.dim(0), OC = out_channels_;
   const int64_t in_size = in_shape_.numel(), out_size = out_shape_.numel();
-  out_.resize(out_shape_.with_batch(N));
+  if (pool != nullptr) {
+    pool->resize_for(N);
+  } else {
+    out_.resize(out_shape_.with_batch(N));
+  }
+  // Image n's place in out_; none when pooled (forward_channels then leaves it on the grid).
+  const auto out_of = [&](int64_t n) { return pool ? nullptr : out_.data() + n * out_size; };
   resize_scratch();
   const int threads = omp_get_max_threads();
   if (wide_ && N < threads && OC >= 32 * threads) {
@@ -299,13 +320,14 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
     const Scratch s = scratch(0);
     const int64_t blocks = (OC + 7) / 8;
     for (int64_t n = 0; n < N; ++n) {
-      float* outn = out_.data() + n * out_size;
+      float* outn = out_of(n);
       pad_wide(x.data() + n * in_size, s);
 #pragma omp parallel for schedule(static)
       for (int64_t b = 0; b < blocks; ++b)
         forward_channels(outn, 8 * b, std::min(OC, 8 * b + 8), s);
+      if (pool != nullptr) pool_work_space(*pool, n, s);
     }
-    return out_;
+    return pool ? pool->output() : out_;
   }
 #pragma omp parallel if (N > 1)
   {
@@ -313,54 +335,17 @@ const Tensor& Conv2d::forward(const Tensor& x, bool /*train*/) {
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; ++n) {
       const float* xn = x.data() + n * in_size;
-      float* outn = out_.data() + n * out_size;
+      float* outn = out_of(n);
       if (wide_) {
         pad_wide(xn, s);
         forward_channels(outn, 0, OC, s);
       } else {
-        forward_image(xn, outn, s);
+        forward_image(xn, outn ? outn : s.grid, s);
       }
+      if (pool != nullptr) pool_work_space(*pool, n, s);
     }
   }
-  return out_;
-}
-
-const Tensor& Conv2d::forward_pooled(const Tensor& x, MaxPool2d& pool) {
-  check_input(x);
-  x_ = x;
-  const int64_t N = x.dim(0), OC = out_channels_, in_size = in_shape_.numel();
-  const int64_t Wp = g_.W + 2 * g_.pad;
-  pool.resize_for(N);
-  resize_scratch();
-  const int threads = omp_get_max_threads();
-  if (wide_ && N < threads && OC >= 32 * threads) {  // as in forward
-    const Scratch s = scratch(0);
-    const int64_t blocks = (OC + 7) / 8;
-    for (int64_t n = 0; n < N; ++n) {
-      pad_wide(x.data() + n * in_size, s);
-#pragma omp parallel for schedule(static)
-      for (int64_t b = 0; b < blocks; ++b) grid_channels(8 * b, std::min(OC, 8 * b + 8), s);
-      pool.pool_relu_image(s.grid, Wp, ld_, n);
-    }
-    return pool.output();
-  }
-#pragma omp parallel if (N > 1)
-  {
-    const Scratch s = scratch(omp_get_thread_num());
-#pragma omp for schedule(static)
-    for (int64_t n = 0; n < N; ++n) {
-      const float* xn = x.data() + n * in_size;
-      if (wide_) {
-        pad_wide(xn, s);
-        grid_channels(0, OC, s);
-        pool.pool_relu_image(s.grid, Wp, ld_, n);
-      } else {
-        forward_image(xn, s.grid, s);
-        pool.pool_relu_image(s.grid, g_.OW, g_.col_cols(), n);
-      }
-    }
-  }
-  return pool.output();
+  return pool ? pool->output() : out_;
 }
 
 const Tensor& Conv2d::backward(const Tensor& dout) {

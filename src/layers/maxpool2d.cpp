@@ -174,7 +174,7 @@ const Tensor& MaxPool2d::forward(const Tensor& x, bool /*train*/) {
 
 void MaxPool2d::pool_plane(const float* in, int64_t row_stride, float floor, float* out,
                            int32_t* arg) const {
-  if (g_.K == 2 && g_.stride == 2 && g_.pad == 0) {
+  if (two_by_two()) {
     pool_plane_2x2(in, row_stride, floor, out, arg, g_);
   } else {
     pool_plane_any(in, row_stride, floor, out, arg, g_);
@@ -248,12 +248,11 @@ void MaxPool2d::route_relu_image(const float* dout, int64_t n, float* dst, int64
     const float* o = out_.data() + p * out_plane;
     const int32_t* arg = argmax_.data() + p * out_plane;
     float* plane = dst + c * channel_stride;
-    if (g_.K == 2 && g_.stride == 2 && g_.pad == 0) {
-      // The argmax is the window's corner + 0, 1, W or W + 1: no search, no branch.
-      for (int64_t oh = 0; oh < g_.OH; ++oh) {
-        const int64_t i0 = oh * g_.OW;
-        int64_t ow = 0;
-        const auto corner = [&](int64_t ow) { return static_cast<int32_t>(2 * (oh * g_.W + ow)); };
+    for (int64_t oh = 0; oh < g_.OH; ++oh) {
+      const int64_t i0 = oh * g_.OW;
+      int64_t ow = 0;
+      if (two_by_two()) {  // 8 and 4 windows at a time, then the general loop for the rest
+        const auto corner = [&](int64_t at) { return static_cast<int32_t>(2 * (oh * g_.W + at)); };
         for (; ow + 8 <= g_.OW; ow += 8) {
           route_n<8>(d + i0 + ow, o + i0 + ow, arg + i0 + ow, corner(ow),
                      static_cast<int32_t>(g_.W), plane + 2 * oh * row_stride + 2 * ow, row_stride);
@@ -263,20 +262,11 @@ void MaxPool2d::route_relu_image(const float* dout, int64_t n, float* dst, int64
                      static_cast<int32_t>(g_.W), plane + 2 * oh * row_stride + 2 * ow, row_stride);
           ow += 4;
         }
-        for (; ow < g_.OW; ++ow) {
-          const int64_t i = oh * g_.OW + ow;
-          const int64_t rel = arg[i] - (2 * oh * g_.W + 2 * ow);
-          const int64_t dy = rel >= g_.W;
-          plane[(2 * oh + dy) * row_stride + 2 * ow + rel - dy * g_.W] += o[i] > 0.0f ? d[i] : 0.0f;
-        }
       }
-      continue;
-    }
-    for (int64_t oh = 0; oh < g_.OH; ++oh) {
       // The argmax's row: within the window, which starts at row h0 (no division).
       const int64_t h0 = std::max<int64_t>(oh * g_.stride - g_.pad, 0);
-      for (int64_t ow = 0; ow < g_.OW; ++ow) {
-        const int64_t i = oh * g_.OW + ow;
+      for (; ow < g_.OW; ++ow) {
+        const int64_t i = i0 + ow;
         if (!(o[i] > 0.0f)) continue;
         int64_t h = h0;
         while (arg[i] >= (h + 1) * g_.W) ++h;

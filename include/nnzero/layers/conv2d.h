@@ -79,8 +79,9 @@ class Conv2d : public Layer {
                       float* db, Scratch s) const;
   const float* relu_masked(const float* out, const float* dout, float* buffer) const;
   void pad_wide(const float* x, Scratch s) const;
-  void grid_channels(int64_t o0, int64_t o1, Scratch s) const;
   void forward_channels(float* out, int64_t o0, int64_t o1, Scratch s) const;
+  const Tensor& forward_images(const Tensor& x, MaxPool2d* pool);
+  void pool_work_space(MaxPool2d& pool, int64_t n, Scratch s) const;
   const Tensor& backward_images(const Tensor& dout, const MaxPool2d* pool);
   void dout_to_grid(const float* out, const float* dout, float* db, Scratch s) const;
   void grid_row_sums(float* db, Scratch s) const;

@@ -38,6 +38,8 @@ class MaxPool2d : public Layer {
                         int64_t channel_stride) const;
 
  private:
+  // The common 2x2 window with stride 2 and no padding, which has vectorized paths.
+  bool two_by_two() const { return g_.K == 2 && g_.stride == 2 && g_.pad == 0; }
   // One plane: each window's maximum, then max(., floor); arg in H x W indices.
   void pool_plane(const float* in, int64_t row_stride, float floor, float* out, int32_t* arg) const;
 
