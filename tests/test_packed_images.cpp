@@ -96,3 +96,21 @@ TEST(PackedImages, RealMnistComesBackAndPacksToUnderAThird) {
     EXPECT_LT(data->pixels.stored_bytes(), dense.data.size() / 3) << base;
   }
 }
+
+TEST(PackedImages, CopiedAsStoredComeBack) {
+  // subset() copies images as they are stored, packed or raw, without unpacking them.
+  const Bytes images = random_images(30, 64, 0.3, 5);
+  const Bytes raw = random_images(2, 64, 1.0, 6);  // no zeros: stored raw
+  Bytes all = images;
+  all.insert(all.end(), raw.begin(), raw.end());
+  const PackedImages from = pack_images(all, 64);
+  PackedImages copy(64);
+  for (int64_t i = from.size(); i-- > 0;) copy.append(from, i);
+  ASSERT_EQ(copy.size(), from.size());
+  for (int64_t i = 0; i < from.size(); ++i) {
+    EXPECT_EQ(copy.unpack(i), from.unpack(from.size() - 1 - i)) << i;
+  }
+  EXPECT_EQ(copy.stored_bytes(), from.stored_bytes());
+  PackedImages other(63);
+  EXPECT_HAS(nnzero_test::error_of([&] { other.append(from, 0); }), "64 pixels, expected 63");
+}

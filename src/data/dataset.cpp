@@ -62,7 +62,7 @@ Dataset subset(const Dataset& data, std::span<const int32_t> indices) {
   for (int32_t i : indices) {
     if (i < 0 || i >= data.size()) throw Error(data.name + ": sample index out of range");
     if (!data.pixels.empty()) {
-      out.pixels.append(data.pixels.unpack(i));
+      out.pixels.append(data.pixels, i);
     } else {
       const auto* p = data.features.data() + i * size;
       out.features.insert(out.features.end(), p, p + size);

@@ -49,6 +49,17 @@ void PackedImages::append(std::span<const uint8_t> image) {
   offsets_.push_back(bytes_.size());
 }
 
+void PackedImages::append(const PackedImages& from, int64_t i) {
+  if (from.image_size_ != image_size_) {
+    throw Error("PackedImages: images of " + std::to_string(from.image_size_) +
+                " pixels, expected " + std::to_string(image_size_));
+  }
+  const auto at = static_cast<size_t>(i);
+  bytes_.insert(bytes_.end(), from.bytes_.begin() + static_cast<std::ptrdiff_t>(from.offsets_[at]),
+                from.bytes_.begin() + static_cast<std::ptrdiff_t>(from.offsets_[at + 1]));
+  offsets_.push_back(bytes_.size());
+}
+
 namespace {
 // Image [p, end) into out[0, size): stored raw when it takes exactly `size` bytes.
 template <typename T, typename Convert>

@@ -135,7 +135,6 @@ class Adam : public Optimizer {
     const double t = static_cast<double>(t_);
     const auto lr_t = static_cast<float>(lr_ * std::sqrt(1.0 - std::pow(kBeta2, t)) /
                                          (1.0 - std::pow(kBeta1, t)));
-    const float b1 = kBeta1, b2 = kBeta2;
     parallel_for(n, [&](int64_t begin, int64_t end) {
       // Four distinct arrays (restrict) and the constants in locals (the captured floats
       // could alias the stores): the loop vectorizes.
@@ -143,7 +142,7 @@ class Adam : public Optimizer {
       const float* __restrict gr = g;
       float* __restrict mr = m;
       float* __restrict vr = v;
-      const float c1 = 1.0f - b1, c2 = 1.0f - b2, step = lr_t;
+      const float c1 = 1.0f - kBeta1, c2 = 1.0f - kBeta2, step = lr_t;
       for (int64_t i = begin; i < end; ++i) {
         mr[i] += c1 * (gr[i] - mr[i]);
         vr[i] += c2 * (gr[i] * gr[i] - vr[i]);

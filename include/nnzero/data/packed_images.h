@@ -18,6 +18,8 @@ class PackedImages {
 
   // Appends one image of image_size() pixels.
   void append(std::span<const uint8_t> image);
+  // Appends image i of `from` (images of the same size) as it is stored.
+  void append(const PackedImages& from, int64_t i);
   // Writes image i's pixels times `scale` into out[0, image_size()).
   void unpack(int64_t i, float scale, float* out) const;
   // Image i's pixels.
