@@ -12,7 +12,7 @@ const Tensor& LeakyReLU::forward(const Tensor& x, bool /*train*/) {
   float* y = out_.data();
   const int64_t n = x.numel();
   const float a = slope_;
-  parallel_for(n, [&](int64_t begin, int64_t end) {
+  parallel_for(n, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] = in[i] > 0.0f ? in[i] : a * in[i];
   });
   return out_;
@@ -26,7 +26,7 @@ const Tensor& LeakyReLU::backward(const Tensor& dout) {
   float* dx = dx_.data();
   const int64_t n = dout.numel();
   const float a = slope_;
-  parallel_for(n, [&](int64_t begin, int64_t end) {
+  parallel_for(n, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) dx[i] = in[i] > 0.0f ? d[i] : a * d[i];
   });
   return dx_;

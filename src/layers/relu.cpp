@@ -13,7 +13,7 @@ const Tensor& ReLU::forward(const Tensor& x, bool /*train*/) {
   const float* in = x.data();
   float* y = out_.data();
   const int64_t n = x.numel();
-  parallel_for(n, [&](int64_t begin, int64_t end) {
+  parallel_for(n, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] = std::max(in[i], 0.0f);
   });
   return out_;
@@ -27,7 +27,7 @@ const Tensor& ReLU::backward(const Tensor& dout) {
   const float* d = dout.data();
   float* dx = dx_.data();
   const int64_t n = dout.numel();
-  parallel_for(n, [&](int64_t begin, int64_t end) {
+  parallel_for(n, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) dx[i] = y[i] > 0.0f ? d[i] : 0.0f;
   });
   return dx_;

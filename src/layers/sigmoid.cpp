@@ -12,7 +12,7 @@ const Tensor& Sigmoid::forward(const Tensor& x, bool /*train*/) {
   const float* in = x.data();
   float* y = out_.data();
   const int64_t n = x.numel();
-  parallel_for(n, [&](int64_t begin, int64_t end) {
+  parallel_for(n, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] = 1.0f / (1.0f + std::exp(-in[i]));
   });
   return out_;
@@ -25,7 +25,7 @@ const Tensor& Sigmoid::backward(const Tensor& dout) {
   const float* d = dout.data();
   float* dx = dx_.data();
   const int64_t n = dout.numel();
-  parallel_for(n, [&](int64_t begin, int64_t end) {
+  parallel_for(n, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) dx[i] = d[i] * y[i] * (1.0f - y[i]);
   });
   return dx_;

@@ -42,7 +42,7 @@ class Sgd : public Optimizer {
     const float* g = p.grad.data();
     const int64_t n = p.value.numel();
     const float lr = lr_;
-    parallel_for(n, [&](int64_t begin, int64_t end) {
+    parallel_for(n, [=](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) w[i] -= lr * g[i];
     });
   }
@@ -60,14 +60,14 @@ class Momentum : public Optimizer {
     const int64_t n = p.value.numel();
     const float lr = lr_, a = kMomentum;
     if (nesterov_) {
-      parallel_for(n, [&](int64_t begin, int64_t end) {
+      parallel_for(n, [=](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
           v[i] = a * v[i] - lr * g[i];
           w[i] += a * a * v[i] - (1.0f + a) * lr * g[i];
         }
       });
     } else {
-      parallel_for(n, [&](int64_t begin, int64_t end) {
+      parallel_for(n, [=](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
           v[i] = a * v[i] - lr * g[i];
           w[i] += v[i];
@@ -91,7 +91,7 @@ class AdaGrad : public Optimizer {
     float* h = s[0].data();
     const int64_t n = p.value.numel();
     const float lr = lr_;
-    parallel_for(n, [&](int64_t begin, int64_t end) {
+    parallel_for(n, [=](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         h[i] += g[i] * g[i];
         w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
@@ -110,7 +110,7 @@ class RmsProp : public Optimizer {
     float* h = s[0].data();
     const int64_t n = p.value.numel();
     const float lr = lr_, r = kDecay;
-    parallel_for(n, [&](int64_t begin, int64_t end) {
+    parallel_for(n, [=](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         h[i] = r * h[i] + (1.0f - r) * g[i] * g[i];
         w[i] -= lr * g[i] / (std::sqrt(h[i]) + kEps);
@@ -135,7 +135,7 @@ class Adam : public Optimizer {
     const double t = static_cast<double>(t_);
     const auto lr_t = static_cast<float>(lr_ * std::sqrt(1.0 - std::pow(kBeta2, t)) /
                                          (1.0 - std::pow(kBeta1, t)));
-    parallel_for(n, [&](int64_t begin, int64_t end) {
+    parallel_for(n, [=](int64_t begin, int64_t end) {
       // Four distinct arrays (restrict) and the constants in locals (the captured floats
       // could alias the stores): the loop vectorizes.
       float* __restrict wr = w;

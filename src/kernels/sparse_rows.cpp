@@ -1,0 +1,274 @@
+#include "nnzero/kernels/sparse_rows.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "nnzero/tensor.h"
+
+namespace nnzero {
+
+namespace {
+
+// The widest vector the build targets, through GCC's vector extensions (as implicit_gemm.cpp).
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
+using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
+
+Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void store(float* p, Vec v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// W -> W^T and back, in 8 x 8 blocks held in registers (element by element, the transposes
+// took as long as the sparse products themselves).
+using V8f = float __attribute__((vector_size(32)));
+
+// dst[c * ldd + r] = src[r * lds + c] for r, c < 8 (kAdd: += instead of =).
+template <bool kAdd>
+void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  V8f r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) std::memcpy(&r[i], src + i * lds, sizeof(V8f));
+  // Interleave row pairs: t[2i] = (r0[0], r1[0], r0[1], r1[1], r0[4], r1[4], r0[5], r1[5]).
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  // Pairs of pairs: u[0] = (r0[0], r1[0], r2[0], r3[0], r0[4], r1[4], r2[4], r3[4]), and so on.
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 1] = __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  // Halves of rows 0-3 and 4-7: the columns.
+  for (int c = 0; c < 4; ++c) {
+    V8f col[2] = {__builtin_shufflevector(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11),
+                  __builtin_shufflevector(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15)};
+    for (int half = 0; half < 2; ++half) {
+      float* d = dst + (c + 4 * half) * ldd;
+      if constexpr (kAdd) {
+        V8f old;
+        std::memcpy(&old, d, sizeof old);
+        col[half] += old;
+      }
+      std::memcpy(d, &col[half], sizeof(V8f));
+    }
+  }
+}
+
+// Outputs per pass of the forward product: up to 4 vectors, each summed in two accumulators
+// (even and odd entries) so that consecutive multiply-adds do not wait for each other.
+constexpr int kMaxVecs = 4;
+
+// acc[0 .. V*kLanes) = sum over the entries (k, v) of v * wt[k * ldw + 0 .. V*kLanes).
+template <int V>
+void sum_rows_of(const int32_t* column, const float* value, int64_t count, const float* wt,
+                 int64_t ldw, float* acc) {
+  Vec even[V] = {}, odd[V] = {};
+  int64_t e = 0;
+  for (; e + 1 < count; e += 2) {
+    const float* w0 = wt + column[e] * ldw;
+    const float* w1 = wt + column[e + 1] * ldw;
+    for (int c = 0; c < V; ++c) {
+      even[c] += value[e] * load(w0 + c * kLanes);
+      odd[c] += value[e + 1] * load(w1 + c * kLanes);
+    }
+  }
+  if (e < count) {
+    const float* w0 = wt + column[e] * ldw;
+    for (int c = 0; c < V; ++c) even[c] += value[e] * load(w0 + c * kLanes);
+  }
+  for (int c = 0; c < V; ++c) store(acc + c * kLanes, even[c] + odd[c]);
+}
+
+// dW[j, k] += t[k * ldt + j - j0] for j in [j0, j1), k < cols (dW: row stride cols).
+void add_transposed(const float* t, int64_t ldt, int64_t j0, int64_t j1, int64_t cols, float* dW) {
+  const int64_t j8 = j0 + (j1 - j0) / 8 * 8, k8 = cols / 8 * 8;
+  for (int64_t k = 0; k < k8; k += 8) {
+    for (int64_t j = j0; j < j8; j += 8) {
+      transpose8x8<true>(t + k * ldt + (j - j0), ldt, dW + j * cols + k, cols);
+    }
+  }
+  for (int64_t j = j0; j < j1; ++j) {
+    for (int64_t k = j < j8 ? k8 : 0; k < cols; ++k) dW[j * cols + k] += t[k * ldt + (j - j0)];
+  }
+}
+
+// t[k * ldt + 0 .. V*kLanes) += v * d[0 .. V*kLanes) for the entries (k, v): one row's part
+// of dW^T += x^T dout. d stays in registers (loading it per entry, next to the stores into
+// t, stalls on false store-to-load dependencies).
+template <int V>
+void add_outer(const int32_t* column, const float* value, int64_t count, const float* d, float* t,
+               int64_t ldt) {
+  Vec dv[V];
+  for (int c = 0; c < V; ++c) dv[c] = load(d + c * kLanes);
+  for (int64_t e = 0; e < count; ++e) {
+    float* row = t + column[e] * ldt;
+    const float v = value[e];
+    for (int c = 0; c < V; ++c) store(row + c * kLanes, load(row + c * kLanes) + v * dv[c]);
+  }
+}
+
+}  // namespace
+
+void SparseRows::resize(int64_t r, int64_t c) {
+  rows = r;
+  cols = c;
+  const auto size = static_cast<size_t>(r * c);
+  if (column.size() < size) {
+    column.resize(size);
+    value.resize(size);
+  }
+  count.resize(static_cast<size_t>(r));
+}
+
+int64_t SparseRows::nonzeros() const {
+  int64_t n = 0;
+  for (int64_t i = 0; i < rows; ++i) n += count[static_cast<size_t>(i)];
+  return n;
+}
+
+int64_t count_nonzeros(const float* x, int64_t n) {
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) count += x[i] != 0.0f;
+  return count;
+}
+
+void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s) {
+  const int64_t cols = s.cols;
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* row = x + i * cols;
+    int32_t* column = s.column.data() + i * cols;
+    float* value = s.value.data() + i * cols;
+    int32_t n = 0;
+    int64_t k = 0;
+#if defined(__AVX512F__)
+    // 16 at a time: the nonzero lanes' values and columns stored side by side (AVX-512's
+    // compress store; GCC's vector extensions have no equivalent).
+    __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (; k + 16 <= cols; k += 16, lanes = _mm512_add_epi32(lanes, _mm512_set1_epi32(16))) {
+      const __m512 v = _mm512_loadu_ps(row + k);
+      const __mmask16 nonzero = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+      if (nonzero == 0) continue;
+      _mm512_mask_compressstoreu_ps(value + n, nonzero, v);
+      _mm512_mask_compressstoreu_epi32(column + n, nonzero, lanes);
+      n += __builtin_popcount(nonzero);
+    }
+#endif
+    // Branch-free: every element is written at the next free place, which only moves on
+    // past a nonzero (zeros and nonzeros come in runs no branch predictor follows).
+    for (; k < cols; ++k) {
+      column[n] = static_cast<int32_t>(k);
+      value[n] = row[k];
+      n += row[k] != 0.0f;
+    }
+    s.count[static_cast<size_t>(i)] = n;
+  }
+}
+
+int64_t sparse_padded_width(int64_t out) {
+  return (out + kLanes - 1) / kLanes * kLanes;
+}
+
+int64_t sparse_vector_width() {
+  return kLanes;
+}
+
+void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int64_t c1,
+                      float* WT) {
+  const int64_t ldw = sparse_padded_width(out);
+  const int64_t j1 = std::min(c1, out), j8 = c0 + std::max<int64_t>(0, j1 - c0) / 8 * 8;
+  const int64_t k8 = cols / 8 * 8;
+  for (int64_t k = 0; k < k8; k += 8) {
+    for (int64_t j = c0; j < j8; j += 8) {
+      transpose8x8<false>(W + j * cols + k, cols, WT + k * ldw + j, ldw);
+    }
+  }
+  for (int64_t k = 0; k < cols; ++k) {
+    float* row = WT + k * ldw;
+    for (int64_t j = k < k8 ? j8 : c0; j < j1; ++j) row[j] = W[j * cols + k];
+    for (int64_t j = std::max(c0, out); j < c1; ++j) row[j] = 0.0f;
+  }
+}
+
+void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                             const float* WT, int64_t out, const float* bias, float* y) {
+  const int64_t ldw = sparse_padded_width(out);
+  alignas(64) float acc[kMaxVecs * kLanes];
+  for (int64_t i = r0; i < r1; ++i) {
+    const int32_t* column = x.column.data() + i * x.cols;
+    const float* value = x.value.data() + i * x.cols;
+    const int64_t count = x.count[static_cast<size_t>(i)];
+    for (int64_t j0 = c0; j0 < std::min(c1, out); j0 += kMaxVecs * kLanes) {
+      const int64_t vecs = std::min<int64_t>(kMaxVecs, (c1 - j0) / kLanes);
+      switch (vecs) {
+        case 1:
+          sum_rows_of<1>(column, value, count, WT + j0, ldw, acc);
+          break;
+        case 2:
+          sum_rows_of<2>(column, value, count, WT + j0, ldw, acc);
+          break;
+        case 3:
+          sum_rows_of<3>(column, value, count, WT + j0, ldw, acc);
+          break;
+        default:
+          sum_rows_of<4>(column, value, count, WT + j0, ldw, acc);
+          break;
+      }
+      const int64_t width = std::min(out - j0, vecs * kLanes);
+      float* yi = y + i * out + j0;
+      for (int64_t j = 0; j < width; ++j) yi[j] = acc[j] + (bias != nullptr ? bias[j0 + j] : 0.0f);
+    }
+  }
+}
+
+void sparse_transposed_times(const SparseRows& x, int64_t c0, int64_t c1, const float* dout_padded,
+                             int64_t out, float* dW) {
+  const int64_t ldw = sparse_padded_width(out), width = c1 - c0;
+  if (c0 >= out) return;
+  // This piece of dW^T, (cols, width): row k gathers x[i, k] dout[i, c0 .. c1) over the rows
+  // i that have an entry in column k. 64-byte aligned; in L2 (100 KB for two_layer_net's
+  // first layer on two threads).
+  thread_local Tensor t;
+  t.resize(Shape{x.cols, width});
+  t.fill(0.0f);
+  for (int64_t i = 0; i < x.rows; ++i) {
+    const int32_t* column = x.column.data() + i * x.cols;
+    const float* value = x.value.data() + i * x.cols;
+    const int64_t count = x.count[static_cast<size_t>(i)];
+    for (int64_t j0 = 0; j0 < width; j0 += kMaxVecs * kLanes) {
+      const float* d = dout_padded + i * ldw + c0 + j0;
+      switch (std::min<int64_t>(kMaxVecs, (width - j0) / kLanes)) {
+        case 1:
+          add_outer<1>(column, value, count, d, t.data() + j0, width);
+          break;
+        case 2:
+          add_outer<2>(column, value, count, d, t.data() + j0, width);
+          break;
+        case 3:
+          add_outer<3>(column, value, count, d, t.data() + j0, width);
+          break;
+        default:
+          add_outer<4>(column, value, count, d, t.data() + j0, width);
+          break;
+      }
+    }
+  }
+  add_transposed(t.data(), width, c0, std::min(c1, out), x.cols, dW);
+}
+
+}  // namespace nnzero
