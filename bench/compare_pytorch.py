@@ -83,6 +83,12 @@ SPECS = {
                    _linear(120), RELU, _linear(84), RELU, _linear(10)]},
 }
 
+# Timed training steps per model (--steps overrides): 50 batches of two_layer_net take
+# nnzero 15 ms, short enough for one hiccup of a shared machine to halve the figure; 1000
+# take each system 0.3-10 s.
+TIMED_STEPS = {"two_layer_net": 1000}
+DEFAULT_STEPS = 50
+
 METRICS = [  # key, heading, True if higher is better
     ("train_samples_per_s", "training samples/s", True),
     ("infer_latency_us_b1", "latency b1 (µs)", False),
@@ -388,7 +394,8 @@ def main():
     ap.add_argument("--models", default="two_layer_net,simple_convnet,deep_convnet",
                     help="comma-separated built-in models (also: multi_layer_net, lenet5)")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
-    ap.add_argument("--steps", type=int, default=50, help="timed training steps (default 50)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="timed training steps (default 1000 for two_layer_net, else 50)")
     ap.add_argument("--nnzero", default=str(REPO / "build" / "nnzero"),
                     help="the nnzero command (default build/nnzero)")
     ap.add_argument("--libtorch", default=str(REPO / "build" / "bench" / "libtorch_bench"),
@@ -444,7 +451,8 @@ def main():
             spec_file = Path(tmp) / f"{m}.json"
             spec_file.write_text(json.dumps(spec_json(m)))
             opt = ["--optimizer", SPECS[m]["optimizer"], "--lr", str(SPECS[m]["lr"])]
-            common = ["--steps", str(a.steps), "--data", a.data]
+            steps = a.steps or TIMED_STEPS.get(m, DEFAULT_STEPS)
+            common = ["--steps", str(steps), "--data", a.data]
             peer_args = opt + ["--spec", str(spec_file), "--latency-runs", str(a.latency_runs),
                                "--infer-images", str(a.infer_images)] + common
             for t in threads:
@@ -469,7 +477,8 @@ def main():
     text, ratios = table(results, models, threads)
     print(text)
     print()
-    dump = {"date": time.strftime("%Y-%m-%d %H:%M"), "quick": a.quick, "steps": a.steps,
+    steps = {m: a.steps or TIMED_STEPS.get(m, DEFAULT_STEPS) for m in models}
+    dump = {"date": time.strftime("%Y-%m-%d %H:%M"), "quick": a.quick, "steps": steps,
             "openblas_coretype_for_peers": openblas_coretype(), "results": results,
             "ratios": ratios}
     print(json.dumps(dump, indent=1))

@@ -7,12 +7,22 @@
 //       GB/s: its input and output each read or written once.
 //   batchnorm1d/..., batchnorm2d/...  BatchNorm in training mode, GB/s of the input and output.
 //   softmax_cross_entropy/...         the loss on (100, 10) scores, in samples/s.
+//   layer/two_layer_net/0.linear/forward|backward  the first layer on 100 real MNIST images
+//       ($NNZERO_DATA/mnist; without it, random ones 19 % nonzero, MNIST's share), the
+//       sparse-input path (kernels/sparse_rows.h). FLOP/s counts the dense product's
+//       2 N in out (per pass), so they compare with gemm/two_layer_net/0.linear/forward|dW,
+//       the OpenBLAS products the path replaces.
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kernels_support.h"
+#include "nnzero/data/dataset.h"
+#include "nnzero/data/mnist.h"
+#include "nnzero/kernels/sparse_rows.h"
 #include "nnzero/layers/batchnorm.h"
+#include "nnzero/layers/linear.h"
 #include "nnzero/layers/softmax_cross_entropy.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/sequential.h"
@@ -131,9 +141,64 @@ BENCHMARK_CAPTURE(softmax_cross_entropy, backward, true)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
+// 100 training images, as the trainer gathers them; random ones with MNIST's density when
+// $NNZERO_DATA is not set.
+Tensor mnist_batch() {
+  Tensor x(Shape{kBatch, 784});
+  if (const char* data = std::getenv("NNZERO_DATA")) {
+    const Mnist mnist = load_mnist(std::string(data) + "/mnist");
+    std::vector<int32_t> idx(static_cast<size_t>(kBatch));
+    for (int64_t i = 0; i < kBatch; ++i) idx[static_cast<size_t>(i)] = static_cast<int32_t>(i);
+    gather_images(mnist.train, idx, Shape{784}, x);
+    return x;
+  }
+  Rng rng(1);
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = rng.uniform() < 0.19f ? rng.uniform() : 0.0f;
+  return x;
+}
+
+void register_sparse_first_layer() {
+  Rng rng(0);
+  auto model = std::make_shared<Sequential>(builtin_spec("two_layer_net"), rng);
+  auto x = std::make_shared<Tensor>(mnist_batch());
+  const double flops = static_cast<double>(kBatch) * model->layer(0).flops();
+  const std::string label =
+      "MNIST, " + std::to_string(100 * count_nonzeros(x->data(), x->numel()) / x->numel()) +
+      " % nonzero";
+  benchmark::RegisterBenchmark("layer/two_layer_net/0.linear/forward",
+                               [model, x, flops, label](benchmark::State& s) {
+                                 Layer& first = model->layer(0);
+                                 for (auto _ : s) {
+                                   benchmark::DoNotOptimize(first.forward(*x, true).data());
+                                   benchmark::ClobberMemory();
+                                 }
+                                 set_flops(s, flops);
+                                 s.SetLabel(label);
+                               })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(
+      "layer/two_layer_net/0.linear/backward",
+      [model, x, flops, label](benchmark::State& s) {
+        Layer& first = model->layer(0);
+        const Tensor dout = random_tensor(first.out_shape().with_batch(kBatch), 2);
+        first.forward(*x, true);
+        for (auto _ : s) {
+          benchmark::DoNotOptimize(first.backward(dout).data());
+          benchmark::ClobberMemory();
+        }
+        set_flops(s, flops);
+        s.SetLabel(label + (dynamic_cast<Linear&>(first).last_input_sparse() ? ", sparse path"
+                                                                             : ", dense path"));
+      })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+}
+
 }  // namespace
 
 void register_layer_benchmarks() {
+  register_sparse_first_layer();
   register_model_layers("simple_convnet");
   register_model_layers("deep_convnet");
   register_batchnorm(Shape{100});         // multi_layer_net --batchnorm: after each Linear(100)

@@ -36,10 +36,14 @@ SparseRows compress(const Tensor& x) {
   return s;
 }
 
-Tensor transposed_padded(const Tensor& w) {
-  const int64_t out = w.dim(0), cols = w.dim(1);
+// W^T as one panel of whole vectors per piece [c0, c0 + lanes), as Linear keeps it for as
+// many threads as vectors.
+Tensor panels(const Tensor& w) {
+  const int64_t out = w.dim(0), cols = w.dim(1), lanes = sparse_vector_width();
   Tensor wt(Shape{cols, sparse_padded_width(out)}, std::nanf(""));
-  transpose_padded(w.data(), out, cols, 0, sparse_padded_width(out), wt.data());
+  for (int64_t c0 = 0; c0 < wt.dim(1); c0 += lanes) {
+    transpose_padded(w.data(), out, cols, c0, c0 + lanes, wt.data() + c0 * cols);
+  }
   return wt;
 }
 
@@ -88,14 +92,16 @@ TEST(SparseRows, TransposePaddedIsWTransposedWithZeroPadding) {
     const int64_t ldw = sparse_padded_width(out);
     ASSERT_GE(ldw, out);
     ASSERT_EQ(ldw % lanes, 0);
-    // In pieces of one vector each, as Linear's threads fill it.
-    Tensor wt(Shape{cols, ldw}, std::nanf(""));
-    for (int64_t c0 = 0; c0 < ldw; c0 += lanes) {
-      transpose_padded(w.data(), out, cols, c0, c0 + lanes, wt.data());
-    }
+    // Whole, and in panels of one vector each.
+    Tensor whole(Shape{cols, ldw}, std::nanf(""));
+    transpose_padded(w.data(), out, cols, 0, ldw, whole.data());
+    const Tensor wt = panels(w);
     for (int64_t k = 0; k < cols; ++k) {
       for (int64_t j = 0; j < ldw; ++j) {
-        ASSERT_EQ(wt[k * ldw + j], j < out ? w[j * cols + k] : 0.0f) << k << "," << j;
+        const float want = j < out ? w[j * cols + k] : 0.0f;
+        ASSERT_EQ(whole[k * ldw + j], want) << k << "," << j;
+        const int64_t c0 = j / lanes * lanes;
+        ASSERT_EQ(wt[c0 * cols + k * lanes + (j - c0)], want) << k << "," << j;
       }
     }
   }
@@ -122,16 +128,20 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
       rng.fill_normal(b, 0.0f, 1.0f);
       rng.fill_normal(dout, 0.0f, 1.0f);
       const SparseRows s = compress(x);
-      const Tensor wt = transposed_padded(w);
+      const Tensor wt = panels(w);
+      Tensor whole(Shape{cols, sparse_padded_width(out)});
+      transpose_padded(w.data(), out, cols, 0, whole.dim(1), whole.data());
 
-      // y = x W^T + b, output features in pieces (the first of one vector); and without
-      // the bias, rows in two pieces.
+      // y = x W^T + b, panel by panel; and without the bias, from W^T whole, rows in two
+      // pieces.
       const int64_t ldw = sparse_padded_width(out), lanes = sparse_vector_width();
       Tensor y(Shape{n, out}), y0(Shape{n, out}), want(Shape{n, out}), want0(Shape{n, out});
-      sparse_times_transposed(s, 0, n, 0, lanes, wt.data(), out, b.data(), y.data());
-      sparse_times_transposed(s, 0, n, lanes, ldw, wt.data(), out, b.data(), y.data());
-      sparse_times_transposed(s, 0, n / 2, 0, ldw, wt.data(), out, nullptr, y0.data());
-      sparse_times_transposed(s, n / 2, n, 0, ldw, wt.data(), out, nullptr, y0.data());
+      for (int64_t c0 = 0; c0 < ldw; c0 += lanes) {
+        sparse_times_transposed(s, 0, n, c0, c0 + lanes, wt.data() + c0 * cols, out, b.data(),
+                                y.data());
+      }
+      sparse_times_transposed(s, 0, n / 2, 0, ldw, whole.data(), out, nullptr, y0.data());
+      sparse_times_transposed(s, n / 2, n, 0, ldw, whole.data(), out, nullptr, y0.data());
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = 0; j < out; ++j) {
           double sum = 0.0;
@@ -164,9 +174,9 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
   }
 }
 
-// A first Linear layer takes the sparse path for a mostly-zero batch big enough to split
-// (1000 rows: the forward product split by rows, else by output features), and gives what
-// the dense path gives on the same numbers (shifted off zero so that it stays dense).
+// A first Linear layer takes the sparse path for a mostly-zero batch big enough to split,
+// and gives what the dense path gives on the same numbers (shifted off zero so that it
+// stays dense).
 TEST(SparseRows, LinearSparsePathMatchesDensePath) {
   const int threads = num_threads();
   for (int t : {1, 2}) {

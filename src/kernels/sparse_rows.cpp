@@ -189,25 +189,25 @@ int64_t sparse_vector_width() {
 }
 
 void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int64_t c1,
-                      float* WT) {
-  const int64_t ldw = sparse_padded_width(out);
+                      float* panel) {
+  const int64_t ld = c1 - c0;
   const int64_t j1 = std::min(c1, out), j8 = c0 + std::max<int64_t>(0, j1 - c0) / 8 * 8;
   const int64_t k8 = cols / 8 * 8;
   for (int64_t k = 0; k < k8; k += 8) {
     for (int64_t j = c0; j < j8; j += 8) {
-      transpose8x8<false>(W + j * cols + k, cols, WT + k * ldw + j, ldw);
+      transpose8x8<false>(W + j * cols + k, cols, panel + k * ld + (j - c0), ld);
     }
   }
   for (int64_t k = 0; k < cols; ++k) {
-    float* row = WT + k * ldw;
+    float* row = panel + k * ld - c0;  // row[j] for j in [c0, c1)
     for (int64_t j = k < k8 ? j8 : c0; j < j1; ++j) row[j] = W[j * cols + k];
     for (int64_t j = std::max(c0, out); j < c1; ++j) row[j] = 0.0f;
   }
 }
 
 void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
-                             const float* WT, int64_t out, const float* bias, float* y) {
-  const int64_t ldw = sparse_padded_width(out);
+                             const float* panel, int64_t out, const float* bias, float* y) {
+  const int64_t ld = c1 - c0;
   alignas(64) float acc[kMaxVecs * kLanes];
   for (int64_t i = r0; i < r1; ++i) {
     const int32_t* column = x.column.data() + i * x.cols;
@@ -215,18 +215,19 @@ void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_
     const int64_t count = x.count[static_cast<size_t>(i)];
     for (int64_t j0 = c0; j0 < std::min(c1, out); j0 += kMaxVecs * kLanes) {
       const int64_t vecs = std::min<int64_t>(kMaxVecs, (c1 - j0) / kLanes);
+      const float* wt = panel + (j0 - c0);
       switch (vecs) {
         case 1:
-          sum_rows_of<1>(column, value, count, WT + j0, ldw, acc);
+          sum_rows_of<1>(column, value, count, wt, ld, acc);
           break;
         case 2:
-          sum_rows_of<2>(column, value, count, WT + j0, ldw, acc);
+          sum_rows_of<2>(column, value, count, wt, ld, acc);
           break;
         case 3:
-          sum_rows_of<3>(column, value, count, WT + j0, ldw, acc);
+          sum_rows_of<3>(column, value, count, wt, ld, acc);
           break;
         default:
-          sum_rows_of<4>(column, value, count, WT + j0, ldw, acc);
+          sum_rows_of<4>(column, value, count, wt, ld, acc);
           break;
       }
       const int64_t width = std::min(out - j0, vecs * kLanes);

@@ -63,24 +63,21 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
   out_.resize(Shape{n, out});
   sparse_input_ = mostly_zero(x) && compress_input(x);
   if (sparse_input_) {
-    // out = b + the sum over each row's nonzero inputs of x[i, k] W^T[k, :]. Each thread
-    // reads what the others wrote, either their rows' entries (8 bytes each) or their
-    // columns of W^T: whichever is smaller. A training batch of 100 MNIST images has 120 KB
-    // of entries against 200 KB of W^T: split by output features; 1000 images: by rows.
+    // out = b + the sum over each row's nonzero inputs of x[i, k] W^T[k, :], each thread on
+    // the rows it compressed, through every panel of W^T.
     const float* b = has_bias_ ? bias_.value.data() : nullptr;
-    const int64_t width = sparse_padded_width(out);
-    if (sparse_x_.nonzeros() * 2 <= in * width) {
-      sparse_pieces([&](int64_t c0, int64_t c1) {
-        sparse_times_transposed(sparse_x_, 0, n, c0, c1, wt_.data(), out, b, out_.data());
-      });
-    } else {
-      parallel_for(
-          n,
-          [&](int64_t r0, int64_t r1) {
-            sparse_times_transposed(sparse_x_, r0, r1, 0, width, wt_.data(), out, b, out_.data());
-          },
-          1);
-    }
+    const int64_t threads = num_threads();
+    parallel_for(
+        n,
+        [&](int64_t r0, int64_t r1) {
+          for (int64_t t = 0; t < threads; ++t) {
+            const auto [c0, c1] = sparse_piece(t, threads);
+            if (c0 == c1) continue;
+            sparse_times_transposed(sparse_x_, r0, r1, c0, c1, wt_.data() + c0 * in, out, b,
+                                    out_.data());
+          }
+        },
+        1);
     return out_;
   }
   // Rows [r0, r1), columns [c0, c1): out = b (broadcast), then out += x W^T.
@@ -155,28 +152,28 @@ bool Linear::mostly_zero(const Tensor& x) const {
          count_nonzeros(x.data(), in) * kSparseRatio <= in;
 }
 
-// Thread t of T runs f(c0, c1) on its share of the output features: whole vectors, the
-// same ones every step, so that its rows of W, W^T and dW stay in its core's cache.
-template <class F>
-void Linear::sparse_pieces(F&& f) const {
+// Thread t of T's share of the output features: whole vectors, the same ones every step, so
+// that its rows of W, its panel of W^T and its rows of dW stay in its core's cache.
+std::pair<int64_t, int64_t> Linear::sparse_piece(int64_t t, int64_t threads) const {
   const int64_t lanes = sparse_vector_width();
-  parallel_for(
-      sparse_padded_width(out_features_) / lanes,
-      [&](int64_t v0, int64_t v1) { f(v0 * lanes, v1 * lanes); }, 1);
+  const int64_t vecs = sparse_padded_width(out_features_) / lanes;
+  return {vecs * t / threads * lanes, vecs * (t + 1) / threads * lanes};
 }
 
 bool Linear::compress_input(const Tensor& x) {
   const int64_t n = x.dim(0), in = in_features_, out = out_features_;
   sparse_x_.resize(n, in);
-  wt_.resize(Shape{in, sparse_padded_width(out)});
-  // Each thread: its share of the rows (as the batch was gathered) and of W^T's columns.
-  const int64_t threads = num_threads(), vecs = sparse_padded_width(out) / sparse_vector_width();
+  wt_.resize(Shape{in, sparse_padded_width(out)});  // the panels, one after the other
+  // Each thread: its share of the rows (as the batch was gathered) and its panel of W^T.
+  const int64_t threads = num_threads();
   parallel_for(
       threads,
       [&](int64_t t0, int64_t t1) {
-        compress_rows(x.data(), n * t0 / threads, n * t1 / threads, sparse_x_);
-        transpose_padded(weight_.value.data(), out, in, vecs * t0 / threads * sparse_vector_width(),
-                         vecs * t1 / threads * sparse_vector_width(), wt_.data());
+        for (int64_t t = t0; t < t1; ++t) {
+          compress_rows(x.data(), n * t / threads, n * (t + 1) / threads, sparse_x_);
+          const auto [c0, c1] = sparse_piece(t, threads);
+          transpose_padded(weight_.value.data(), out, in, c0, c1, wt_.data() + c0 * in);
+        }
       },
       1);
   return sparse_x_.nonzeros() * kSparseRatio <= n * in;
@@ -191,9 +188,16 @@ void Linear::add_sparse_weight_grad(const Tensor& dout) {
     std::copy(dout.data() + i * out, dout.data() + (i + 1) * out, row);
     std::fill(row + out, row + width, 0.0f);
   }
-  sparse_pieces([&](int64_t c0, int64_t c1) {
-    sparse_transposed_times(sparse_x_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
-  });
+  const int64_t threads = num_threads();
+  parallel_for(
+      threads,
+      [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          const auto [c0, c1] = sparse_piece(t, threads);
+          sparse_transposed_times(sparse_x_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
+        }
+      },
+      1);
 }
 
 std::vector<Param*> Linear::params() {

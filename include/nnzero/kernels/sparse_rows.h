@@ -9,7 +9,7 @@
 //
 // (the book's equations of section 5.6 with the zero terms left out; only the order of the
 // additions differs from the dense product). Both read W and dW by input feature k, so they
-// work on W^T, padded to whole vectors: WT (cols, sparse_padded_width(out)).
+// work on W^T, padded to whole vectors of output features.
 #pragma once
 
 #include <cstdint>
@@ -36,19 +36,20 @@ int64_t count_nonzeros(const float* x, int64_t n);
 void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s);
 
 // The products are split over threads by output features: pieces [c0, c1) of whole vectors
-// (c0 and c1 multiples of sparse_vector_width(), c1 at most sparse_padded_width(out)), so
-// that each thread reads and writes its own rows of W and dW, step after step.
+// (c0 and c1 multiples of sparse_vector_width(), c1 at most sparse_padded_width(out)). W^T
+// is kept as one panel per piece, (cols, c1 - c0) each, so that the thread that writes a
+// panel is the only one writing into its cache lines.
 int64_t sparse_vector_width();             // floats per vector: 16 with AVX-512
 int64_t sparse_padded_width(int64_t out);  // out rounded up to whole vectors
 
-// Columns [c0, c1) of WT (cols, sparse_padded_width(out)) = W (out, cols) transposed, the
-// padding zero.
-void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int64_t c1, float* WT);
+// panel (cols, c1 - c0) = W (out, cols) transposed, rows [c0, c1) of W; zero for j >= out.
+void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int64_t c1,
+                      float* panel);
 
-// y[i, j] = bias[j] + sum_k x[i, k] W[j, k] for rows i in [r0, r1), j in [c0, min(c1, out));
-// y is (x.rows, out); bias may be nullptr (0).
+// y[i, j] = bias[j] + sum_k x[i, k] W[j, k] for rows i in [r0, r1), j in [c0, min(c1, out)),
+// from W's panel for [c0, c1); y is (x.rows, out); bias may be nullptr (0).
 void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
-                             const float* WT, int64_t out, const float* bias, float* y);
+                             const float* panel, int64_t out, const float* bias, float* y);
 
 // dW[j, k] += sum_i dout[i, j] x[i, k] for j in [c0, min(c1, out)), every k. dout is
 // (x.rows, out) padded to sparse_padded_width(out) per row (the padding zero); dW is

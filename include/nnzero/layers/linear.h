@@ -6,6 +6,8 @@
 // fifth of the multiply-adds.
 #pragma once
 
+#include <utility>
+
 #include "nnzero/kernels/sparse_rows.h"
 #include "nnzero/layers/layer.h"
 
@@ -36,14 +38,13 @@ class Linear : public Layer {
   bool mostly_zero(const Tensor& x) const;
   bool compress_input(const Tensor& x);
   void add_sparse_weight_grad(const Tensor& dout);
-  template <class F>
-  void sparse_pieces(F&& f) const;
+  std::pair<int64_t, int64_t> sparse_piece(int64_t t, int64_t threads) const;
 
   Tensor x_;  // the input of the last forward (a view, not a copy)
   Tensor out_, dx_;
   bool sparse_input_ = false;  // the last forward took the sparse path
   SparseRows sparse_x_;        // its nonzero entries
-  Tensor wt_;                  // W^T, padded (kernels/sparse_rows.h)
+  Tensor wt_;                  // W^T in one panel per thread (kernels/sparse_rows.h)
   Tensor dout_padded_;
 };
 
