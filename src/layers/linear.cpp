@@ -46,8 +46,8 @@ int64_t split_threshold(int64_t rows, int64_t cols, int64_t depth) {
   return split ? 1 : std::numeric_limits<int64_t>::max();
 }
 
-// The sparse products (kernels/sparse_rows.h) cost about this many times what OpenBLAS
-// takes per multiply-add, so they pay when at most 1 in kSparseRatio inputs is nonzero
+// The sparse product (kernels/sparse_rows.h) costs about this many times what OpenBLAS
+// takes per multiply-add, so it pays when at most 1 in kSparseRatio inputs is nonzero
 // (MNIST: 1 in 5.3).
 constexpr int64_t kSparseRatio = 3;
 

@@ -33,7 +33,7 @@ class Linear : public Layer {
   int64_t in_features_, out_features_;
   bool has_bias_;
   Param weight_, bias_;
-  // Whether x has few enough nonzeros for the sparse products; if so, compresses it into
+  // Whether x has few enough nonzeros for the sparse product; if so, compresses it into
   // sparse_x_ and transposes W into wt_.
   bool mostly_zero(const Tensor& x) const;
   bool compress_input(const Tensor& x);
