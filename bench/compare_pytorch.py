@@ -443,6 +443,7 @@ def main():
         log(f"{sys.executable} cannot import torch and numpy: skipping PyTorch "
             "(scripts/install-deps.sh --torch, then run this with /usr/bin/python3)")
 
+    steps = {m: a.steps or TIMED_STEPS.get(m, DEFAULT_STEPS) for m in models}
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         jobs = []
@@ -451,8 +452,7 @@ def main():
             spec_file = Path(tmp) / f"{m}.json"
             spec_file.write_text(json.dumps(spec_json(m)))
             opt = ["--optimizer", SPECS[m]["optimizer"], "--lr", str(SPECS[m]["lr"])]
-            steps = a.steps or TIMED_STEPS.get(m, DEFAULT_STEPS)
-            common = ["--steps", str(steps), "--data", a.data]
+            common = ["--steps", str(steps[m]), "--data", a.data]
             peer_args = opt + ["--spec", str(spec_file), "--latency-runs", str(a.latency_runs),
                                "--infer-images", str(a.infer_images)] + common
             for t in threads:
@@ -477,7 +477,6 @@ def main():
     text, ratios = table(results, models, threads)
     print(text)
     print()
-    steps = {m: a.steps or TIMED_STEPS.get(m, DEFAULT_STEPS) for m in models}
     dump = {"date": time.strftime("%Y-%m-%d %H:%M"), "quick": a.quick, "steps": steps,
             "openblas_coretype_for_peers": openblas_coretype(), "results": results,
             "ratios": ratios}

@@ -141,11 +141,11 @@ BENCHMARK_CAPTURE(softmax_cross_entropy, backward, true)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
-// 100 training images, as the trainer gathers them; random ones with MNIST's density when
-// $NNZERO_DATA is not set.
-Tensor mnist_batch() {
+// 100 training images from the MNIST folder under `data`, as the trainer gathers them;
+// random ones with MNIST's density when `data` is nullptr.
+Tensor mnist_batch(const char* data) {
   Tensor x(Shape{kBatch, 784});
-  if (const char* data = std::getenv("NNZERO_DATA")) {
+  if (data != nullptr) {
     const Mnist mnist = load_mnist(std::string(data) + "/mnist");
     std::vector<int32_t> idx(static_cast<size_t>(kBatch));
     for (int64_t i = 0; i < kBatch; ++i) idx[static_cast<size_t>(i)] = static_cast<int32_t>(i);
@@ -160,10 +160,11 @@ Tensor mnist_batch() {
 void register_sparse_first_layer() {
   Rng rng(0);
   auto model = std::make_shared<Sequential>(builtin_spec("two_layer_net"), rng);
-  auto x = std::make_shared<Tensor>(mnist_batch());
+  const char* data = std::getenv("NNZERO_DATA");
+  auto x = std::make_shared<Tensor>(mnist_batch(data));
   const double flops = static_cast<double>(kBatch) * model->layer(0).flops();
   const std::string label =
-      std::string(std::getenv("NNZERO_DATA") != nullptr ? "MNIST, " : "random, ") +
+      std::string(data != nullptr ? "MNIST, " : "random, ") +
       std::to_string(100 * count_nonzeros(x->data(), x->numel()) / x->numel()) + " % nonzero";
   benchmark::RegisterBenchmark("layer/two_layer_net/0.linear/forward",
                                [model, x, flops, label](benchmark::State& s) {

@@ -162,9 +162,9 @@ void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int
     }
   }
   for (int64_t k = 0; k < cols; ++k) {
-    float* row = panel + k * ld - c0;  // row[j] for j in [c0, c1)
-    for (int64_t j = k < k8 ? j8 : c0; j < j1; ++j) row[j] = W[j * cols + k];
-    for (int64_t j = std::max(c0, out); j < c1; ++j) row[j] = 0.0f;
+    float* row = panel + k * ld;  // row[j - c0] for j in [c0, c1)
+    for (int64_t j = k < k8 ? j8 : c0; j < j1; ++j) row[j - c0] = W[j * cols + k];
+    for (int64_t j = std::max(c0, out); j < c1; ++j) row[j - c0] = 0.0f;
   }
 }
 
