@@ -14,7 +14,8 @@ memory are per system): `nnzero bench`, the same network in PyTorch (this script
 worker), and in LibTorch (bench/libtorch_bench). Every process gets OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set to the thread count (torch.set_num_threads alone
 does not limit OpenBLAS); the peers also get OPENBLAS_CORETYPE for this CPU (OpenBLAS 0.3.21
-does not know recent CPUs and falls back to slow SSE3 kernels; nnzero sets it itself).
+does not know recent CPUs and falls back to slow SSE3 kernels; nnzero sets it itself); when
+OPENBLAS_CORETYPE is set already, every system runs with it (the JSON records which).
 
 The peers are built from the model specs below, DESIGN.md's JSON, copied from
 src/model/builtin.cpp and checked against `nnzero info NAME` (layer types, output shapes,
@@ -134,12 +135,17 @@ def openblas_coretype():
     return None
 
 
+def peers_coretype():
+    """The OPENBLAS_CORETYPE the peers run with: the caller's, else the one for this CPU."""
+    return os.environ.get("OPENBLAS_CORETYPE") or openblas_coretype()
+
+
 def thread_env(threads, peer):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
-    core = openblas_coretype()
-    if peer and core and "OPENBLAS_CORETYPE" not in os.environ:
+    core = peers_coretype()
+    if peer and core:
         env["OPENBLAS_CORETYPE"] = core
     return env
 
@@ -478,7 +484,7 @@ def main():
     print(text)
     print()
     dump = {"date": time.strftime("%Y-%m-%d %H:%M"), "quick": a.quick, "steps": steps,
-            "openblas_coretype_for_peers": openblas_coretype(), "results": results,
+            "openblas_coretype_for_peers": peers_coretype(), "results": results,
             "ratios": ratios}
     print(json.dumps(dump, indent=1))
     if a.json_out:

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "nnzero/kernels/gemm.h"
@@ -156,6 +157,24 @@ TEST(Gemm, LeadingDimensionsWiderThanRows) {
   }
 }
 
+TEST(Gemm, SingleRowAsMatrixVector) {
+  // M = 1 goes through SGEMV: both layouts of B, A stored as a column (strided), alpha, beta
+  // (0 with NaN in C), padded rows, and lengths around the vector widths.
+  uint64_t seed = 2000;
+  for (Trans ta : {Trans::No, Trans::Yes}) {
+    for (Trans tb : {Trans::No, Trans::Yes}) {
+      for (const auto& [N, K] : {std::pair{1, 1}, {10, 15}, {50, 17}, {7, 100}, {33, 1024}}) {
+        for (const auto& [alpha, beta] : {std::pair{1.0f, 0.0f}, {-0.5f, 1.0f}, {2.0f, 0.5f}}) {
+          for (int pad : {0, 3}) {
+            check_against_reference({ta, tb, 1, N, K, alpha, beta, pad}, seed++);
+            if (HasFatalFailure()) return;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Gemm, EmptyProducts) {
   // K = 0: op(A) op(B) is the zero matrix, so C = beta C.
   const float A[1] = {0}, B[1] = {0};
@@ -167,6 +186,10 @@ TEST(Gemm, EmptyProducts) {
   gemm_reference(Trans::No, Trans::No, 2, 2, 0, 1.0f, A, 1, B, 2, 0.5f, R, 2);
   EXPECT_EQ(R[0], 0.5f);
   EXPECT_EQ(R[3], 2.0f);
+  float row[2] = {1, 2};  // one row, K = 0: still C = beta C
+  gemm(Trans::No, Trans::No, 1, 2, 0, 1.0f, A, 1, B, 2, 0.5f, row, 2);
+  EXPECT_EQ(row[0], 0.5f);
+  EXPECT_EQ(row[1], 1.0f);
   // M = 0 or N = 0: nothing to compute, nothing written.
   float D[1] = {9};
   gemm(Trans::No, Trans::No, 0, 1, 3, 1.0f, A, 3, B, 1, 0.0f, D, 1);
