@@ -7,11 +7,11 @@
 //       GB/s: its input and output each read or written once.
 //   batchnorm1d/..., batchnorm2d/...  BatchNorm in training mode, GB/s of the input and output.
 //   softmax_cross_entropy/...         the loss on (100, 10) scores, in samples/s.
-//   layer/two_layer_net/0.linear/forward  the first layer on 100 real MNIST images
-//       ($NNZERO_DATA/mnist; without it, random ones 19 % nonzero, MNIST's share): the
+//   layer/two_layer_net/0.linear/forward|backward  the first layer on 100 real MNIST images
+//       ($NNZERO_DATA/mnist; without it, random ones 19 % nonzero, MNIST's share), the
 //       sparse-input path (kernels/sparse_rows.h). FLOP/s counts the dense product's
-//       2 N in out, so it compares with gemm/two_layer_net/0.linear/forward, the OpenBLAS
-//       product the path replaces.
+//       2 N in out (per pass), so they compare with gemm/two_layer_net/0.linear/forward|dW,
+//       the OpenBLAS products the path replaces.
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -174,10 +174,24 @@ void register_sparse_first_layer() {
                                    benchmark::ClobberMemory();
                                  }
                                  set_flops(s, flops);
-                                 const bool sparse =
-                                     dynamic_cast<Linear&>(first).last_input_sparse();
-                                 s.SetLabel(label + (sparse ? ", sparse path" : ", dense path"));
+                                 s.SetLabel(label);
                                })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(
+      "layer/two_layer_net/0.linear/backward",
+      [model, x, flops, label](benchmark::State& s) {
+        Layer& first = model->layer(0);
+        const Tensor dout = random_tensor(first.out_shape().with_batch(kBatch), 2);
+        first.forward(*x, true);
+        for (auto _ : s) {
+          benchmark::DoNotOptimize(first.backward(dout).data());
+          benchmark::ClobberMemory();
+        }
+        set_flops(s, flops);
+        s.SetLabel(label + (dynamic_cast<Linear&>(first).last_input_sparse() ? ", sparse path"
+                                                                             : ", dense path"));
+      })
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
 }

@@ -1,6 +1,6 @@
-// The sparse-input product of kernels/sparse_rows.h against plain loops over the dense
-// matrix, for shapes around the vector widths and the 8 x 8 transposes, and Linear's sparse
-// path against the dense one and against numerical differentiation.
+// The sparse-input products of kernels/sparse_rows.h against plain loops over the dense
+// matrix, for shapes around the vector widths and tile sizes, and Linear's sparse path
+// against the dense one and against numerical differentiation.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -107,10 +107,10 @@ TEST(SparseRows, TransposePaddedIsWTransposedWithZeroPadding) {
   }
 }
 
-TEST(SparseRows, ProductMatchesPlainLoops) {
+TEST(SparseRows, ProductsMatchPlainLoops) {
   Rng rng(3);
   // out around the vector width (16 with AVX-512) and the 4-vector passes; cols around the
-  // 8 x 8 transposes.
+  // 8 x 8 transposes and the 64-column tiles.
   for (auto [n, cols, out] : {std::tuple{3, 5, 1},
                               {4, 784, 50},
                               {7, 130, 16},
@@ -123,9 +123,10 @@ TEST(SparseRows, ProductMatchesPlainLoops) {
       SCOPED_TRACE(std::to_string(n) + "x" + std::to_string(cols) + " out " + std::to_string(out) +
                    " density " + std::to_string(density));
       const Tensor x = sparse_matrix(n, cols, density, rng);
-      Tensor w(Shape{out, cols}), b(Shape{out});
+      Tensor w(Shape{out, cols}), b(Shape{out}), dout(Shape{n, out});
       rng.fill_normal(w, 0.0f, 1.0f);
       rng.fill_normal(b, 0.0f, 1.0f);
+      rng.fill_normal(dout, 0.0f, 1.0f);
       const SparseRows s = compress(x);
       const Tensor wt = panels(w);
       Tensor whole(Shape{cols, sparse_padded_width(out)});
@@ -151,6 +152,24 @@ TEST(SparseRows, ProductMatchesPlainLoops) {
       }
       expect_close(y, want, "y");
       expect_close(y0, want0, "y without bias");
+
+      // dW += dout^T x, onto a gradient that already holds 1s, in pieces of one vector.
+      Tensor dw(Shape{out, cols}, 1.0f), want_dw(Shape{out, cols});
+      Tensor padded(Shape{n, ldw});
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t j = 0; j < out; ++j) padded[i * ldw + j] = dout[i * out + j];
+      }
+      for (int64_t c0 = 0; c0 < ldw; c0 += lanes) {
+        sparse_transposed_times(s, c0, c0 + lanes, padded.data(), out, dw.data());
+      }
+      for (int64_t j = 0; j < out; ++j) {
+        for (int64_t k = 0; k < cols; ++k) {
+          double sum = 1.0;
+          for (int64_t i = 0; i < n; ++i) sum += double{dout[i * out + j]} * x[i * cols + k];
+          want_dw[j * cols + k] = static_cast<float>(sum);
+        }
+      }
+      expect_close(dw, want_dw, "dW");
     }
   }
 }

@@ -12,8 +12,11 @@ void set_num_threads(int n);
 int num_threads();
 
 // Element-wise loops shorter than this run on one thread: below it, waking the thread pool
-// costs more than the work.
-inline constexpr int64_t kParallelMinElements = 1 << 15;
+// (2.8 us for an empty parallel region on the 2-core AMD EPYC VM of docs/benchmarks.md) and
+// leaving half of the data in the other core's cache cost more than the work. Split at 2^15,
+// two_layer_net's SGD update of its 39200 first-layer weights held two threads to 430k-490k
+// samples/s; whole, 510k-580k.
+inline constexpr int64_t kParallelMinElements = 1 << 17;
 
 // Calls f(begin, end) on contiguous pieces of [0, n), one per thread, or once on the calling
 // thread when n < min_elements or when already inside a parallel region. Keep the loop in f

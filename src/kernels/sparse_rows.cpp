@@ -7,6 +7,8 @@
 #include <immintrin.h>
 #endif
 
+#include "nnzero/tensor.h"
+
 namespace nnzero {
 
 namespace {
@@ -31,11 +33,12 @@ void store(float* p, Vec v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-// W -> W^T in 8 x 8 blocks held in registers (element by element, the transpose took as
-// long as the sparse product itself).
+// W -> W^T and back, in 8 x 8 blocks held in registers (element by element, the transposes
+// took as long as the sparse products themselves).
 using V8f = float __attribute__((vector_size(32)));
 
-// dst[c * ldd + r] = src[r * lds + c] for r, c < 8.
+// dst[c * ldd + r] = src[r * lds + c] for r, c < 8 (kAdd: += instead of =).
+template <bool kAdd>
 void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
   V8f r[8], t[8], u[8];
   for (int i = 0; i < 8; ++i) std::memcpy(&r[i], src + i * lds, sizeof(V8f));
@@ -56,7 +59,13 @@ void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
     V8f col[2] = {__builtin_shufflevector(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11),
                   __builtin_shufflevector(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15)};
     for (int half = 0; half < 2; ++half) {
-      std::memcpy(dst + (c + 4 * half) * ldd, &col[half], sizeof(V8f));
+      float* d = dst + (c + 4 * half) * ldd;
+      if constexpr (kAdd) {
+        V8f old;
+        std::memcpy(&old, d, sizeof old);
+        col[half] += old;
+      }
+      std::memcpy(d, &col[half], sizeof(V8f));
     }
   }
 }
@@ -84,6 +93,34 @@ void sum_rows_of(const int32_t* column, const float* value, int64_t count, const
     for (int c = 0; c < V; ++c) even[c] += value[e] * load(w0 + c * kLanes);
   }
   for (int c = 0; c < V; ++c) store(acc + c * kLanes, even[c] + odd[c]);
+}
+
+// dW[j, k] += t[k * ldt + j - j0] for j in [j0, j1), k < cols (dW: row stride cols).
+void add_transposed(const float* t, int64_t ldt, int64_t j0, int64_t j1, int64_t cols, float* dW) {
+  const int64_t j8 = j0 + (j1 - j0) / 8 * 8, k8 = cols / 8 * 8;
+  for (int64_t k = 0; k < k8; k += 8) {
+    for (int64_t j = j0; j < j8; j += 8) {
+      transpose8x8<true>(t + k * ldt + (j - j0), ldt, dW + j * cols + k, cols);
+    }
+  }
+  for (int64_t j = j0; j < j1; ++j) {
+    for (int64_t k = j < j8 ? k8 : 0; k < cols; ++k) dW[j * cols + k] += t[k * ldt + (j - j0)];
+  }
+}
+
+// t[k * ldt + 0 .. V*kLanes) += v * d[0 .. V*kLanes) for the entries (k, v): one row's part
+// of dW^T += x^T dout. d stays in registers (loading it per entry, next to the stores into
+// t, stalls on false store-to-load dependencies).
+template <int V>
+void add_outer(const int32_t* column, const float* value, int64_t count, const float* d, float* t,
+               int64_t ldt) {
+  Vec dv[V];
+  for (int c = 0; c < V; ++c) dv[c] = load(d + c * kLanes);
+  for (int64_t e = 0; e < count; ++e) {
+    float* row = t + column[e] * ldt;
+    const float v = value[e];
+    for (int c = 0; c < V; ++c) store(row + c * kLanes, load(row + c * kLanes) + v * dv[c]);
+  }
 }
 
 }  // namespace
@@ -158,7 +195,7 @@ void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int
   const int64_t k8 = cols / 8 * 8;
   for (int64_t k = 0; k < k8; k += 8) {
     for (int64_t j = c0; j < j8; j += 8) {
-      transpose8x8(W + j * cols + k, cols, panel + k * ld + (j - c0), ld);
+      transpose8x8<false>(W + j * cols + k, cols, panel + k * ld + (j - c0), ld);
     }
   }
   for (int64_t k = 0; k < cols; ++k) {
@@ -198,6 +235,41 @@ void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_
       for (int64_t j = 0; j < width; ++j) yi[j] = acc[j] + (bias != nullptr ? bias[j0 + j] : 0.0f);
     }
   }
+}
+
+void sparse_transposed_times(const SparseRows& x, int64_t c0, int64_t c1, const float* dout_padded,
+                             int64_t out, float* dW) {
+  const int64_t ldw = sparse_padded_width(out), width = c1 - c0;
+  if (c0 >= out) return;
+  // This piece of dW^T, (cols, width): row k gathers x[i, k] dout[i, c0 .. c1) over the rows
+  // i that have an entry in column k. 64-byte aligned; in L2 (100 KB for two_layer_net's
+  // first layer on two threads).
+  thread_local Tensor t;
+  t.resize(Shape{x.cols, width});
+  t.fill(0.0f);
+  for (int64_t i = 0; i < x.rows; ++i) {
+    const int32_t* column = x.column.data() + i * x.cols;
+    const float* value = x.value.data() + i * x.cols;
+    const int64_t count = x.count[static_cast<size_t>(i)];
+    for (int64_t j0 = 0; j0 < width; j0 += kMaxVecs * kLanes) {
+      const float* d = dout_padded + i * ldw + c0 + j0;
+      switch (std::min<int64_t>(kMaxVecs, (width - j0) / kLanes)) {
+        case 1:
+          add_outer<1>(column, value, count, d, t.data() + j0, width);
+          break;
+        case 2:
+          add_outer<2>(column, value, count, d, t.data() + j0, width);
+          break;
+        case 3:
+          add_outer<3>(column, value, count, d, t.data() + j0, width);
+          break;
+        default:
+          add_outer<4>(column, value, count, d, t.data() + j0, width);
+          break;
+      }
+    }
+  }
+  add_transposed(t.data(), width, c0, std::min(c1, out), x.cols, dW);
 }
 
 }  // namespace nnzero

@@ -46,6 +46,22 @@ int64_t split_threshold(int64_t rows, int64_t cols, int64_t depth) {
   return split ? 1 : std::numeric_limits<int64_t>::max();
 }
 
+// The sparse path's pieces are split over threads from this many rows of the batch. At batch
+// 100 two_layer_net's first layer takes about 40 us on one core (compression, forward and dW);
+// split, each step moved half the entries, W^T panels and dW rows between the cores, and two
+// threads trained at 430k samples/s where one trained at 640k (2-core AMD EPYC VM, where a
+// parallel region alone costs 2.8 us).
+constexpr int64_t kSparseSplitMinRows = 256;
+
+int64_t sparse_threads(int64_t rows) {
+  return rows >= kSparseSplitMinRows ? num_threads() : 1;
+}
+
+// parallel_for's minimum length for `threads` pieces: on one thread, never split.
+int64_t split_into(int64_t threads) {
+  return threads > 1 ? 1 : std::numeric_limits<int64_t>::max();
+}
+
 // The sparse product (kernels/sparse_rows.h) costs about this many times what OpenBLAS
 // takes per multiply-add, so it pays when at most 1 in kSparseRatio inputs is nonzero
 // (MNIST: 1 in 5.3).
@@ -66,7 +82,7 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
     // out = b + the sum over each row's nonzero inputs of x[i, k] W^T[k, :], each thread on
     // the rows it compressed, through every panel of W^T.
     const float* b = has_bias_ ? bias_.value.data() : nullptr;
-    const int64_t threads = num_threads();
+    const int64_t threads = sparse_threads(n);
     parallel_for(
         n,
         [&](int64_t r0, int64_t r1) {
@@ -77,7 +93,7 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
                                     out_.data());
           }
         },
-        1);
+        split_into(threads));
     return out_;
   }
   // Rows [r0, r1), columns [c0, c1): out = b (broadcast), then out += x W^T.
@@ -107,16 +123,18 @@ const Tensor& Linear::backward(const Tensor& dout) {
   const int64_t n = x_.dim(0), in = in_features_, out = out_features_;
   check_dout(dout, n);
   const int64_t split = split_threshold(n, out, in);
-  // Columns [c0, c1) of dW (out, in) += dout^T (out, N) x (N, in). (For a sparse input this
-  // product stays dense: skipping x's zeros here measured no faster than OpenBLAS, each entry
-  // a read-modify-write of a row of dW^T.)
-  parallel_for(
-      in,
-      [&](int64_t c0, int64_t c1) {
-        gemm(Trans::Yes, Trans::No, to_int(out), to_int(c1 - c0), to_int(n), 1.0f, dout.data(),
-             to_int(out), x_.data() + c0, to_int(in), 1.0f, weight_.grad.data() + c0, to_int(in));
-      },
-      split);
+  if (sparse_input_) {
+    add_sparse_weight_grad(dout);
+  } else {
+    // Columns [c0, c1) of dW (out, in) += dout^T (out, N) x (N, in).
+    parallel_for(
+        in,
+        [&](int64_t c0, int64_t c1) {
+          gemm(Trans::Yes, Trans::No, to_int(out), to_int(c1 - c0), to_int(n), 1.0f, dout.data(),
+               to_int(out), x_.data() + c0, to_int(in), 1.0f, weight_.grad.data() + c0, to_int(in));
+        },
+        split);
+  }
   if (has_bias_) {
     float* db = bias_.grad.data();
     for (int64_t i = 0; i < n; ++i) {
@@ -150,7 +168,8 @@ bool Linear::mostly_zero(const Tensor& x) const {
          count_nonzeros(x.data(), in) * kSparseRatio <= in;
 }
 
-// Thread t of T's panel of W^T: whole vectors of output features.
+// Thread t of T's share of the output features: whole vectors, the same ones every step, so
+// that its rows of W, its panel of W^T and its rows of dW stay in its core's cache.
 std::pair<int64_t, int64_t> Linear::sparse_piece(int64_t t, int64_t threads) const {
   const int64_t lanes = sparse_vector_width();
   const int64_t vecs = sparse_padded_width(out_features_) / lanes;
@@ -162,7 +181,7 @@ bool Linear::compress_input(const Tensor& x) {
   sparse_x_.resize(n, in);
   wt_.resize(Shape{in, sparse_padded_width(out)});  // the panels, one after the other
   // Each thread: its share of the rows (as the batch was gathered) and its panel of W^T.
-  const int64_t threads = num_threads();
+  const int64_t threads = sparse_threads(n);
   parallel_for(
       threads,
       [&](int64_t t0, int64_t t1) {
@@ -172,8 +191,29 @@ bool Linear::compress_input(const Tensor& x) {
           transpose_padded(weight_.value.data(), out, in, c0, c1, wt_.data() + c0 * in);
         }
       },
-      1);
+      split_into(threads));
   return sparse_x_.nonzeros() * kSparseRatio <= n * in;
+}
+
+void Linear::add_sparse_weight_grad(const Tensor& dout) {
+  const int64_t n = x_.dim(0), out = out_features_;
+  const int64_t width = sparse_padded_width(out);
+  dout_padded_.resize(Shape{n, width});
+  for (int64_t i = 0; i < n; ++i) {
+    float* row = dout_padded_.data() + i * width;
+    std::copy(dout.data() + i * out, dout.data() + (i + 1) * out, row);
+    std::fill(row + out, row + width, 0.0f);
+  }
+  const int64_t threads = sparse_threads(n);
+  parallel_for(
+      threads,
+      [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          const auto [c0, c1] = sparse_piece(t, threads);
+          sparse_transposed_times(sparse_x_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
+        }
+      },
+      split_into(threads));
 }
 
 std::vector<Param*> Linear::params() {

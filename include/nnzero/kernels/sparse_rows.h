@@ -1,15 +1,15 @@
-// The product with a mostly-zero left operand: Linear's forward pass when most of its input
-// is zero.
+// Products with a mostly-zero left operand: Linear's input when most of it is zero.
 //
 // MNIST pixels are 81 % zeros (the background), so in two_layer_net's first layer
-// out = x W^T + b four of five multiply-adds of a dense GEMM multiply by zero. Keeping only
-// each row's nonzero entries (column, value), the same sums are
+// out = x W^T + b and dW += dout^T x, four of five multiply-adds of a dense GEMM multiply by
+// zero. Keeping only each row's nonzero entries (column, value), the same sums are
 //
-//   out[i, :] = b + sum over row i's entries (k, v) of  v * W^T[k, :]
+//   out[i, :]  = b + sum over row i's entries (k, v) of  v * W^T[k, :]
+//   dW[:, k]  += sum over the rows i that have an entry (k, v) of  v * dout[i, :]
 //
-// (the book's Affine forward, section 5.6, with the zero terms left out; only the order of
-// the additions differs from the dense product). Each entry reads a row of W^T, padded to
-// whole vectors of output features.
+// (the book's equations of section 5.6 with the zero terms left out; only the order of the
+// additions differs from the dense product). Both read W and dW by input feature k, so they
+// work on W^T, padded to whole vectors of output features.
 #pragma once
 
 #include <cstdint>
@@ -35,9 +35,10 @@ int64_t count_nonzeros(const float* x, int64_t n);
 // Rows [r0, r1) of x (s.rows, s.cols) into s (already resized).
 void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s);
 
-// W^T is kept in panels of output features [c0, c1), whole vectors (c0 and c1 multiples of
-// sparse_vector_width(), c1 at most sparse_padded_width(out)), one per thread, (cols, c1 - c0)
-// each: the thread that transposes a panel is the only one writing into its cache lines.
+// The products are split over threads by output features: pieces [c0, c1) of whole vectors
+// (c0 and c1 multiples of sparse_vector_width(), c1 at most sparse_padded_width(out)). W^T
+// is kept as one panel per piece, (cols, c1 - c0) each, so that the thread that writes a
+// panel is the only one writing into its cache lines.
 int64_t sparse_vector_width();             // floats per vector: 16 with AVX-512
 int64_t sparse_padded_width(int64_t out);  // out rounded up to whole vectors
 
@@ -49,5 +50,11 @@ void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int
 // from W's panel for [c0, c1); y is (x.rows, out); bias may be nullptr (0).
 void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                              const float* panel, int64_t out, const float* bias, float* y);
+
+// dW[j, k] += sum_i dout[i, j] x[i, k] for j in [c0, min(c1, out)), every k. dout is
+// (x.rows, out) padded to sparse_padded_width(out) per row (the padding zero); dW is
+// (out, x.cols).
+void sparse_transposed_times(const SparseRows& x, int64_t c0, int64_t c1, const float* dout_padded,
+                             int64_t out, float* dW);
 
 }  // namespace nnzero

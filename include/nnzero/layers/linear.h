@@ -2,8 +2,8 @@
 // x: (N, in), W: (out, in) as PyTorch stores it (the book's W is its transpose), b: (out).
 // backward: dx = dout W, dW += dout^T x, db += sum over the batch of dout.
 // In a network's first layer (set_needs_input_grad(false)), when most of x is zero (MNIST's
-// background), x W^T skips the zeros (kernels/sparse_rows.h): the same sums, a fifth of the
-// multiply-adds.
+// background), x W^T and dout^T x skip the zeros (kernels/sparse_rows.h): the same sums, a
+// fifth of the multiply-adds.
 #pragma once
 
 #include <utility>
@@ -37,6 +37,7 @@ class Linear : public Layer {
   // sparse_x_ and transposes W into wt_.
   bool mostly_zero(const Tensor& x) const;
   bool compress_input(const Tensor& x);
+  void add_sparse_weight_grad(const Tensor& dout);
   std::pair<int64_t, int64_t> sparse_piece(int64_t t, int64_t threads) const;
 
   Tensor x_;  // the input of the last forward (a view, not a copy)
@@ -44,6 +45,7 @@ class Linear : public Layer {
   bool sparse_input_ = false;  // the last forward took the sparse path
   SparseRows sparse_x_;        // its nonzero entries
   Tensor wt_;                  // W^T in one panel per thread (kernels/sparse_rows.h)
+  Tensor dout_padded_;
 };
 
 }  // namespace nnzero
