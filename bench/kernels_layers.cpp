@@ -174,7 +174,9 @@ void register_sparse_first_layer() {
                                    benchmark::ClobberMemory();
                                  }
                                  set_flops(s, flops);
-                                 s.SetLabel(label);
+                                 const bool sparse =
+                                     dynamic_cast<Linear&>(first).last_input_sparse();
+                                 s.SetLabel(label + (sparse ? ", sparse path" : ", dense path"));
                                })
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
