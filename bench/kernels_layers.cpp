@@ -157,6 +157,13 @@ Tensor mnist_batch(const char* data) {
   return x;
 }
 
+// FLOP/s of the dense product, and which path the layer took.
+void report_first_layer(benchmark::State& s, Layer& first, double flops, const std::string& label) {
+  set_flops(s, flops);
+  const bool sparse = dynamic_cast<Linear&>(first).last_input_sparse();
+  s.SetLabel(label + (sparse ? ", sparse path" : ", dense path"));
+}
+
 void register_sparse_first_layer() {
   Rng rng(0);
   auto model = std::make_shared<Sequential>(builtin_spec("two_layer_net"), rng);
@@ -173,27 +180,22 @@ void register_sparse_first_layer() {
                                    benchmark::DoNotOptimize(first.forward(*x, true).data());
                                    benchmark::ClobberMemory();
                                  }
-                                 set_flops(s, flops);
-                                 const bool sparse =
-                                     dynamic_cast<Linear&>(first).last_input_sparse();
-                                 s.SetLabel(label + (sparse ? ", sparse path" : ", dense path"));
+                                 report_first_layer(s, first, flops, label);
                                })
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark(
-      "layer/two_layer_net/0.linear/backward",
-      [model, x, flops, label](benchmark::State& s) {
-        Layer& first = model->layer(0);
-        const Tensor dout = random_tensor(first.out_shape().with_batch(kBatch), 2);
-        first.forward(*x, true);
-        for (auto _ : s) {
-          benchmark::DoNotOptimize(first.backward(dout).data());
-          benchmark::ClobberMemory();
-        }
-        set_flops(s, flops);
-        s.SetLabel(label + (dynamic_cast<Linear&>(first).last_input_sparse() ? ", sparse path"
-                                                                             : ", dense path"));
-      })
+  benchmark::RegisterBenchmark("layer/two_layer_net/0.linear/backward",
+                               [model, x, flops, label](benchmark::State& s) {
+                                 Layer& first = model->layer(0);
+                                 const Tensor dout =
+                                     random_tensor(first.out_shape().with_batch(kBatch), 2);
+                                 first.forward(*x, true);
+                                 for (auto _ : s) {
+                                   benchmark::DoNotOptimize(first.backward(dout).data());
+                                   benchmark::ClobberMemory();
+                                 }
+                                 report_first_layer(s, first, flops, label);
+                               })
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
 }

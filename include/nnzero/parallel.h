@@ -19,13 +19,14 @@ int num_threads();
 inline constexpr int64_t kParallelMinElements = 1 << 17;
 
 // Calls f(begin, end) on contiguous pieces of [0, n), one per thread, or once on the calling
-// thread when n < min_elements or when already inside a parallel region. Keep the loop in f
+// thread when n < min_elements, when there is only one element to hand out, or when already
+// inside a parallel region. Keep the loop in f
 // simple (no calls, no branches on data) and the compiler vectorizes it; capture its
 // pointers by value ([=]): captured by reference, each is reloaded after every store (the
 // store might have changed it) and the loop stays scalar.
 template <class F>
 void parallel_for(int64_t n, F&& f, int64_t min_elements = kParallelMinElements) {
-  if (n < min_elements || omp_in_parallel() || omp_get_max_threads() == 1) {
+  if (n <= 1 || n < min_elements || omp_in_parallel() || omp_get_max_threads() == 1) {
     f(int64_t{0}, n);
     return;
   }

@@ -57,11 +57,6 @@ int64_t sparse_threads(int64_t rows) {
   return rows >= kSparseSplitMinRows ? num_threads() : 1;
 }
 
-// parallel_for's minimum length for `threads` pieces: on one thread, never split.
-int64_t split_into(int64_t threads) {
-  return threads > 1 ? 1 : std::numeric_limits<int64_t>::max();
-}
-
 // The sparse product (kernels/sparse_rows.h) costs about this many times what OpenBLAS
 // takes per multiply-add, so it pays when at most 1 in kSparseRatio inputs is nonzero
 // (MNIST: 1 in 5.3).
@@ -93,7 +88,7 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
                                     out_.data());
           }
         },
-        split_into(threads));
+        kSparseSplitMinRows);
     return out_;
   }
   // Rows [r0, r1), columns [c0, c1): out = b (broadcast), then out += x W^T.
@@ -191,7 +186,7 @@ bool Linear::compress_input(const Tensor& x) {
           transpose_padded(weight_.value.data(), out, in, c0, c1, wt_.data() + c0 * in);
         }
       },
-      split_into(threads));
+      1);
   return sparse_x_.nonzeros() * kSparseRatio <= n * in;
 }
 
@@ -213,7 +208,7 @@ void Linear::add_sparse_weight_grad(const Tensor& dout) {
           sparse_transposed_times(sparse_x_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
         }
       },
-      split_into(threads));
+      1);
 }
 
 std::vector<Param*> Linear::params() {
