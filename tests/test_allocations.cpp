@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/data/batch_loader.h"
 #include "nnzero/data/dataset.h"
+#include "nnzero/layers/linear.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
@@ -140,16 +142,18 @@ std::string describe(const char* phase, const Allocations& a) {
          std::to_string(a.tensors) + " tensor allocations";
 }
 
-// A dataset of random pixels and labels, as MNIST is held (bytes, converted per batch).
-Dataset random_dataset(const Shape& sample, int64_t n, int32_t classes) {
+// A dataset of random pixels and labels, as MNIST is held (bytes, converted per batch), one
+// pixel in `lit_in` lit.
+Dataset random_dataset(const Shape& sample, int64_t n, int32_t classes, uint64_t lit_in) {
   Rng rng(7);
   Dataset d;
   d.name = "random";
   d.sample_shape = sample;
   d.num_classes = classes;
-  // Half the pixels zero: some images pack into runs, the others stay raw (both unpack paths).
+  // Half the pixels zero: some images pack into runs, the others stay raw (both unpack
+  // paths). A fifth lit, as in MNIST: a first linear layer takes its sparse path.
   std::vector<uint8_t> pixels(static_cast<size_t>(n * sample.numel()));
-  for (uint8_t& p : pixels) p = rng.below(2) == 0 ? 0 : static_cast<uint8_t>(rng.below(256));
+  for (uint8_t& p : pixels) p = rng.below(lit_in) != 0 ? 0 : static_cast<uint8_t>(rng.below(256));
   d.pixels = pack_images(pixels, sample.numel());
   d.labels.resize(static_cast<size_t>(n));
   for (int32_t& y : d.labels) y = static_cast<int32_t>(rng.below(static_cast<uint64_t>(classes)));
@@ -160,7 +164,8 @@ Dataset random_dataset(const Shape& sample, int64_t n, int32_t classes) {
 // trainer runs them (gather the batch, zero_grad, loss, backward, update), each step on the
 // next batch of a small random dataset, and of inference passes.
 void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string& optimizer,
-                                        float lr, int64_t batch, float weight_decay = 0.0f) {
+                                        float lr, int64_t batch, float weight_decay = 0.0f,
+                                        uint64_t lit_in = 2) {
   SCOPED_TRACE(spec.name + " with " + optimizer);
   set_num_threads(1);
   Rng rng(0);
@@ -171,29 +176,29 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
   auto opt = make_optimizer(optimizer, params, lr);
   constexpr int64_t kBatches = 4;
   const Dataset data = random_dataset(model.input_shape(), kBatches * batch,
-                                      static_cast<int32_t>(model.output_shape()[0]));
+                                      static_cast<int32_t>(model.output_shape()[0]), lit_in);
   std::vector<int32_t> order(static_cast<size_t>(kBatches * batch));
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(order.size() - 1 - i);
 
-  Tensor x;
-  std::vector<int32_t> labels;
+  // As the trainer gathers (on one thread here: the loader's own thread is not counted),
+  // the first layer's input prepared by the loader.
+  BatchLoader loader(data, model.input_shape(), false, &model);
+  const Batch* b = nullptr;
   double loss = 0.0;
   auto gather = [&](int64_t step) {
-    const std::span<const int32_t> idx(order.data() + (step % kBatches) * batch,
-                                       static_cast<size_t>(batch));
-    gather_images(data, idx, model.input_shape(), x);
-    gather_labels(data, idx, labels);
+    b = &loader.take(std::span<const int32_t>(order.data() + (step % kBatches) * batch,
+                                              static_cast<size_t>(batch)));
   };
   auto train_step = [&] {
     model.zero_grad();
-    loss = model.loss(x, Target{labels, nullptr}, true);
+    loss = model.loss(b->x, b->target(), true, b->prepared_input());
     model.backward();
     opt->step();
   };
   for (int64_t step = 0; step < 3; ++step) {  // warm-up: the buffers take their sizes
     gather(step);
     train_step();
-    model.forward(x, false);
+    model.forward(b->x, false);
   }
   Allocations gathering, zero_grad, forward, backward, update, inference;
   const std::string schedule = "cosine";  // the update sets the rate first, as Trainer does
@@ -204,15 +209,19 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
   for (int64_t step = 3; step < 8; ++step) {
     add(gathering, count_allocations([&] { gather(step); }));
     add(zero_grad, count_allocations([&] { model.zero_grad(); }));
-    add(forward, count_allocations([&] { loss = model.loss(x, Target{labels, nullptr}, true); }));
+    add(forward, count_allocations(
+                     [&] { loss = model.loss(b->x, b->target(), true, b->prepared_input()); }));
     add(backward, count_allocations([&] { model.backward(); }));
     add(update, count_allocations([&] {
           opt->set_lr(static_cast<float>(lr * lr_factor(schedule, step, 100)));
           opt->step();
         }));
-    add(inference, count_allocations([&] { model.forward(x, false); }));
+    add(inference, count_allocations([&] { model.forward(b->x, false); }));
   }
   EXPECT_TRUE(std::isfinite(loss));
+  if (auto* first = dynamic_cast<Linear*>(&model.layer(0)); first != nullptr && lit_in >= 5) {
+    EXPECT_TRUE(first->last_input_sparse());
+  }
   EXPECT_EQ(gathering.total(), 0) << describe("gather batch", gathering);
   EXPECT_EQ(zero_grad.total(), 0) << describe("zero_grad", zero_grad);
   EXPECT_EQ(forward.total(), 0) << describe("forward + loss", forward);
@@ -246,7 +255,8 @@ TEST(Allocations, CountingSeesEveryAllocation) {
 
 TEST(Allocations, TwoLayerNetEveryOptimizer) {
   for (const std::string& name : optimizer_names()) {
-    expect_no_steady_state_allocations(builtin_spec("two_layer_net"), name, 0.0f, 100);
+    expect_no_steady_state_allocations(builtin_spec("two_layer_net"), name, 0.0f, 100, 0.0f, 2);
+    expect_no_steady_state_allocations(builtin_spec("two_layer_net"), name, 0.0f, 100, 0.0f, 5);
   }
 }
 

@@ -36,6 +36,14 @@ SparseRows compress(const Tensor& x) {
   return s;
 }
 
+// x's nonzero entries column by column (x^T's rows), as the products take them.
+SparseRows compress_columns(const Tensor& x) {
+  const int64_t n = x.dim(0), cols = x.dim(1);
+  Tensor xt(Shape{cols, n});
+  transpose(x.data(), n, cols, 0, cols, xt.data());
+  return compress(xt);
+}
+
 // W^T as one panel of whole vectors per piece [c0, c0 + lanes), as Linear keeps it for as
 // many threads as vectors.
 Tensor panels(const Tensor& w) {
@@ -79,6 +87,25 @@ TEST(SparseRows, CompressKeepsEveryNonzeroInColumnOrder) {
           }
         }
       }
+    }
+  }
+}
+
+TEST(SparseRows, TransposeWritesTheColumnsAsRowsPieceByPiece) {
+  Rng rng(6);
+  // Around the 8 x 8 blocks, in pieces of columns that start off the blocks.
+  for (auto [rows, cols] : {std::pair{1, 1}, {7, 9}, {8, 8}, {100, 784}, {17, 23}, {16, 40}}) {
+    SCOPED_TRACE(std::to_string(rows) + "x" + std::to_string(cols));
+    Tensor x(Shape{rows, cols});
+    rng.fill_normal(x, 0.0f, 1.0f);
+    Tensor xt(Shape{cols, rows}, std::nanf(""));
+    const int64_t k1 = cols / 3, k2 = cols - cols / 5;
+    transpose(x.data(), rows, cols, 0, k1, xt.data());
+    transpose(x.data(), rows, cols, k1, k2, xt.data());
+    transpose(x.data(), rows, cols, k2, cols, xt.data());
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t k = 0; k < cols; ++k)
+        ASSERT_EQ(xt[k * rows + i], x[i * cols + k]) << i << "," << k;
     }
   }
 }
@@ -127,21 +154,18 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
       rng.fill_normal(w, 0.0f, 1.0f);
       rng.fill_normal(b, 0.0f, 1.0f);
       rng.fill_normal(dout, 0.0f, 1.0f);
-      const SparseRows s = compress(x);
+      const SparseRows s = compress_columns(x);
       const Tensor wt = panels(w);
       Tensor whole(Shape{cols, sparse_padded_width(out)});
       transpose_padded(w.data(), out, cols, 0, whole.dim(1), whole.data());
 
-      // y = x W^T + b, panel by panel; and without the bias, from W^T whole, rows in two
-      // pieces.
+      // y = x W^T + b, panel by panel; and without the bias, from W^T whole.
       const int64_t ldw = sparse_padded_width(out), lanes = sparse_vector_width();
       Tensor y(Shape{n, out}), y0(Shape{n, out}), want(Shape{n, out}), want0(Shape{n, out});
       for (int64_t c0 = 0; c0 < ldw; c0 += lanes) {
-        sparse_times_transposed(s, 0, n, c0, c0 + lanes, wt.data() + c0 * cols, out, b.data(),
-                                y.data());
+        sparse_times_transposed(s, c0, c0 + lanes, wt.data() + c0 * cols, out, b.data(), y.data());
       }
-      sparse_times_transposed(s, 0, n / 2, 0, ldw, whole.data(), out, nullptr, y0.data());
-      sparse_times_transposed(s, n / 2, n, 0, ldw, whole.data(), out, nullptr, y0.data());
+      sparse_times_transposed(s, 0, ldw, whole.data(), out, nullptr, y0.data());
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = 0; j < out; ++j) {
           double sum = 0.0;
@@ -237,4 +261,19 @@ TEST(SparseRows, LinearSparsePathGradientCheck) {
   EXPECT_TRUE(lin.last_input_sparse());
   ASSERT_FALSE(results.empty());
   for (const auto& r : results) EXPECT_LT(r.rel_error, kGradCheckTolerance) << r.name;
+}
+
+// The whole batch decides the path, the first row only rules out a dense input: a batch of
+// digits that starts with a bold one (40 % lit) stays sparse, and so the same path every step.
+TEST(SparseRows, ABatchStartingWithADenserRowStaysSparse) {
+  Rng rng(7);
+  Linear lin(Shape{784}, 50);
+  lin.set_needs_input_grad(false);
+  for (auto [first_density, sparse] : {std::pair{0.4, true}, {0.7, false}}) {
+    Tensor x = sparse_matrix(100, 784, 0.15, rng);
+    const Tensor first = sparse_matrix(1, 784, first_density, rng);
+    std::copy(first.begin(), first.end(), x.begin());
+    lin.forward(x, true);
+    EXPECT_EQ(lin.last_input_sparse(), sparse) << "first row " << first_density;
+  }
 }

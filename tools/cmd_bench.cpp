@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "nnzero/blas_setup.h"
+#include "nnzero/data/batch_loader.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/process_stats.h"
@@ -41,17 +42,19 @@ void run_bench(const BenchArgs& a) {
   // Training steps on consecutive real batches (wrapping around the training set).
   const int64_t n = mnist.train.size();
   std::vector<int32_t> order = rng.permutation(static_cast<int32_t>(n));
-  std::vector<int32_t> labels;
-  Tensor x;
+  // As Trainer does: with two or more threads the next batch is gathered during the step.
+  BatchLoader loader(mnist.train, model.input_shape(), num_threads() > 1, &model);
   int64_t cursor = 0;
+  auto batch_at = [&](int64_t start) {
+    return std::span<const int32_t>(order.data() + start, static_cast<size_t>(a.batch));
+  };
   auto train_step = [&] {
     if (cursor + a.batch > n) cursor = 0;
-    const std::span<const int32_t> idx(order.data() + cursor, static_cast<size_t>(a.batch));
+    const Batch& batch = loader.take(batch_at(cursor));
     cursor += a.batch;
-    gather_images(mnist.train, idx, model.input_shape(), x);
-    gather_labels(mnist.train, idx, labels);
+    loader.prefetch(batch_at(cursor + a.batch > n ? 0 : cursor));
     model.zero_grad();
-    model.loss(x, Target{labels, nullptr}, true);
+    model.loss(batch.x, batch.target(), true, batch.prepared_input());
     model.backward();
     opt->step();
   };
@@ -67,6 +70,7 @@ void run_bench(const BenchArgs& a) {
   // Single-image latency: median of many forward passes over different test images.
   std::vector<double> latencies;
   std::vector<int32_t> one(1);
+  Tensor x;
   for (int64_t i = 0; i < a.latency_runs + 10; ++i) {
     one[0] = static_cast<int32_t>(i % mnist.test.size());
     gather_images(mnist.test, one, model.input_shape(), x);

@@ -70,29 +70,44 @@ void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
   }
 }
 
-// Outputs per pass of the forward product: up to 4 vectors, each summed in two accumulators
-// (even and odd entries) so that consecutive multiply-adds do not wait for each other.
+// Output features per pass of the products: up to 4 vectors, held in registers.
 constexpr int kMaxVecs = 4;
 
-// acc[0 .. V*kLanes) = sum over the entries (k, v) of v * wt[k * ldw + 0 .. V*kLanes).
+// acc[i * lda + 0 .. V*kLanes) += v * w[0 .. V*kLanes) for column k's entries (i, v) of x:
+// its part of out = x W^T, w being row k of W^T (kept in registers).
 template <int V>
-void sum_rows_of(const int32_t* column, const float* value, int64_t count, const float* wt,
-                 int64_t ldw, float* acc) {
+void add_column(const int32_t* row, const float* value, int64_t count, const float* w, float* acc,
+                int64_t lda) {
+  Vec wv[V];
+  for (int c = 0; c < V; ++c) wv[c] = load(w + c * kLanes);
+  for (int64_t e = 0; e < count; ++e) {
+    float* a = acc + row[e] * lda;
+    const float v = value[e];
+    for (int c = 0; c < V; ++c) store(a + c * kLanes, load(a + c * kLanes) + v * wv[c]);
+  }
+}
+
+// t[0 .. V*kLanes) = sum over column k's entries (i, v) of x of v * d[i * ldd + 0 ..
+// V*kLanes): row k of dW^T = x^T dout, summed in registers (even and odd entries apart, so
+// that consecutive multiply-adds do not wait for each other).
+template <int V>
+void sum_column(const int32_t* row, const float* value, int64_t count, const float* d, int64_t ldd,
+                float* t) {
   Vec even[V] = {}, odd[V] = {};
   int64_t e = 0;
   for (; e + 1 < count; e += 2) {
-    const float* w0 = wt + column[e] * ldw;
-    const float* w1 = wt + column[e + 1] * ldw;
+    const float* d0 = d + row[e] * ldd;
+    const float* d1 = d + row[e + 1] * ldd;
     for (int c = 0; c < V; ++c) {
-      even[c] += value[e] * load(w0 + c * kLanes);
-      odd[c] += value[e + 1] * load(w1 + c * kLanes);
+      even[c] += value[e] * load(d0 + c * kLanes);
+      odd[c] += value[e + 1] * load(d1 + c * kLanes);
     }
   }
   if (e < count) {
-    const float* w0 = wt + column[e] * ldw;
-    for (int c = 0; c < V; ++c) even[c] += value[e] * load(w0 + c * kLanes);
+    const float* d0 = d + row[e] * ldd;
+    for (int c = 0; c < V; ++c) even[c] += value[e] * load(d0 + c * kLanes);
   }
-  for (int c = 0; c < V; ++c) store(acc + c * kLanes, even[c] + odd[c]);
+  for (int c = 0; c < V; ++c) store(t + c * kLanes, even[c] + odd[c]);
 }
 
 // dW[j, k] += t[k * ldt + j - j0] for j in [j0, j1), k < cols (dW: row stride cols).
@@ -105,21 +120,6 @@ void add_transposed(const float* t, int64_t ldt, int64_t j0, int64_t j1, int64_t
   }
   for (int64_t j = j0; j < j1; ++j) {
     for (int64_t k = j < j8 ? k8 : 0; k < cols; ++k) dW[j * cols + k] += t[k * ldt + (j - j0)];
-  }
-}
-
-// t[k * ldt + 0 .. V*kLanes) += v * d[0 .. V*kLanes) for the entries (k, v): one row's part
-// of dW^T += x^T dout. d stays in registers (loading it per entry, next to the stores into
-// t, stalls on false store-to-load dependencies).
-template <int V>
-void add_outer(const int32_t* column, const float* value, int64_t count, const float* d, float* t,
-               int64_t ldt) {
-  Vec dv[V];
-  for (int c = 0; c < V; ++c) dv[c] = load(d + c * kLanes);
-  for (int64_t e = 0; e < count; ++e) {
-    float* row = t + column[e] * ldt;
-    const float v = value[e];
-    for (int c = 0; c < V; ++c) store(row + c * kLanes, load(row + c * kLanes) + v * dv[c]);
   }
 }
 
@@ -148,6 +148,18 @@ int64_t count_nonzeros(const float* x, int64_t n) {
   return count;
 }
 
+void transpose(const float* x, int64_t rows, int64_t cols, int64_t k0, int64_t k1, float* xt) {
+  const int64_t i8 = rows / 8 * 8, k8 = k0 + (k1 - k0) / 8 * 8;
+  for (int64_t i = 0; i < i8; i += 8) {
+    for (int64_t k = k0; k < k8; k += 8) {
+      transpose8x8<false>(x + i * cols + k, cols, xt + k * rows + i, rows);
+    }
+  }
+  for (int64_t k = k0; k < k1; ++k) {
+    for (int64_t i = k < k8 ? i8 : 0; i < rows; ++i) xt[k * rows + i] = x[i * cols + k];
+  }
+}
+
 void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s) {
   const int64_t cols = s.cols;
   for (int64_t i = r0; i < r1; ++i) {
@@ -164,8 +176,8 @@ void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s) {
       const __m512 v = _mm512_loadu_ps(row + k);
       const __mmask16 nonzero = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
       if (nonzero == 0) continue;
-      _mm512_mask_compressstoreu_ps(value + n, nonzero, v);
-      _mm512_mask_compressstoreu_epi32(column + n, nonzero, lanes);
+      _mm512_storeu_ps(value + n, _mm512_maskz_compress_ps(nonzero, v));
+      _mm512_storeu_si512(column + n, _mm512_maskz_compress_epi32(nonzero, lanes));
       n += __builtin_popcount(nonzero);
     }
 #endif
@@ -205,71 +217,86 @@ void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int
   }
 }
 
-void sparse_times_transposed(const SparseRows& x, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
-                             const float* panel, int64_t out, const float* bias, float* y) {
-  const int64_t ld = c1 - c0;
-  alignas(64) float acc[kMaxVecs * kLanes];
-  for (int64_t i = r0; i < r1; ++i) {
-    const int32_t* column = x.column.data() + i * x.cols;
-    const float* value = x.value.data() + i * x.cols;
-    const int64_t count = x.count[static_cast<size_t>(i)];
-    for (int64_t j0 = c0; j0 < std::min(c1, out); j0 += kMaxVecs * kLanes) {
-      const int64_t vecs = std::min<int64_t>(kMaxVecs, (c1 - j0) / kLanes);
-      const float* wt = panel + (j0 - c0);
-      switch (vecs) {
-        case 1:
-          sum_rows_of<1>(column, value, count, wt, ld, acc);
-          break;
-        case 2:
-          sum_rows_of<2>(column, value, count, wt, ld, acc);
-          break;
-        case 3:
-          sum_rows_of<3>(column, value, count, wt, ld, acc);
-          break;
-        default:
-          sum_rows_of<4>(column, value, count, wt, ld, acc);
-          break;
-      }
-      const int64_t width = std::min(out - j0, vecs * kLanes);
-      float* yi = y + i * out + j0;
-      for (int64_t j = 0; j < width; ++j) yi[j] = acc[j] + (bias != nullptr ? bias[j0 + j] : 0.0f);
-    }
+// Chunks of up to kMaxVecs vectors of output features, each one pass over the entries.
+template <class F>
+void for_each_chunk(int64_t width, F&& f) {
+  for (int64_t j0 = 0; j0 < width; j0 += kMaxVecs * kLanes) {
+    const auto vecs = static_cast<int>(std::min<int64_t>(kMaxVecs, (width - j0) / kLanes));
+    f(j0, vecs);
   }
 }
 
-void sparse_transposed_times(const SparseRows& x, int64_t c0, int64_t c1, const float* dout_padded,
-                             int64_t out, float* dW) {
-  const int64_t ldw = sparse_padded_width(out), width = c1 - c0;
+void sparse_times_transposed(const SparseRows& xt, int64_t c0, int64_t c1, const float* panel,
+                             int64_t out, const float* bias, float* y) {
+  const int64_t n = xt.cols, width = c1 - c0, j1 = std::min(c1, out);
   if (c0 >= out) return;
-  // This piece of dW^T, (cols, width): row k gathers x[i, k] dout[i, c0 .. c1) over the rows
-  // i that have an entry in column k. 64-byte aligned; in L2 (100 KB for two_layer_net's
-  // first layer on two threads).
-  thread_local Tensor t;
-  t.resize(Shape{x.cols, width});
-  t.fill(0.0f);
-  for (int64_t i = 0; i < x.rows; ++i) {
-    const int32_t* column = x.column.data() + i * x.cols;
-    const float* value = x.value.data() + i * x.cols;
-    const int64_t count = x.count[static_cast<size_t>(i)];
-    for (int64_t j0 = 0; j0 < width; j0 += kMaxVecs * kLanes) {
-      const float* d = dout_padded + i * ldw + c0 + j0;
-      switch (std::min<int64_t>(kMaxVecs, (width - j0) / kLanes)) {
+  // This piece of out, (n, width): each row of the batch gathers its entries' rows of W^T.
+  // In L1 for batch 100 (25.6 KB for a piece of 64 features).
+  thread_local Tensor acc;
+  acc.resize(Shape{n, width});
+  for (int64_t i = 0; i < n; ++i) {
+    float* a = acc.data() + i * width;
+    for (int64_t j = c0; j < c1; ++j) a[j - c0] = bias != nullptr && j < out ? bias[j] : 0.0f;
+  }
+  for_each_chunk(width, [&](int64_t j0, int vecs) {
+    for (int64_t k = 0; k < xt.rows; ++k) {
+      const int32_t* row = xt.column.data() + k * n;
+      const float* value = xt.value.data() + k * n;
+      const int64_t count = xt.count[static_cast<size_t>(k)];
+      const float* w = panel + k * width + j0;
+      float* a = acc.data() + j0;
+      switch (vecs) {
         case 1:
-          add_outer<1>(column, value, count, d, t.data() + j0, width);
+          add_column<1>(row, value, count, w, a, width);
           break;
         case 2:
-          add_outer<2>(column, value, count, d, t.data() + j0, width);
+          add_column<2>(row, value, count, w, a, width);
           break;
         case 3:
-          add_outer<3>(column, value, count, d, t.data() + j0, width);
+          add_column<3>(row, value, count, w, a, width);
           break;
         default:
-          add_outer<4>(column, value, count, d, t.data() + j0, width);
+          add_column<4>(row, value, count, w, a, width);
           break;
       }
     }
+  });
+  for (int64_t i = 0; i < n; ++i) {
+    std::copy(acc.data() + i * width, acc.data() + i * width + (j1 - c0), y + i * out + c0);
   }
-  add_transposed(t.data(), width, c0, std::min(c1, out), x.cols, dW);
+}
+
+void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const float* dout_padded,
+                             int64_t out, float* dW) {
+  const int64_t n = xt.cols, ldd = sparse_padded_width(out), width = c1 - c0;
+  if (c0 >= out) return;
+  // This piece of dW^T, (in, width), row by row, then added into dW transposed.
+  thread_local Tensor t;
+  t.resize(Shape{xt.rows, width});
+  for_each_chunk(width, [&](int64_t j0, int vecs) {
+    for (int64_t k = 0; k < xt.rows; ++k) {
+      const int32_t* row = xt.column.data() + k * n;
+      const float* value = xt.value.data() + k * n;
+      const int64_t count = xt.count[static_cast<size_t>(k)];
+      const float* d = dout_padded + c0 + j0;
+      float* tk = t.data() + k * width + j0;
+      switch (vecs) {
+        case 1:
+          sum_column<1>(row, value, count, d, ldd, tk);
+          break;
+        case 2:
+          sum_column<2>(row, value, count, d, ldd, tk);
+          break;
+        case 3:
+          sum_column<3>(row, value, count, d, ldd, tk);
+          break;
+        default:
+          sum_column<4>(row, value, count, d, ldd, tk);
+          break;
+      }
+    }
+  });
+  add_transposed(t.data(), width, c0, std::min(c1, out), xt.rows, dW);
 }
 
 }  // namespace nnzero

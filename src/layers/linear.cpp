@@ -1,6 +1,7 @@
 #include "nnzero/layers/linear.h"
 
 #include <limits>
+#include <utility>
 
 #include "nnzero/kernels/gemm.h"
 #include "nnzero/kernels/sparse_rows.h"
@@ -57,6 +58,11 @@ int64_t sparse_threads(int64_t rows) {
   return rows >= kSparseSplitMinRows ? num_threads() : 1;
 }
 
+// parallel_for's minimum length for the sparse path's work over x's columns.
+int64_t split_rows(int64_t rows) {
+  return sparse_threads(rows) > 1 ? 1 : std::numeric_limits<int64_t>::max();
+}
+
 // The sparse product (kernels/sparse_rows.h) costs about this many times what OpenBLAS
 // takes per multiply-add, so it pays when at most 1 in kSparseRatio inputs is nonzero
 // (MNIST: 1 in 5.3).
@@ -72,23 +78,30 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
   x_ = x;
   const int64_t n = x.dim(0), in = in_features_, out = out_features_;
   out_.resize(Shape{n, out});
-  sparse_input_ = mostly_zero(x) && compress_input(x);
+  const Tensor* prepared = std::exchange(prepared_, nullptr);
+  if (prepared != nullptr && !(prepared->shape() == Shape{in, n})) {
+    throw Error("linear: the prepared input has shape " + prepared->shape().str() +
+                ", not that of this input transposed, " + Shape{in, n}.str());
+  }
+  if (sparse_candidate(n)) reserve_sparse(n);
+  sparse_input_ =
+      prepared != nullptr ? compress(*prepared) : prepare(x, own_xt_) && compress(own_xt_);
   if (sparse_input_) {
-    // out = b + the sum over each row's nonzero inputs of x[i, k] W^T[k, :], each thread on
-    // the rows it compressed, through every panel of W^T.
+    // out = b + the sum over x's nonzero entries x[i, k] of x[i, k] W^T[k, :], each thread on
+    // its panel of W^T (its output features).
     const float* b = has_bias_ ? bias_.value.data() : nullptr;
     const int64_t threads = sparse_threads(n);
     parallel_for(
-        n,
-        [&](int64_t r0, int64_t r1) {
-          for (int64_t t = 0; t < threads; ++t) {
+        threads,
+        [&](int64_t t0, int64_t t1) {
+          for (int64_t t = t0; t < t1; ++t) {
             const auto [c0, c1] = sparse_piece(t, threads);
-            if (c0 == c1) continue;
-            sparse_times_transposed(sparse_x_, r0, r1, c0, c1, wt_.data() + c0 * in, out, b,
-                                    out_.data());
+            float* panel = wt_.data() + c0 * in;
+            transpose_padded(weight_.value.data(), out, in, c0, c1, panel);
+            sparse_times_transposed(columns_, c0, c1, panel, out, b, out_.data());
           }
         },
-        kSparseSplitMinRows);
+        1);
     return out_;
   }
   // Rows [r0, r1), columns [c0, c1): out = b (broadcast), then out += x W^T.
@@ -151,16 +164,12 @@ const Tensor& Linear::backward(const Tensor& dout) {
   return dx_;
 }
 
-bool Linear::mostly_zero(const Tensor& x) const {
+bool Linear::sparse_candidate(int64_t n) const {
   // Only in a network's first layer (the one that needs no dx): its input is the data, zero
   // where the data set is (MNIST's background), batch after batch. After a ReLU about half
-  // the inputs are zero, too few to pay, and a share that varies between batches (the path
-  // would change from step to step and allocate when it first does).
-  // Worth it only for products big enough to split over threads; the first row predicts the
-  // rest (compress_input checks the whole batch).
-  const int64_t n = x.dim(0), in = in_features_;
-  return !needs_input_grad_ && n * in * out_features_ >= kSplitMinMacs &&
-         count_nonzeros(x.data(), in) * kSparseRatio <= in;
+  // the inputs are zero, too few to pay, and a share that varies between batches. Worth it
+  // only for products big enough to split over threads.
+  return !needs_input_grad_ && n * in_features_ * out_features_ >= kSplitMinMacs;
 }
 
 // Thread t of T's share of the output features: whole vectors, the same ones every step, so
@@ -171,29 +180,42 @@ std::pair<int64_t, int64_t> Linear::sparse_piece(int64_t t, int64_t threads) con
   return {vecs * t / threads * lanes, vecs * (t + 1) / threads * lanes};
 }
 
-bool Linear::compress_input(const Tensor& x) {
-  const int64_t n = x.dim(0), in = in_features_, out = out_features_;
-  sparse_x_.resize(n, in);
-  wt_.resize(Shape{in, sparse_padded_width(out)});  // the panels, one after the other
-  // Each thread: its share of the rows (as the batch was gathered) and its panel of W^T.
-  const int64_t threads = sparse_threads(n);
+bool Linear::prepare(const Tensor& x, Tensor& xt) const {
+  check_input(x);
+  const int64_t n = x.dim(0), in = in_features_;
+  if (!sparse_candidate(n)) return false;
+  xt.resize(Shape{in, n});  // whether or not this batch is sparse: the path may change
+  // The first row tells a dense input (table features) from a sparse one cheaply; compress
+  // checks the whole batch. Held to the batch's ratio, one dense digit (1 batch in 300 of
+  // MNIST starts with one of more than 261 pixels) sent its batch to the dense path, whose
+  // parallel product then kept OpenMP's other thread spinning for milliseconds, on the core
+  // a BatchLoader uses.
+  if (count_nonzeros(x.data(), in) * 2 > in) return false;
   parallel_for(
-      threads,
-      [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-          compress_rows(x.data(), n * t / threads, n * (t + 1) / threads, sparse_x_);
-          const auto [c0, c1] = sparse_piece(t, threads);
-          transpose_padded(weight_.value.data(), out, in, c0, c1, wt_.data() + c0 * in);
-        }
-      },
-      1);
-  return sparse_x_.nonzeros() * kSparseRatio <= n * in;
+      in, [&](int64_t k0, int64_t k1) { transpose(x.data(), n, in, k0, k1, xt.data()); },
+      split_rows(n));
+  return true;
+}
+
+// The sparse path's buffers, sized for a candidate batch before its path is known: a
+// path that changes between batches must not allocate.
+void Linear::reserve_sparse(int64_t n) {
+  columns_.resize(in_features_, n);
+  wt_.resize(Shape{in_features_, sparse_padded_width(out_features_)});  // the panels
+  dout_padded_.resize(Shape{n, sparse_padded_width(out_features_)});
+}
+
+bool Linear::compress(const Tensor& xt) {
+  const int64_t in = xt.dim(0), n = xt.dim(1);
+  parallel_for(
+      in, [&](int64_t k0, int64_t k1) { compress_rows(xt.data(), k0, k1, columns_); },
+      split_rows(n));
+  return columns_.nonzeros() * kSparseRatio <= n * in;
 }
 
 void Linear::add_sparse_weight_grad(const Tensor& dout) {
   const int64_t n = x_.dim(0), out = out_features_;
   const int64_t width = sparse_padded_width(out);
-  dout_padded_.resize(Shape{n, width});
   for (int64_t i = 0; i < n; ++i) {
     float* row = dout_padded_.data() + i * width;
     std::copy(dout.data() + i * out, dout.data() + (i + 1) * out, row);
@@ -205,7 +227,7 @@ void Linear::add_sparse_weight_grad(const Tensor& dout) {
       [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
           const auto [c0, c1] = sparse_piece(t, threads);
-          sparse_transposed_times(sparse_x_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
+          sparse_transposed_times(columns_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
         }
       },
       1);

@@ -129,7 +129,17 @@ const Tensor& Sequential::forward(const Tensor& x, bool train) {
   return *h;
 }
 
-double Sequential::loss(const Tensor& x, const Target& target, bool train) {
+bool Sequential::prepare_input(const Tensor& x, Tensor& prepared) const {
+  const auto* first = dynamic_cast<const Linear*>(layers_.front().get());
+  return first != nullptr && first->prepare(x, prepared);
+}
+
+double Sequential::loss(const Tensor& x, const Target& target, bool train, const Tensor* prepared) {
+  if (prepared != nullptr) {
+    auto* first = dynamic_cast<Linear*>(layers_.front().get());
+    if (first == nullptr) throw Error("loss: a prepared input, but the first layer is no linear");
+    first->use_prepared(prepared);
+  }
   double l = loss_->forward(forward(x, train), target);
   if (weight_decay_ > 0.0f) {
     double sum_sq = 0.0;

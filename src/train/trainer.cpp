@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "nnzero/data/batch_loader.h"
 #include "nnzero/io/file.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/parallel.h"
 #include "nnzero/train/evaluate.h"
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
@@ -134,12 +136,19 @@ void Trainer::log_epoch(const EpochMetrics& m) {
   if (opt_.log_epochs || opt_.live_progress) Progress(opt_.live_progress).line(line);
 }
 
+// The samples of batch b of an epoch's order (the last batch may be short).
+std::span<const int32_t> Trainer::batch_of(const std::vector<int32_t>& order, int64_t b) const {
+  const auto begin = static_cast<size_t>(b * opt_.batch);
+  return std::span<const int32_t>(order).subspan(
+      begin, std::min(static_cast<size_t>(opt_.batch), order.size() - begin));
+}
+
 TrainResult Trainer::run() {
   const int64_t n = train_.size();
   const int64_t batches_per_epoch = (n + opt_.batch - 1) / opt_.batch;
   std::vector<int32_t> order(static_cast<size_t>(n));
-  std::vector<int32_t> labels;
-  Tensor x, t;
+  // With two or more threads the next batch is gathered (and prepared) during each step.
+  BatchLoader loader(train_, model_.input_shape(), num_threads() > 1, &model_);
   Progress progress(opt_.live_progress);
   const auto run_start = std::chrono::steady_clock::now();
   int64_t samples_seen = 0;
@@ -170,19 +179,13 @@ TrainResult Trainer::run() {
       }
       const int64_t begin = batch_in_epoch_ * opt_.batch;
       const int64_t count = std::min(opt_.batch, n - begin);
-      const std::span<const int32_t> idx(order.data() + begin, static_cast<size_t>(count));
       const auto step_start = std::chrono::steady_clock::now();
-      gather_images(train_, idx, model_.input_shape(), x);
-      Target target;
-      if (train_.is_regression()) {
-        gather_targets(train_, idx, t);
-        target.values = &t;
-      } else {
-        gather_labels(train_, idx, labels);
-        target.labels = labels;
+      const Batch& batch = loader.take(batch_of(order, batch_in_epoch_));
+      if (batch_in_epoch_ + 1 < batches_per_epoch) {
+        loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
       }
       model_.zero_grad();
-      const double loss = model_.loss(x, target, true);
+      const double loss = model_.loss(batch.x, batch.target(), true, batch.prepared_input());
       if (!std::isfinite(loss)) {
         throw Error("training diverged: the loss is " +
                     std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +

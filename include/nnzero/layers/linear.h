@@ -29,22 +29,30 @@ class Linear : public Layer {
   // Whether the last forward took the sparse path (kernels/sparse_rows.h).
   bool last_input_sparse() const { return sparse_input_; }
 
+  // The sparse path's work that does not depend on the weights: x transposed, into xt.
+  // Returns whether forward(x) tries the sparse path. It reads only the layer's shape, so a
+  // BatchLoader's thread runs it on the next batch while this one trains.
+  bool prepare(const Tensor& x, Tensor& xt) const;
+  // The next forward takes its input transposed from xt, prepared from that same input.
+  void use_prepared(const Tensor* xt) { prepared_ = xt; }
+
  private:
   int64_t in_features_, out_features_;
   bool has_bias_;
   Param weight_, bias_;
-  // Whether x has few enough nonzeros for the sparse product; if so, compresses it into
-  // sparse_x_ and transposes W into wt_.
-  bool mostly_zero(const Tensor& x) const;
-  bool compress_input(const Tensor& x);
+  bool sparse_candidate(int64_t n) const;  // whether a batch of n may take the sparse path
+  void reserve_sparse(int64_t n);
+  bool compress(const Tensor& xt);  // into columns_; whether few enough are nonzero
   void add_sparse_weight_grad(const Tensor& dout);
   std::pair<int64_t, int64_t> sparse_piece(int64_t t, int64_t threads) const;
 
   Tensor x_;  // the input of the last forward (a view, not a copy)
   Tensor out_, dx_;
-  bool sparse_input_ = false;  // the last forward took the sparse path
-  SparseRows sparse_x_;        // its nonzero entries
-  Tensor wt_;                  // W^T in one panel per thread (kernels/sparse_rows.h)
+  bool sparse_input_ = false;         // the last forward took the sparse path
+  Tensor own_xt_;                     // x^T, when not prepared
+  const Tensor* prepared_ = nullptr;  // x^T for the next forward
+  SparseRows columns_;                // x^T's nonzero entries: x's, column by column
+  Tensor wt_;                         // W^T in one panel per thread (kernels/sparse_rows.h)
   Tensor dout_padded_;
 };
 

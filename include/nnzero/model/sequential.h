@@ -39,7 +39,12 @@ class Sequential {
   // x: (N, input...) -> scores (N, outputs).
   const Tensor& forward(const Tensor& x, bool train);
   // forward + loss; adds the weight-decay term 1/2 lambda sum ||W||^2 when lambda > 0.
-  double loss(const Tensor& x, const Target& target, bool train);
+  // prepared: what prepare_input(x) wrote, or nullptr.
+  double loss(const Tensor& x, const Target& target, bool train, const Tensor* prepared = nullptr);
+  // The work of the first layer's forward on x that does not depend on the weights, done
+  // ahead (a BatchLoader's thread does it for the next batch): for a first Linear layer
+  // that takes the sparse path, x transposed (Linear::prepare). False when there is none.
+  bool prepare_input(const Tensor& x, Tensor& prepared) const;
   // Backpropagates the last loss() through every layer, adding into the gradients; adds
   // lambda W to each weight's gradient when weight decay is on.
   void backward();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,7 @@ class Trainer {
   int64_t total_steps() const;
   void log_epoch(const EpochMetrics& m);
   EpochMetrics end_epoch(double epoch_seconds);
+  std::span<const int32_t> batch_of(const std::vector<int32_t>& order, int64_t b) const;
 
   Sequential& model_;
   const Dataset& train_;

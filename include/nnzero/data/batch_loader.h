@@ -1,0 +1,87 @@
+// Training batches gathered one step ahead (PyTorch's DataLoader with one worker, as a thread).
+//
+// Unpacking a batch of 100 MNIST images into floats and compressing it for the first layer
+// (Sequential::prepare_input) take about 60 us, two fifths of a two_layer_net step on one
+// core, and that step is too small to split over two cores (a parallel region alone costs
+// about 3 us on the development VM, see docs/benchmarks.md). So with two or more threads, a
+// second thread prepares batch k+1 while the step computes on batch k; the batches are the
+// same ones, bit for bit, as prepared inline.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "nnzero/data/dataset.h"
+#include "nnzero/layers/loss.h"
+#include "nnzero/model/sequential.h"
+
+namespace nnzero {
+
+// A counter one thread advances and one other thread waits on. The waiter spins for a while
+// before it sleeps: waking a sleeping thread (a futex call) cost each two_layer_net step
+// several microseconds on the development VM, where the whole step is about 150 us.
+class Signal {
+ public:
+  uint32_t value() const { return value_.load(std::memory_order_acquire); }
+  void advance();
+  // Waits until the value is no longer `seen` (spinning up to `spin` first); returns it.
+  uint32_t wait_past(uint32_t seen, std::chrono::nanoseconds spin);
+
+ private:
+  std::atomic<uint32_t> value_{0};
+  std::atomic<bool> sleeping_{false};
+};
+
+struct Batch {
+  Tensor x;                     // (n, sample...)
+  std::vector<int32_t> labels;  // classification
+  Tensor targets;               // regression: (n, target_size)
+  Tensor xt;                    // x prepared for the model (Sequential::prepare_input)
+  bool prepared = false;
+
+  Target target() const;  // what Sequential::loss takes
+  const Tensor* prepared_input() const { return prepared ? &xt : nullptr; }
+};
+
+class BatchLoader {
+ public:
+  // ahead: gather on a second thread (for prefetch()); otherwise take() gathers inline.
+  // model: prepares each batch's input for it (Sequential::prepare_input), or nullptr.
+  BatchLoader(const Dataset& data, const Shape& sample_shape, bool ahead,
+              const Sequential* model = nullptr);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // Starts gathering the samples `indices` (they must stay valid until take()); does nothing
+  // unless gathering ahead.
+  void prefetch(std::span<const int32_t> indices);
+  // The batch of the samples `indices`: the prefetched one when it was for these, otherwise
+  // gathered now. Valid until the next take().
+  const Batch& take(std::span<const int32_t> indices);
+
+ private:
+  void gather(std::span<const int32_t> indices, Batch& b) const;
+  void work();
+  void wait_for_prefetch();
+
+  const Dataset& data_;
+  Shape sample_shape_;
+  const Sequential* model_;
+  Batch batches_[2];  // the one take() returned last, and the one being gathered
+  int current_ = 0;
+  std::span<const int32_t> pending_;  // the samples of the prefetch in flight, if any
+  bool in_flight_ = false;
+  std::exception_ptr error_;  // from the worker's gather, rethrown by take()
+  // The worker gathers when requests_ moves on, then advances done_; stop_ ends it.
+  Signal requests_, done_;
+  std::atomic<bool> stop_{false};
+  std::thread worker_;
+};
+
+}  // namespace nnzero
