@@ -154,18 +154,18 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
       rng.fill_normal(w, 0.0f, 1.0f);
       rng.fill_normal(b, 0.0f, 1.0f);
       rng.fill_normal(dout, 0.0f, 1.0f);
-      const SparseRows s = compress_columns(x);
-      const Tensor wt = panels(w);
+      const SparseRows s = compress_columns(x), by_rows = compress(x);
       Tensor whole(Shape{cols, sparse_padded_width(out)});
       transpose_padded(w.data(), out, cols, 0, whole.dim(1), whole.data());
 
-      // y = x W^T + b, panel by panel; and without the bias, from W^T whole.
+      // y = x W^T + b from x's columns and from its rows; and without the bias.
       const int64_t ldw = sparse_padded_width(out), lanes = sparse_vector_width();
       Tensor y(Shape{n, out}), y0(Shape{n, out}), want(Shape{n, out}), want0(Shape{n, out});
-      for (int64_t c0 = 0; c0 < ldw; c0 += lanes) {
-        sparse_times_transposed(s, c0, c0 + lanes, wt.data() + c0 * cols, out, b.data(), y.data());
-      }
-      sparse_times_transposed(s, 0, ldw, whole.data(), out, nullptr, y0.data());
+      Tensor yr(Shape{n, out}), yr0(Shape{n, out});
+      sparse_columns_times_transposed(s, whole.data(), out, b.data(), y.data());
+      sparse_columns_times_transposed(s, whole.data(), out, nullptr, y0.data());
+      sparse_times_transposed(by_rows, whole.data(), out, b.data(), yr.data());
+      sparse_times_transposed(by_rows, whole.data(), out, nullptr, yr0.data());
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = 0; j < out; ++j) {
           double sum = 0.0;
@@ -176,6 +176,8 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
       }
       expect_close(y, want, "y");
       expect_close(y0, want0, "y without bias");
+      expect_close(yr, want, "y by rows");
+      expect_close(yr0, want0, "y by rows without bias");
 
       // dW += dout^T x, onto a gradient that already holds 1s, in pieces of one vector.
       Tensor dw(Shape{out, cols}, 1.0f), want_dw(Shape{out, cols});
@@ -228,6 +230,9 @@ TEST(SparseRows, LinearSparsePathMatchesDensePath) {
         for (int64_t k = 0; k < in; ++k) row += dense.weight().value[j * in + k];
         dense.bias().value[j] -= static_cast<float>(row);
       }
+      // For inference (x by its rows), then for training (by its columns).
+      expect_close(sparse.forward(x, false), dense.forward(shifted, false), "out (inference)");
+      EXPECT_TRUE(sparse.last_input_sparse());
       expect_close(sparse.forward(x, true), dense.forward(shifted, true), "out");
       EXPECT_TRUE(sparse.last_input_sparse());
       EXPECT_FALSE(dense.last_input_sparse());
@@ -275,5 +280,26 @@ TEST(SparseRows, ABatchStartingWithADenserRowStaysSparse) {
     std::copy(first.begin(), first.end(), x.begin());
     lin.forward(x, true);
     EXPECT_EQ(lin.last_input_sparse(), sparse) << "first row " << first_density;
+  }
+}
+
+// A backward after a forward for inference (x taken by its rows) still finds x by its
+// columns: the same gradient as after a forward for training.
+TEST(SparseRows, BackwardAfterAnInferenceForward) {
+  Rng rng(8);
+  for (int64_t n : {100, 300}) {
+    const Tensor x = sparse_matrix(n, 784, 0.15, rng);
+    Tensor dout(Shape{n, 50});
+    rng.fill_normal(dout, 0.0f, 1.0f);
+    Linear a(Shape{784}, 50), b(Shape{784}, 50);
+    for (Linear* l : {&a, &b}) l->set_needs_input_grad(false);
+    rng.fill_normal(a.weight().value, 0.0f, 0.1f);
+    b.weight().value = a.weight().value.clone();
+    a.forward(x, false);
+    b.forward(x, true);
+    a.backward(dout);
+    b.backward(dout);
+    EXPECT_TRUE(a.last_input_sparse());
+    expect_close(a.weight().grad, b.weight().grad, "dW");
   }
 }

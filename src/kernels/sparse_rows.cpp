@@ -87,12 +87,13 @@ void add_column(const int32_t* row, const float* value, int64_t count, const flo
   }
 }
 
-// t[0 .. V*kLanes) = sum over column k's entries (i, v) of x of v * d[i * ldd + 0 ..
-// V*kLanes): row k of dW^T = x^T dout, summed in registers (even and odd entries apart, so
-// that consecutive multiply-adds do not wait for each other).
+// t[0 .. V*kLanes) = sum over the entries (r, v) of v * m[r * ldm + 0 .. V*kLanes), summed in
+// registers (even and odd entries apart, so that consecutive multiply-adds do not wait for
+// each other). Over column k's entries (i, v) with m = dout, row k of dW^T = x^T dout; over
+// row i's entries (k, v) with m = W^T, row i of x W^T.
 template <int V>
-void sum_column(const int32_t* row, const float* value, int64_t count, const float* d, int64_t ldd,
-                float* t) {
+void weighted_sum_of_rows(const int32_t* row, const float* value, int64_t count, const float* d,
+                          int64_t ldd, float* t) {
   Vec even[V] = {}, odd[V] = {};
   int64_t e = 0;
   for (; e + 1 < count; e += 2) {
@@ -226,24 +227,54 @@ void for_each_chunk(int64_t width, F&& f) {
   }
 }
 
-void sparse_times_transposed(const SparseRows& xt, int64_t c0, int64_t c1, const float* panel,
-                             int64_t out, const float* bias, float* y) {
-  const int64_t n = xt.cols, width = c1 - c0, j1 = std::min(c1, out);
-  if (c0 >= out) return;
-  // This piece of out, (n, width): each row of the batch gathers its entries' rows of W^T.
-  // In L1 for batch 100 (25.6 KB for a piece of 64 features).
+void sparse_times_transposed(const SparseRows& x, const float* wt, int64_t out, const float* bias,
+                             float* y) {
+  const int64_t width = sparse_padded_width(out);
+  alignas(64) float acc[kMaxVecs * kLanes];
+  for (int64_t i = 0; i < x.rows; ++i) {
+    const int32_t* column = x.column.data() + i * x.cols;
+    const float* value = x.value.data() + i * x.cols;
+    const int64_t count = x.count[static_cast<size_t>(i)];
+    for_each_chunk(width, [&](int64_t j0, int vecs) {
+      switch (vecs) {
+        case 1:
+          weighted_sum_of_rows<1>(column, value, count, wt + j0, width, acc);
+          break;
+        case 2:
+          weighted_sum_of_rows<2>(column, value, count, wt + j0, width, acc);
+          break;
+        case 3:
+          weighted_sum_of_rows<3>(column, value, count, wt + j0, width, acc);
+          break;
+        default:
+          weighted_sum_of_rows<4>(column, value, count, wt + j0, width, acc);
+          break;
+      }
+      float* yi = y + i * out;
+      for (int64_t j = j0; j < std::min(out, j0 + vecs * kLanes); ++j) {
+        yi[j] = acc[j - j0] + (bias != nullptr ? bias[j] : 0.0f);
+      }
+    });
+  }
+}
+
+void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int64_t out,
+                                     const float* bias, float* y) {
+  const int64_t n = xt.cols, width = sparse_padded_width(out);
+  // out, padded: each row gathers its entries' rows of W^T (25.6 KB for 100 rows and 64
+  // features: in L1).
   thread_local Tensor acc;
   acc.resize(Shape{n, width});
   for (int64_t i = 0; i < n; ++i) {
     float* a = acc.data() + i * width;
-    for (int64_t j = c0; j < c1; ++j) a[j - c0] = bias != nullptr && j < out ? bias[j] : 0.0f;
+    for (int64_t j = 0; j < width; ++j) a[j] = bias != nullptr && j < out ? bias[j] : 0.0f;
   }
   for_each_chunk(width, [&](int64_t j0, int vecs) {
     for (int64_t k = 0; k < xt.rows; ++k) {
       const int32_t* row = xt.column.data() + k * n;
       const float* value = xt.value.data() + k * n;
       const int64_t count = xt.count[static_cast<size_t>(k)];
-      const float* w = panel + k * width + j0;
+      const float* w = wt + k * width + j0;
       float* a = acc.data() + j0;
       switch (vecs) {
         case 1:
@@ -262,7 +293,7 @@ void sparse_times_transposed(const SparseRows& xt, int64_t c0, int64_t c1, const
     }
   });
   for (int64_t i = 0; i < n; ++i) {
-    std::copy(acc.data() + i * width, acc.data() + i * width + (j1 - c0), y + i * out + c0);
+    std::copy(acc.data() + i * width, acc.data() + i * width + out, y + i * out);
   }
 }
 
@@ -282,16 +313,16 @@ void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const
       float* tk = t.data() + k * width + j0;
       switch (vecs) {
         case 1:
-          sum_column<1>(row, value, count, d, ldd, tk);
+          weighted_sum_of_rows<1>(row, value, count, d, ldd, tk);
           break;
         case 2:
-          sum_column<2>(row, value, count, d, ldd, tk);
+          weighted_sum_of_rows<2>(row, value, count, d, ldd, tk);
           break;
         case 3:
-          sum_column<3>(row, value, count, d, ldd, tk);
+          weighted_sum_of_rows<3>(row, value, count, d, ldd, tk);
           break;
         default:
-          sum_column<4>(row, value, count, d, ldd, tk);
+          weighted_sum_of_rows<4>(row, value, count, d, ldd, tk);
           break;
       }
     }

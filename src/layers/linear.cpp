@@ -58,9 +58,32 @@ int64_t sparse_threads(int64_t rows) {
   return rows >= kSparseSplitMinRows ? num_threads() : 1;
 }
 
-// parallel_for's minimum length for the sparse path's work over x's columns.
-int64_t split_rows(int64_t rows) {
-  return sparse_threads(rows) > 1 ? 1 : std::numeric_limits<int64_t>::max();
+// The sparse path takes the batch in blocks of this many rows: a block's x^T (784 x 128
+// floats, 400 KB) stays in L2 and its rows of out (32 KB) in L1; a whole batch of 1000 (3 MB
+// of x^T) did not, and inference at batch 1000 ran at half the speed.
+constexpr int64_t kSparseBlockRows = 128;
+
+int64_t sparse_blocks(int64_t n) {
+  return (n + kSparseBlockRows - 1) / kSparseBlockRows;
+}
+
+// Rows [r0, r1) of the batch's block b.
+std::pair<int64_t, int64_t> block_rows(int64_t b, int64_t n) {
+  return {b * kSparseBlockRows, std::min(n, (b + 1) * kSparseBlockRows)};
+}
+
+// parallel_for over the blocks: split when the sparse path is.
+template <class F>
+void for_each_block(int64_t n, F&& f) {
+  parallel_for(
+      sparse_blocks(n),
+      [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b) {
+          const auto [r0, r1] = block_rows(b, n);
+          f(b, r0, r1);
+        }
+      },
+      sparse_threads(n) > 1 ? 1 : std::numeric_limits<int64_t>::max());
 }
 
 // The sparse product (kernels/sparse_rows.h) costs about this many times what OpenBLAS
@@ -73,7 +96,7 @@ int to_int(int64_t v) {
 }
 }  // namespace
 
-const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
+const Tensor& Linear::forward(const Tensor& x, bool train) {
   check_input(x);
   x_ = x;
   const int64_t n = x.dim(0), in = in_features_, out = out_features_;
@@ -84,24 +107,30 @@ const Tensor& Linear::forward(const Tensor& x, bool /*train*/) {
                 ", not that of this input transposed, " + Shape{in, n}.str());
   }
   if (sparse_candidate(n)) reserve_sparse(n);
-  sparse_input_ =
-      prepared != nullptr ? compress(*prepared) : prepare(x, own_xt_) && compress(own_xt_);
+  // Inference takes x by its rows as it is; training by its columns, which the weight
+  // gradient needs (prepared by a BatchLoader, or transposed here).
+  by_rows_ = !train && prepared == nullptr;
+  if (by_rows_) {
+    sparse_input_ = sparse_candidate(n) && first_row_sparse(x) && compress_by_rows(x);
+  } else if (prepared != nullptr) {
+    sparse_input_ = compress(*prepared);
+  } else {
+    sparse_input_ = prepare(x, own_xt_) && compress(own_xt_);
+  }
   if (sparse_input_) {
-    // out = b + the sum over x's nonzero entries x[i, k] of x[i, k] W^T[k, :], each thread on
-    // its panel of W^T (its output features).
-    const float* b = has_bias_ ? bias_.value.data() : nullptr;
-    const int64_t threads = sparse_threads(n);
-    parallel_for(
-        threads,
-        [&](int64_t t0, int64_t t1) {
-          for (int64_t t = t0; t < t1; ++t) {
-            const auto [c0, c1] = sparse_piece(t, threads);
-            float* panel = wt_.data() + c0 * in;
-            transpose_padded(weight_.value.data(), out, in, c0, c1, panel);
-            sparse_times_transposed(columns_, c0, c1, panel, out, b, out_.data());
-          }
-        },
-        1);
+    // out = b + the sum over x's nonzero entries x[i, k] of x[i, k] W^T[k, :], block by
+    // block of rows.
+    transpose_padded(weight_.value.data(), out, in, 0, sparse_padded_width(out), wt_.data());
+    const float* bias = has_bias_ ? bias_.value.data() : nullptr;
+    for_each_block(n, [&](int64_t b, int64_t r0, int64_t) {
+      const SparseRows& block = blocks_[static_cast<size_t>(b)];
+      float* y = out_.data() + r0 * out;
+      if (by_rows_) {
+        sparse_times_transposed(block, wt_.data(), out, bias, y);
+      } else {
+        sparse_columns_times_transposed(block, wt_.data(), out, bias, y);
+      }
+    });
     return out_;
   }
   // Rows [r0, r1), columns [c0, c1): out = b (broadcast), then out += x W^T.
@@ -132,6 +161,11 @@ const Tensor& Linear::backward(const Tensor& dout) {
   check_dout(dout, n);
   const int64_t split = split_threshold(n, out, in);
   if (sparse_input_) {
+    if (by_rows_) {  // after a forward for inference: x by its columns now
+      prepare(x_, own_xt_);
+      compress(own_xt_);
+      by_rows_ = false;
+    }
     add_sparse_weight_grad(dout);
   } else {
     // Columns [c0, c1) of dW (out, in) += dout^T (out, N) x (N, in).
@@ -172,8 +206,8 @@ bool Linear::sparse_candidate(int64_t n) const {
   return !needs_input_grad_ && n * in_features_ * out_features_ >= kSplitMinMacs;
 }
 
-// Thread t of T's share of the output features: whole vectors, the same ones every step, so
-// that its rows of W, its panel of W^T and its rows of dW stay in its core's cache.
+// Thread t of T's share of the output features in the weight gradient: whole vectors, the
+// same ones every step, so that its rows of dW stay in its core's cache.
 std::pair<int64_t, int64_t> Linear::sparse_piece(int64_t t, int64_t threads) const {
   const int64_t lanes = sparse_vector_width();
   const int64_t vecs = sparse_padded_width(out_features_) / lanes;
@@ -185,32 +219,60 @@ bool Linear::prepare(const Tensor& x, Tensor& xt) const {
   const int64_t n = x.dim(0), in = in_features_;
   if (!sparse_candidate(n)) return false;
   xt.resize(Shape{in, n});  // whether or not this batch is sparse: the path may change
+  if (!first_row_sparse(x)) return false;
+  for_each_block(n, [&](int64_t, int64_t r0, int64_t r1) {
+    transpose(x.data() + r0 * in, r1 - r0, in, 0, in, xt.data() + r0 * in);
+  });
+  return true;
+}
+
+bool Linear::first_row_sparse(const Tensor& x) const {
   // The first row tells a dense input (table features) from a sparse one cheaply; compress
   // checks the whole batch. Held to the batch's ratio, one dense digit (1 batch in 300 of
   // MNIST starts with one of more than 261 pixels) sent its batch to the dense path, whose
   // parallel product then kept OpenMP's other thread spinning for milliseconds, on the core
   // a BatchLoader uses.
-  if (count_nonzeros(x.data(), in) * 2 > in) return false;
-  parallel_for(
-      in, [&](int64_t k0, int64_t k1) { transpose(x.data(), n, in, k0, k1, xt.data()); },
-      split_rows(n));
-  return true;
+  return count_nonzeros(x.data(), in_features_) * 2 <= in_features_;
+}
+
+bool Linear::compress_by_rows(const Tensor& x) {
+  const int64_t n = x.dim(0), in = in_features_;
+  for_each_block(n, [&](int64_t b, int64_t r0, int64_t r1) {
+    SparseRows& block = blocks_[static_cast<size_t>(b)];
+    block.resize(r1 - r0, in);
+    compress_rows(x.data() + r0 * in, 0, r1 - r0, block);
+  });
+  return enough_zeros(n);
+}
+
+bool Linear::enough_zeros(int64_t n) const {
+  int64_t nonzeros = 0;
+  for (int64_t b = 0; b < sparse_blocks(n); ++b) {
+    nonzeros += blocks_[static_cast<size_t>(b)].nonzeros();
+  }
+  return nonzeros * kSparseRatio <= n * in_features_;
 }
 
 // The sparse path's buffers, sized for a candidate batch before its path is known: a
 // path that changes between batches must not allocate.
 void Linear::reserve_sparse(int64_t n) {
-  columns_.resize(in_features_, n);
-  wt_.resize(Shape{in_features_, sparse_padded_width(out_features_)});  // the panels
+  blocks_.resize(static_cast<size_t>(sparse_blocks(n)));
+  for (int64_t b = 0; b < sparse_blocks(n); ++b) {
+    const auto [r0, r1] = block_rows(b, n);
+    blocks_[static_cast<size_t>(b)].resize(in_features_, r1 - r0);
+  }
+  wt_.resize(Shape{in_features_, sparse_padded_width(out_features_)});
   dout_padded_.resize(Shape{n, sparse_padded_width(out_features_)});
 }
 
 bool Linear::compress(const Tensor& xt) {
   const int64_t in = xt.dim(0), n = xt.dim(1);
-  parallel_for(
-      in, [&](int64_t k0, int64_t k1) { compress_rows(xt.data(), k0, k1, columns_); },
-      split_rows(n));
-  return columns_.nonzeros() * kSparseRatio <= n * in;
+  for_each_block(n, [&](int64_t b, int64_t r0, int64_t r1) {
+    SparseRows& block = blocks_[static_cast<size_t>(b)];
+    block.resize(in, r1 - r0);
+    compress_rows(xt.data() + r0 * in, 0, in, block);
+  });
+  return enough_zeros(n);
 }
 
 void Linear::add_sparse_weight_grad(const Tensor& dout) {
@@ -227,7 +289,11 @@ void Linear::add_sparse_weight_grad(const Tensor& dout) {
       [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
           const auto [c0, c1] = sparse_piece(t, threads);
-          sparse_transposed_times(columns_, c0, c1, dout_padded_.data(), out, weight_.grad.data());
+          for (int64_t b = 0; b < sparse_blocks(n); ++b) {
+            sparse_transposed_times(blocks_[static_cast<size_t>(b)], c0, c1,
+                                    dout_padded_.data() + block_rows(b, n).first * width, out,
+                                    weight_.grad.data());
+          }
         }
       },
       1);

@@ -38,10 +38,10 @@ void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s);
 // Columns [k0, k1) of x (rows, cols) into rows [k0, k1) of xt (cols, rows).
 void transpose(const float* x, int64_t rows, int64_t cols, int64_t k0, int64_t k1, float* xt);
 
-// The products are split over threads by output features: pieces [c0, c1) of whole vectors
-// (c0 and c1 multiples of sparse_vector_width(), c1 at most sparse_padded_width(out)). W^T
-// is kept as one panel per piece, (cols, c1 - c0) each, so that the thread that writes a
-// panel is the only one writing into its cache lines.
+// The weight gradient is split over threads by output features: pieces [c0, c1) of whole
+// vectors (c0 and c1 multiples of sparse_vector_width(), c1 at most
+// sparse_padded_width(out)), so that the thread that writes a row of dW is the only one
+// writing into its cache lines.
 int64_t sparse_vector_width();             // floats per vector: 16 with AVX-512
 int64_t sparse_padded_width(int64_t out);  // out rounded up to whole vectors
 
@@ -49,17 +49,24 @@ int64_t sparse_padded_width(int64_t out);  // out rounded up to whole vectors
 void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int64_t c1,
                       float* panel);
 
-// Both products take x (N, cols) by its columns: xt holds the nonzero entries of x^T
-// (xt.rows = cols, xt.cols = N), so that column k's entries meet row k of W^T or of dW^T
-// once, in registers, while the batch's rows (of out, of dout: N x 64 floats, 25.6 KB at
-// batch 100) stay in L1. By x's rows, every entry read its row of W^T from L2 and the
-// weight gradient's row of dW^T was read and written back in L2 once per entry: 2x slower.
+// y[i, j] = bias[j] + sum_k x[i, k] W[j, k] for every row i and j < out, from wt = W^T
+// padded (transpose_padded over [0, sparse_padded_width(out))); y is (N, out); bias may be
+// nullptr (0). Two ways:
+//
+// from x's rows (x: SparseRows of x, N x cols): each row sums its entries' rows of W^T in
+// registers. For inference: x is compressed as it is.
+void sparse_times_transposed(const SparseRows& x, const float* wt, int64_t out, const float* bias,
+                             float* y);
+// from x's columns (xt: SparseRows of x^T, cols x N): column k's entries add row k of W^T,
+// held in registers, into their rows of out (N x 64 floats, 25.6 KB at batch 100: in L1).
+// For training, whose weight gradient needs x by its columns anyway.
+void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int64_t out,
+                                     const float* bias, float* y);
 
-// y[i, j] = bias[j] + sum_k x[i, k] W[j, k] for every row i, j in [c0, min(c1, out)), from
-// W's panel for [c0, c1); y is (N, out); bias may be nullptr (0).
-void sparse_times_transposed(const SparseRows& xt, int64_t c0, int64_t c1, const float* panel,
-                             int64_t out, const float* bias, float* y);
-
+// The weight gradient takes x by its columns: column k's entries sum their rows of dout (in
+// L1) into row k of dW^T in registers. (By x's rows, the row of dW^T of every entry was read
+// and written back in L2 once per entry: 1.4x slower.) Linear takes bigger batches in
+// blocks of rows that keep this in cache.
 // dW[j, k] += sum_i dout[i, j] x[i, k] for j in [c0, min(c1, out)), every k. dout is
 // (N, out) padded to sparse_padded_width(out) per row (the padding zero); dW is (out, cols).
 void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const float* dout_padded,

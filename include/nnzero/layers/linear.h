@@ -29,7 +29,8 @@ class Linear : public Layer {
   // Whether the last forward took the sparse path (kernels/sparse_rows.h).
   bool last_input_sparse() const { return sparse_input_; }
 
-  // The sparse path's work that does not depend on the weights: x transposed, into xt.
+  // The sparse path's work that does not depend on the weights: x transposed, into xt
+  // ((in, N) numbers: x^T of each block of 128 rows in turn; for up to 128 rows, x^T).
   // Returns whether forward(x) tries the sparse path. It reads only the layer's shape, so a
   // BatchLoader's thread runs it on the next batch while this one trains.
   bool prepare(const Tensor& x, Tensor& xt) const;
@@ -42,7 +43,12 @@ class Linear : public Layer {
   Param weight_, bias_;
   bool sparse_candidate(int64_t n) const;  // whether a batch of n may take the sparse path
   void reserve_sparse(int64_t n);
-  bool compress(const Tensor& xt);  // into columns_; whether few enough are nonzero
+  bool first_row_sparse(const Tensor& x) const;
+  // x's nonzero entries into blocks_, by its columns (from x^T) or by its rows; whether few
+  // enough are nonzero.
+  bool compress(const Tensor& xt);
+  bool compress_by_rows(const Tensor& x);
+  bool enough_zeros(int64_t n) const;
   void add_sparse_weight_grad(const Tensor& dout);
   std::pair<int64_t, int64_t> sparse_piece(int64_t t, int64_t threads) const;
 
@@ -51,8 +57,9 @@ class Linear : public Layer {
   bool sparse_input_ = false;         // the last forward took the sparse path
   Tensor own_xt_;                     // x^T, when not prepared
   const Tensor* prepared_ = nullptr;  // x^T for the next forward
-  SparseRows columns_;                // x^T's nonzero entries: x's, column by column
-  Tensor wt_;                         // W^T in one panel per thread (kernels/sparse_rows.h)
+  bool by_rows_ = false;              // and took x by its rows (inference), not columns
+  std::vector<SparseRows> blocks_;    // per block of rows, x's (or x^T's) nonzero entries
+  Tensor wt_;                         // W^T, padded (kernels/sparse_rows.h)
   Tensor dout_padded_;
 };
 
