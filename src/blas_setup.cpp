@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "nnzero/kernels/implicit_gemm.h"
+
 #if NNZERO_HAVE_OPENBLAS
 extern "C" char* openblas_get_corename(void);
 #endif
@@ -17,6 +19,25 @@ std::string blas_core_name() {
 #else
   return "";
 #endif
+}
+
+namespace {
+std::optional<bool> g_own_gemm;  // pinned by a test
+
+bool blas_kernels_are_avx512() {
+  const std::string core = blas_core_name();
+  return core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
+}
+}  // namespace
+
+bool own_gemm_is_faster() {
+  if (g_own_gemm) return *g_own_gemm;
+  static const bool faster = implicit_gemm_lanes() == 16 && !blas_kernels_are_avx512();
+  return faster;
+}
+
+void set_own_gemm(std::optional<bool> use) {
+  g_own_gemm = use;
 }
 
 void use_best_blas_kernels(char** argv) {

@@ -57,6 +57,37 @@ TEST(ImplicitGemm, MatchesPlainLoops) {
   }
 }
 
+// out += A src, onto what out holds, in whole blocks of columns (Linear's weight gradient).
+TEST(ImplicitGemm, AddsIntoOut) {
+  Rng rng(4);
+  const int64_t block = implicit_gemm_block();
+  for (int64_t M : {1, 8, 13, 50}) {
+    for (int64_t K : {1, 7, 100}) {
+      for (int64_t Q : {block, 3 * block}) {
+        SCOPED_TRACE("M=" + std::to_string(M) + " K=" + std::to_string(K) +
+                     " Q=" + std::to_string(Q));
+        const int64_t ldo = Q + block, lda = K + 1;
+        std::vector<int64_t> offset;
+        for (int64_t k = 0; k < K; ++k) offset.push_back(k * (Q + 3));
+        const std::vector<float> A = random_vector(rng, M * lda);
+        const std::vector<float> src = random_vector(rng, offset.back() + Q);
+        const std::vector<float> start = random_vector(rng, M * ldo);
+        std::vector<float> got = start, product(static_cast<size_t>(M * ldo));
+        implicit_gemm_add(M, K, Q, A.data(), lda, offset.data(), src.data(), got.data(), ldo);
+        implicit_gemm_reference(M, K, Q, A.data(), lda, offset.data(), src.data(), nullptr,
+                                product.data(), ldo);
+        for (int64_t m = 0; m < M; ++m) {
+          for (int64_t q = 0; q < ldo; ++q) {
+            const size_t i = static_cast<size_t>(m * ldo + q);
+            const float want = q < Q ? start[i] + product[i] : start[i];
+            ASSERT_NEAR(got[i], want, 1e-3f) << "m=" << m << " q=" << q;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(ImplicitGemmDColT, MatchesPlainLoops) {
   Rng rng(4);
   for (int64_t M : {1, 2, 3, 4, 6, 7, 16}) {

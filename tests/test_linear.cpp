@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "nnzero/blas_setup.h"
 #include "nnzero/layers/linear.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"
@@ -17,13 +18,20 @@ using nnzero_test::expect_close;
 
 TEST(Linear, MatchesPlainLoopsWholeAndSplitOverThreads) {
   const int threads = num_threads();
-  // (n, in, out): below and above the size at which the products are split; one image.
-  for (auto [n, in, out] :
-       {std::tuple{3, 5, 4}, {100, 784, 50}, {37, 300, 30}, {1, 4320, 100}, {1, 2900, 97}}) {
-    for (int t : {1, 2}) {
+  // (n, in, out): below and above the size at which the products are split; one image;
+  // in_features in whole blocks of implicit_gemm's columns (its backward, when pinned on).
+  for (auto [n, in, out] : {std::tuple{3, 5, 4},
+                            {100, 784, 50},
+                            {37, 300, 30},
+                            {1, 4320, 100},
+                            {1, 2900, 97},
+                            {100, 1024, 50},
+                            {37, 4320, 30}}) {
+    for (auto [t, own] : {std::pair{1, false}, {2, false}, {1, true}, {2, true}}) {
       SCOPED_TRACE(std::to_string(n) + "x" + std::to_string(in) + "->" + std::to_string(out) +
-                   " threads=" + std::to_string(t));
+                   " threads=" + std::to_string(t) + (own ? " implicit_gemm" : " OpenBLAS"));
       set_num_threads(t);
+      set_own_gemm(own);
       Linear lin(Shape{in}, out);
       Rng rng(5);
       rng.fill_normal(lin.params()[0]->value, 0.0f, 0.3f);
@@ -57,5 +65,6 @@ TEST(Linear, MatchesPlainLoopsWholeAndSplitOverThreads) {
       expect_close(lin.params()[1]->grad, db, "db");
     }
   }
+  set_own_gemm(std::nullopt);
   set_num_threads(threads);
 }

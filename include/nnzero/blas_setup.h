@@ -4,6 +4,7 @@
 // is read only when the library loads, so a program must be started with it set.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace nnzero {
@@ -15,5 +16,14 @@ std::string blas_core_name();
 // AVX2 -> Haswell) and OPENBLAS_CORETYPE is unset, sets it and re-executes the program with
 // the same arguments (so call it first thing in main). Otherwise returns and does nothing.
 void use_best_blas_kernels(char** argv);
+
+// Whether Linear's products go through implicit_gemm (kernels/implicit_gemm.h) rather than
+// OpenBLAS: when this build's vectors are AVX-512 and OpenBLAS runs narrower kernels (as
+// with OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU, which the development VM sets): there
+// implicit_gemm's block is 1.8x faster (simple_convnet's 4320 -> 100 layer, dx: 184 vs 102
+// GFLOP/s on one Zen 5 core). With OpenBLAS's own AVX-512 kernels (207), OpenBLAS.
+bool own_gemm_is_faster();
+// Tests pin the choice (true, false), or give it back to the kernels in use (nullopt).
+void set_own_gemm(std::optional<bool> use);
 
 }  // namespace nnzero

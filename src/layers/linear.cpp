@@ -3,7 +3,9 @@
 #include <limits>
 #include <utility>
 
+#include "nnzero/blas_setup.h"
 #include "nnzero/kernels/gemm.h"
+#include "nnzero/kernels/implicit_gemm.h"
 #include "nnzero/kernels/sparse_rows.h"
 #include "nnzero/parallel.h"
 
@@ -160,7 +162,9 @@ const Tensor& Linear::backward(const Tensor& dout) {
   const int64_t n = x_.dim(0), in = in_features_, out = out_features_;
   check_dout(dout, n);
   const int64_t split = split_threshold(n, out, in);
-  if (sparse_input_) {
+  if (own_gemm(n)) {
+    backward_own_gemm(dout);
+  } else if (sparse_input_) {
     if (by_rows_) {  // after a forward for inference: x by its columns now
       prepare(x_, own_xt_);
       compress(own_xt_);
@@ -187,6 +191,16 @@ const Tensor& Linear::backward(const Tensor& dout) {
   if (!needs_input_grad_) return dx_;
   // Rows [r0, r1) of dx (N, in) = dout (N, out) W (out, in).
   dx_.resize(Shape{n, in});
+  if (own_gemm(n)) {
+    parallel_for(
+        n,
+        [&](int64_t r0, int64_t r1) {
+          implicit_gemm(r1 - r0, out, in, dout.data() + r0 * out, out, offsets_.data(),
+                        weight_.value.data(), nullptr, dx_.data() + r0 * in, in);
+        },
+        split);
+    return dx_;
+  }
   parallel_for(
       n,
       [&](int64_t r0, int64_t r1) {
@@ -196,6 +210,31 @@ const Tensor& Linear::backward(const Tensor& dout) {
       },
       split);
   return dx_;
+}
+
+// Through implicit_gemm when it beats OpenBLAS here (blas_setup.h) and in_features is whole
+// blocks of its columns (it writes and reads whole blocks); a sparse first layer has its own.
+bool Linear::own_gemm(int64_t n) const {
+  return !sparse_input_ && own_gemm_is_faster() && in_features_ % implicit_gemm_block() == 0 &&
+         n * in_features_ * out_features_ >= kSplitMinMacs;
+}
+
+// dW += dout^T x as implicit_gemm_add: A = dout^T (out, N), src = x read from row k's start
+// (offset k * in), over pieces of whole column blocks of dW; offsets_ serves dx too.
+void Linear::backward_own_gemm(const Tensor& dout) {
+  const int64_t n = x_.dim(0), in = in_features_, out = out_features_;
+  const int64_t block = implicit_gemm_block();
+  offsets_.resize(static_cast<size_t>(std::max(n, out)));
+  for (size_t k = 0; k < offsets_.size(); ++k) offsets_[k] = static_cast<int64_t>(k) * in;
+  dout_t_.resize(Shape{out, n});
+  transpose(dout.data(), n, out, 0, out, dout_t_.data());
+  parallel_for(
+      in / block,
+      [&](int64_t b0, int64_t b1) {
+        implicit_gemm_add(out, n, (b1 - b0) * block, dout_t_.data(), n, offsets_.data(),
+                          x_.data() + b0 * block, weight_.grad.data() + b0 * block, in);
+      },
+      split_threshold(n, out, in));
 }
 
 bool Linear::sparse_candidate(int64_t n) const {

@@ -33,6 +33,11 @@ void implicit_gemm(int64_t M, int64_t K, int64_t Q, const float* A, int64_t lda,
                    const int64_t* offset, const float* src, const float* init, float* out,
                    int64_t ldo);
 
+// The same product added into out: out[m, q] += sum_k A[m, k] * src[offset[k] + q] (out
+// read and written in the same whole blocks of columns).
+void implicit_gemm_add(int64_t M, int64_t K, int64_t Q, const float* A, int64_t lda,
+                       const int64_t* offset, const float* src, float* out, int64_t ldo);
+
 // The weight gradient's product, two ways (Conv2d picks by shape, see conv2d.cpp).
 //
 // A matrix D (M x Q, row stride ldd) times col transposed:

@@ -41,6 +41,8 @@ class Linear : public Layer {
   int64_t in_features_, out_features_;
   bool has_bias_;
   Param weight_, bias_;
+  bool own_gemm(int64_t n) const;
+  void backward_own_gemm(const Tensor& dout);
   bool sparse_candidate(int64_t n) const;  // whether a batch of n may take the sparse path
   void reserve_sparse(int64_t n);
   bool first_row_sparse(const Tensor& x) const;
@@ -61,6 +63,8 @@ class Linear : public Layer {
   std::vector<SparseRows> blocks_;    // per block of rows, x's (or x^T's) nonzero entries
   Tensor wt_;                         // W^T, padded (kernels/sparse_rows.h)
   Tensor dout_padded_;
+  Tensor dout_t_;                 // dout^T, for implicit_gemm's dW
+  std::vector<int64_t> offsets_;  // k * in: where implicit_gemm reads row k of x or of W
 };
 
 }  // namespace nnzero
