@@ -43,6 +43,7 @@ class Linear : public Layer {
   Param weight_, bias_;
   bool own_gemm(int64_t n) const;
   void backward_own_gemm(const Tensor& dout);
+  void ensure_offsets(int64_t count);
   bool sparse_candidate(int64_t n) const;  // whether a batch of n may take the sparse path
   void reserve_sparse(int64_t n);
   bool first_row_sparse(const Tensor& x) const;
