@@ -42,8 +42,10 @@ void run_bench(const BenchArgs& a) {
   // Training steps on consecutive real batches (wrapping around the training set).
   const int64_t n = mnist.train.size();
   std::vector<int32_t> order = rng.permutation(static_cast<int32_t>(n));
-  // As Trainer does: with two or more threads the next batch is gathered during the step.
-  BatchLoader loader(mnist.train, model.input_shape(), num_threads() > 1, &model);
+  // As Trainer does: with two or more threads, a model whose first layer prepares its input
+  // (two_layer_net) gets the next batch gathered and prepared during the step.
+  BatchLoader loader(mnist.train, model.input_shape(),
+                     num_threads() > 1 && model.prepares_input(a.batch), &model);
   int64_t cursor = 0;
   auto batch_at = [&](int64_t start) {
     return std::span<const int32_t>(order.data() + start, static_cast<size_t>(a.batch));

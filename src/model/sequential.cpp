@@ -134,6 +134,11 @@ bool Sequential::prepare_input(const Tensor& x, Tensor& prepared) const {
   return first != nullptr && first->prepare(x, prepared);
 }
 
+bool Sequential::prepares_input(int64_t n) const {
+  const auto* first = dynamic_cast<const Linear*>(layers_.front().get());
+  return first != nullptr && first->sparse_candidate(n);
+}
+
 double Sequential::loss(const Tensor& x, const Target& target, bool train, const Tensor* prepared) {
   if (prepared != nullptr) {
     auto* first = dynamic_cast<Linear*>(layers_.front().get());

@@ -147,8 +147,10 @@ TrainResult Trainer::run() {
   const int64_t n = train_.size();
   const int64_t batches_per_epoch = (n + opt_.batch - 1) / opt_.batch;
   std::vector<int32_t> order(static_cast<size_t>(n));
-  // With two or more threads the next batch is gathered (and prepared) during each step.
-  BatchLoader loader(train_, model_.input_shape(), num_threads() > 1, &model_);
+  // With two or more threads, a model whose first layer prepares its input (two_layer_net)
+  // gets the next batch gathered and prepared during each step.
+  BatchLoader loader(train_, model_.input_shape(),
+                     num_threads() > 1 && model_.prepares_input(opt_.batch), &model_);
   Progress progress(opt_.live_progress);
   const auto run_start = std::chrono::steady_clock::now();
   int64_t samples_seen = 0;

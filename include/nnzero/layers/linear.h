@@ -34,6 +34,8 @@ class Linear : public Layer {
   // Returns whether forward(x) tries the sparse path. It reads only the layer's shape, so a
   // BatchLoader's thread runs it on the next batch while this one trains.
   bool prepare(const Tensor& x, Tensor& xt) const;
+  // Whether a batch of n may take the sparse path (then prepare does work).
+  bool sparse_candidate(int64_t n) const;
   // The next forward takes its input transposed from xt, prepared from that same input.
   void use_prepared(const Tensor* xt) { prepared_ = xt; }
 
@@ -44,7 +46,6 @@ class Linear : public Layer {
   bool own_gemm(int64_t n) const;
   void backward_own_gemm(const Tensor& dout);
   void ensure_offsets(int64_t count);
-  bool sparse_candidate(int64_t n) const;  // whether a batch of n may take the sparse path
   void reserve_sparse(int64_t n);
   bool first_row_sparse(const Tensor& x) const;
   // x's nonzero entries into blocks_, by its columns (from x^T) or by its rows; whether few
