@@ -81,7 +81,7 @@ void BatchLoader::work() {
     const auto now = Clock::now();
     interval = now - std::exchange(last, now);
     try {
-      gather(pending_, batches_[1 - current_]);
+      gather(pending_, batches_[next()]);
     } catch (...) {
       error_ = std::current_exception();
     }
@@ -111,7 +111,7 @@ const Batch& BatchLoader::take(std::span<const int32_t> indices) {
   if (std::exception_ptr e = std::exchange(error_, nullptr); e && prefetched) {
     std::rethrow_exception(e);
   }
-  current_ = 1 - current_;
+  current_ = next();
   if (!prefetched) gather(indices, batches_[current_]);
   return batches_[current_];
 }

@@ -181,6 +181,15 @@ void compress_rows(const float* x, int64_t r0, int64_t r1, SparseRows& s) {
       _mm512_storeu_si512(column + n, _mm512_maskz_compress_epi32(nonzero, lanes));
       n += __builtin_popcount(nonzero);
     }
+    if (k < cols) {  // the last cols - k < 16: a masked load, and stores of the nonzeros only
+      const auto tail = static_cast<__mmask16>((1u << (cols - k)) - 1);
+      const __m512 v = _mm512_maskz_loadu_ps(tail, row + k);
+      const __mmask16 nonzero = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ) & tail;
+      _mm512_mask_compressstoreu_ps(value + n, nonzero, v);
+      _mm512_mask_compressstoreu_epi32(column + n, nonzero, lanes);
+      n += __builtin_popcount(nonzero);
+      k = cols;
+    }
 #endif
     // Branch-free: every element is written at the next free place, which only moves on
     // past a nonzero (zeros and nonzeros come in runs no branch predictor follows).
