@@ -1,5 +1,7 @@
 #include "nnzero/model/sequential.h"
 
+#include <algorithm>
+
 #include "nnzero/layers/avgpool2d.h"
 #include "nnzero/layers/batchnorm.h"
 #include "nnzero/layers/conv2d.h"
@@ -15,6 +17,7 @@
 #include "nnzero/layers/softmax.h"
 #include "nnzero/layers/softmax_cross_entropy.h"
 #include "nnzero/layers/tanh.h"
+#include "nnzero/parallel.h"
 
 namespace nnzero {
 
@@ -211,7 +214,12 @@ void Sequential::backward() {
 }
 
 void Sequential::zero_grad() {
-  for (Param* p : params_) p->grad.zero();
+  // Split over the threads when big (simple_convnet's 4320 x 100 weights: 1.7 MB, 2.5 % of a
+  // step on one thread while the other waited).
+  for (Param* p : params_) {
+    float* g = p->grad.data();
+    parallel_for(p->grad.numel(), [=](int64_t i0, int64_t i1) { std::fill(g + i0, g + i1, 0.0f); });
+  }
 }
 
 std::vector<NamedParam> Sequential::named_params() {
