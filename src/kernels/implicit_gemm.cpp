@@ -128,7 +128,8 @@ void d_colt_block(int64_t Q, const float* D, int64_t ldd, const int64_t* offset,
     }
 #pragma GCC unroll 4
     for (int c = 0; c < C; ++c) {
-      const Vec xc = load_at(x[c] + q);
+      Vec xc = load_at(x[c] + q);
+      keep_in_register(xc);
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) sum[r][c] += d[r] * xc;
     }
