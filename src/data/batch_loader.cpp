@@ -48,12 +48,12 @@ Target Batch::target() const {
 
 BatchLoader::BatchLoader(const Dataset& data, const Shape& sample_shape, bool ahead,
                          const Sequential* model)
-    : data_(data), sample_shape_(sample_shape), model_(model) {
-  if (ahead) worker_ = std::thread([this] { work(); });
+    : data_(data), sample_shape_(sample_shape), model_(model), ahead_(ahead) {
+  if (ahead_) worker_ = std::thread([this] { work(); });
 }
 
 BatchLoader::~BatchLoader() {
-  if (!worker_.joinable()) return;
+  if (!ahead_) return;
   stop_.store(true);
   requests_.advance();
   worker_.join();
@@ -90,7 +90,7 @@ void BatchLoader::work() {
 }
 
 void BatchLoader::prefetch(std::span<const int32_t> indices) {
-  if (!worker_.joinable()) return;
+  if (!ahead_) return;
   wait_for_prefetch();
   pending_ = indices;
   in_flight_ = true;

@@ -92,8 +92,8 @@ Vec load_partial(const float* p, int64_t n) {
 
 // Added as a tree (halves, quarters...): log2(kLanes) dependent adds, not kLanes. The
 // one-channel first layers' weight gradient (K = 25 offsets) ends each image with 16 of
-// these per 4 x 4 block, about as many cycles as the block's multiply-adds when the lanes
-// were added one after the other.
+// these per 4 x 4 block; added one after the other, they took a tenth of simple_convnet's
+// first backward convolution.
 float lane_sum(Vec v) {
 #if defined(__AVX512F__)
   using V8 = float __attribute__((vector_size(32)));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -227,12 +228,26 @@ void transpose_padded(const float* W, int64_t out, int64_t cols, int64_t c0, int
   }
 }
 
-// Chunks of up to kMaxVecs vectors of output features, each one pass over the entries.
+// Chunks of up to kMaxVecs vectors of output features, each one pass over the entries:
+// f(j0, V) with the chunk's vector count V as a compile-time constant (the kernels' template
+// argument, so their accumulators are registers).
 template <class F>
 void for_each_chunk(int64_t width, F&& f) {
   for (int64_t j0 = 0; j0 < width; j0 += kMaxVecs * kLanes) {
-    const auto vecs = static_cast<int>(std::min<int64_t>(kMaxVecs, (width - j0) / kLanes));
-    f(j0, vecs);
+    switch (std::min<int64_t>(kMaxVecs, (width - j0) / kLanes)) {
+      case 1:
+        f(j0, std::integral_constant<int, 1>{});
+        break;
+      case 2:
+        f(j0, std::integral_constant<int, 2>{});
+        break;
+      case 3:
+        f(j0, std::integral_constant<int, 3>{});
+        break;
+      default:
+        f(j0, std::integral_constant<int, kMaxVecs>{});
+        break;
+    }
   }
 }
 
@@ -244,23 +259,11 @@ void sparse_times_transposed(const SparseRows& x, const float* wt, int64_t out, 
     const int32_t* column = x.column.data() + i * x.cols;
     const float* value = x.value.data() + i * x.cols;
     const int64_t count = x.count[static_cast<size_t>(i)];
-    for_each_chunk(width, [&](int64_t j0, int vecs) {
-      switch (vecs) {
-        case 1:
-          weighted_sum_of_rows<1>(column, value, count, wt + j0, width, acc);
-          break;
-        case 2:
-          weighted_sum_of_rows<2>(column, value, count, wt + j0, width, acc);
-          break;
-        case 3:
-          weighted_sum_of_rows<3>(column, value, count, wt + j0, width, acc);
-          break;
-        default:
-          weighted_sum_of_rows<4>(column, value, count, wt + j0, width, acc);
-          break;
-      }
+    for_each_chunk(width, [&](int64_t j0, auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      weighted_sum_of_rows<V>(column, value, count, wt + j0, width, acc);
       float* yi = y + i * out;
-      for (int64_t j = j0; j < std::min(out, j0 + vecs * kLanes); ++j) {
+      for (int64_t j = j0; j < std::min(out, j0 + V * kLanes); ++j) {
         yi[j] = acc[j - j0] + (bias != nullptr ? bias[j] : 0.0f);
       }
     });
@@ -278,27 +281,15 @@ void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int6
     float* a = acc.data() + i * width;
     for (int64_t j = 0; j < width; ++j) a[j] = bias != nullptr && j < out ? bias[j] : 0.0f;
   }
-  for_each_chunk(width, [&](int64_t j0, int vecs) {
+  for_each_chunk(width, [&](int64_t j0, auto vecs) {
+    constexpr int V = decltype(vecs)::value;
     for (int64_t k = 0; k < xt.rows; ++k) {
       const int32_t* row = xt.column.data() + k * n;
       const float* value = xt.value.data() + k * n;
       const int64_t count = xt.count[static_cast<size_t>(k)];
       const float* w = wt + k * width + j0;
       float* a = acc.data() + j0;
-      switch (vecs) {
-        case 1:
-          add_column<1>(row, value, count, w, a, width);
-          break;
-        case 2:
-          add_column<2>(row, value, count, w, a, width);
-          break;
-        case 3:
-          add_column<3>(row, value, count, w, a, width);
-          break;
-        default:
-          add_column<4>(row, value, count, w, a, width);
-          break;
-      }
+      add_column<V>(row, value, count, w, a, width);
     }
   });
   for (int64_t i = 0; i < n; ++i) {
@@ -313,27 +304,15 @@ void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const
   // This piece of dW^T, (in, width), row by row, then added into dW transposed.
   thread_local Tensor t;
   t.resize(Shape{xt.rows, width});
-  for_each_chunk(width, [&](int64_t j0, int vecs) {
+  for_each_chunk(width, [&](int64_t j0, auto vecs) {
+    constexpr int V = decltype(vecs)::value;
     for (int64_t k = 0; k < xt.rows; ++k) {
       const int32_t* row = xt.column.data() + k * n;
       const float* value = xt.value.data() + k * n;
       const int64_t count = xt.count[static_cast<size_t>(k)];
       const float* d = dout_padded + c0 + j0;
       float* tk = t.data() + k * width + j0;
-      switch (vecs) {
-        case 1:
-          weighted_sum_of_rows<1>(row, value, count, d, ldd, tk);
-          break;
-        case 2:
-          weighted_sum_of_rows<2>(row, value, count, d, ldd, tk);
-          break;
-        case 3:
-          weighted_sum_of_rows<3>(row, value, count, d, ldd, tk);
-          break;
-        default:
-          weighted_sum_of_rows<4>(row, value, count, d, ldd, tk);
-          break;
-      }
+      weighted_sum_of_rows<V>(row, value, count, d, ldd, tk);
     }
   });
   add_transposed(t.data(), width, c0, std::min(c1, out), xt.rows, dW);

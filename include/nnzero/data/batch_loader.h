@@ -1,6 +1,6 @@
 // Training batches gathered one step ahead (PyTorch's DataLoader with one worker, as a thread).
 //
-// Unpacking a batch of 100 MNIST images into floats and compressing it for the first layer
+// Unpacking a batch of 100 MNIST images into floats and transposing it for the first layer
 // (Sequential::prepare_input) take about 60 us, two fifths of a two_layer_net step on one
 // core, and that step is too small to split over two cores (a parallel region alone costs
 // about 3 us on the development VM, see docs/benchmarks.md). So with two or more threads, a
@@ -73,6 +73,7 @@ class BatchLoader {
   const Dataset& data_;
   Shape sample_shape_;
   const Sequential* model_;
+  const bool ahead_;  // gathering on worker_
   // Taken in turn when gathering ahead: the one take() returned last, and the next one,
   // being gathered, last read by the step kBatches - 1 steps ago. With 2, the loader's
   // thread wrote lines that the step had just read into its own core's cache (each one
@@ -81,7 +82,7 @@ class BatchLoader {
   static constexpr int kBatches = 4;
   Batch batches_[kBatches];
   int current_ = 0;
-  int next() const { return worker_.joinable() ? (current_ + 1) % kBatches : current_; }
+  int next() const { return ahead_ ? (current_ + 1) % kBatches : current_; }
   std::span<const int32_t> pending_;  // the samples of the prefetch in flight, if any
   bool in_flight_ = false;
   std::exception_ptr error_;  // from the worker's gather, rethrown by take()
