@@ -256,12 +256,10 @@ void sparse_times_transposed(const SparseRows& x, const float* wt, int64_t out, 
   const int64_t width = sparse_padded_width(out);
   alignas(64) float acc[kMaxVecs * kLanes];
   for (int64_t i = 0; i < x.rows; ++i) {
-    const int32_t* column = x.column.data() + i * x.cols;
-    const float* value = x.value.data() + i * x.cols;
-    const int64_t count = x.count[static_cast<size_t>(i)];
+    const SparseRows::Row r = x.row(i);
     for_each_chunk(width, [&](int64_t j0, auto vecs) {
       constexpr int V = decltype(vecs)::value;
-      weighted_sum_of_rows<V>(column, value, count, wt + j0, width, acc);
+      weighted_sum_of_rows<V>(r.column, r.value, r.count, wt + j0, width, acc);
       float* yi = y + i * out;
       for (int64_t j = j0; j < std::min(out, j0 + V * kLanes); ++j) {
         yi[j] = acc[j - j0] + (bias != nullptr ? bias[j] : 0.0f);
@@ -284,12 +282,8 @@ void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int6
   for_each_chunk(width, [&](int64_t j0, auto vecs) {
     constexpr int V = decltype(vecs)::value;
     for (int64_t k = 0; k < xt.rows; ++k) {
-      const int32_t* row = xt.column.data() + k * n;
-      const float* value = xt.value.data() + k * n;
-      const int64_t count = xt.count[static_cast<size_t>(k)];
-      const float* w = wt + k * width + j0;
-      float* a = acc.data() + j0;
-      add_column<V>(row, value, count, w, a, width);
+      const SparseRows::Row c = xt.row(k);  // column k of x: its rows i and values
+      add_column<V>(c.column, c.value, c.count, wt + k * width + j0, acc.data() + j0, width);
     }
   });
   for (int64_t i = 0; i < n; ++i) {
@@ -299,7 +293,7 @@ void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int6
 
 void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const float* dout_padded,
                              int64_t out, float* dW) {
-  const int64_t n = xt.cols, ldd = sparse_padded_width(out), width = c1 - c0;
+  const int64_t ldd = sparse_padded_width(out), width = c1 - c0;
   if (c0 >= out) return;
   // This piece of dW^T, (in, width), row by row, then added into dW transposed.
   thread_local Tensor t;
@@ -307,12 +301,9 @@ void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const
   for_each_chunk(width, [&](int64_t j0, auto vecs) {
     constexpr int V = decltype(vecs)::value;
     for (int64_t k = 0; k < xt.rows; ++k) {
-      const int32_t* row = xt.column.data() + k * n;
-      const float* value = xt.value.data() + k * n;
-      const int64_t count = xt.count[static_cast<size_t>(k)];
-      const float* d = dout_padded + c0 + j0;
-      float* tk = t.data() + k * width + j0;
-      weighted_sum_of_rows<V>(row, value, count, d, ldd, tk);
+      const SparseRows::Row c = xt.row(k);  // column k of x: its rows i and values
+      weighted_sum_of_rows<V>(c.column, c.value, c.count, dout_padded + c0 + j0, ldd,
+                              t.data() + k * width + j0);
     }
   });
   add_transposed(t.data(), width, c0, std::min(c1, out), xt.rows, dW);

@@ -132,19 +132,24 @@ const Tensor& Sequential::forward(const Tensor& x, bool train) {
   return *h;
 }
 
+// The first layer if it is a Linear: the only layer whose input is prepared ahead.
+Linear* Sequential::first_linear() const {
+  return dynamic_cast<Linear*>(layers_.front().get());
+}
+
 bool Sequential::prepare_input(const Tensor& x, Tensor& prepared) const {
-  const auto* first = dynamic_cast<const Linear*>(layers_.front().get());
+  const Linear* first = first_linear();
   return first != nullptr && first->prepare(x, prepared);
 }
 
 bool Sequential::prepares_input(int64_t n) const {
-  const auto* first = dynamic_cast<const Linear*>(layers_.front().get());
+  const Linear* first = first_linear();
   return first != nullptr && first->sparse_candidate(n);
 }
 
 double Sequential::loss(const Tensor& x, const Target& target, bool train, const Tensor* prepared) {
   if (prepared != nullptr) {
-    auto* first = dynamic_cast<Linear*>(layers_.front().get());
+    Linear* first = first_linear();
     if (first == nullptr) throw Error("loss: a prepared input, but the first layer is no linear");
     first->use_prepared(prepared);
   }

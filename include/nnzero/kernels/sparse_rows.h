@@ -12,6 +12,7 @@
 // work on W^T, padded to whole vectors of output features.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +28,16 @@ struct SparseRows {
 
   void resize(int64_t rows, int64_t cols);  // allocates only when it grows
   int64_t nonzeros() const;
+
+  // Row i's entries: their columns, values and number.
+  struct Row {
+    const int32_t* column;
+    const float* value;
+    int64_t count;
+  };
+  Row row(int64_t i) const {
+    return {column.data() + i * cols, value.data() + i * cols, count[static_cast<size_t>(i)]};
+  }
 };
 
 // Nonzero entries among x[0, n).

@@ -14,6 +14,8 @@
 
 namespace nnzero {
 
+class Linear;
+
 struct NamedParam {
   std::string name;  // "0.weight"
   Param* param;
@@ -68,6 +70,8 @@ class Sequential {
   double flops_per_sample() const;
 
  private:
+  Linear* first_linear() const;
+
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::unique_ptr<Loss> loss_;
