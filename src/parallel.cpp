@@ -1,6 +1,7 @@
 #include "nnzero/parallel.h"
 
 #include <omp.h>
+#include <sched.h>
 
 #include "nnzero/error.h"
 
@@ -20,6 +21,17 @@ void set_num_threads(int n) {
 
 int num_threads() {
   return omp_get_max_threads();
+}
+
+void run_loops_serially_on_this_thread() {
+  omp_set_num_threads(1);  // this thread's own setting, not the pool's
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
 }
 
 }  // namespace nnzero

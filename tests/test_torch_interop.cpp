@@ -13,6 +13,7 @@
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/train/trainer.h"
 #include "test_data_dir.h"
 #include "test_support.h"
@@ -56,7 +57,7 @@ const Mnist& mnist(const std::string& dir) {
 }
 
 // The first `n` test images shaped for `model`.
-Tensor test_images(const Mnist& m, const Sequential& model, int64_t n) {
+Tensor test_images(const Mnist& m, const Model& model, int64_t n) {
   std::vector<int32_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
   Tensor x;

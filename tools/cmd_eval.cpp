@@ -31,7 +31,7 @@ void run_eval(const EvalArgs& a) {
   if (a.batch < 1) throw Error("--batch must be at least 1");
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
-  Sequential& model = *loaded.model;
+  Model& model = *loaded.model;
   const Mnist data = load_mnist_for(resolve_data_dir(a.data));
   const Dataset& test = data.test;
   if (test.sample_size() != model.input_shape().numel()) {

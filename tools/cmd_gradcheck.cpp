@@ -26,7 +26,7 @@ void run_gradcheck(const GradcheckArgs& a) {
   if (a.choice.init.empty()) {
     if (spec.init.rfind("std:", 0) == 0) spec.init = "he";
     for (LayerSpec& l : spec.layers) {
-      if (l.init.rfind("std:", 0) == 0) l.init = "he";
+      if (l.init().rfind("std:", 0) == 0) l.fields["init"] = "he";
     }
   }
   Rng rng(a.seed);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/model/spec.h"
 #include "nnzero/strings.h"
 

@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "commands.h"
-#include "nnzero/blas_setup.h"
 #include "nnzero/denormals.h"
 #include "nnzero/error.h"
+#include "nnzero/kernels/blas_setup.h"
 
 namespace nnzero::cli {
 
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_gradcheck_command(app);
   add_info_command(app);
+  add_layers_command(app);
   add_data_command(app);
   add_search_command(app);
   try {

@@ -68,7 +68,7 @@ void clear_stop_request() {
   g_stop.store(false);
 }
 
-Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test, TrainOptions options)
+Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainOptions options)
     : model_(model),
       train_(train),
       test_(test),
@@ -149,8 +149,9 @@ TrainResult Trainer::run() {
   std::vector<int32_t> order(static_cast<size_t>(n));
   // With two or more threads, a model whose first layer prepares its input (two_layer_net)
   // gets the next batch gathered and prepared during each step.
-  BatchLoader loader(train_, model_.input_shape(),
-                     num_threads() > 1 && model_.prepares_input(opt_.batch), &model_);
+  BatchLoader loader(
+      train_, model_.input_shape(), num_threads() > 1 && model_.prepares_input(opt_.batch),
+      [this](const Tensor& x, Tensor& prepared) { return model_.prepare_input(x, prepared); });
   Progress progress(opt_.live_progress);
   const auto run_start = std::chrono::steady_clock::now();
   int64_t samples_seen = 0;
@@ -187,7 +188,8 @@ TrainResult Trainer::run() {
         loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
       }
       model_.zero_grad();
-      const double loss = model_.loss(batch.x, batch.target(), true, batch.prepared_input());
+      model_.use_prepared(batch.prepared_input());
+      const double loss = model_.loss(batch.x, batch.target(), true);
       if (!std::isfinite(loss)) {
         throw Error("training diverged: the loss is " +
                     std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
@@ -269,9 +271,7 @@ void Trainer::save_checkpoint(const std::string& path) {
     tensors.emplace_back("optimizer." + std::to_string(i), slots[i]);
   }
   json dropout = json::array();
-  for (size_t i = 0; i < model_.size(); ++i) {
-    if (Rng* r = model_.layer(i).rng()) dropout.push_back(json::parse(rng_to_json(r->state())));
-  }
+  for (Rng* r : model_.rngs()) dropout.push_back(json::parse(rng_to_json(r->state())));
   const json state = {{"epoch", epoch_},
                       {"batch_in_epoch", batch_in_epoch_},
                       {"step", step_},
@@ -337,9 +337,7 @@ void Trainer::load_checkpoint(const std::string& path) {
     optimizer_->set_iterations(s.at("iterations").get<int64_t>());
     size_t d = 0;
     const json& dropout = s.at("dropout_rngs");
-    for (size_t i = 0; i < model_.size(); ++i) {
-      if (Rng* r = model_.layer(i).rng()) r->set_state(rng_from_json(dropout.at(d++)));
-    }
+    for (Rng* r : model_.rngs()) r->set_state(rng_from_json(dropout.at(d++)));
     epoch_ = s.at("epoch").get<int64_t>();
     batch_in_epoch_ = s.at("batch_in_epoch").get<int64_t>();
     step_ = s.at("step").get<int64_t>();

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "nnzero/data/dataset.h"
-#include "nnzero/model/sequential.h"
+#include "nnzero/model/model.h"
 #include "nnzero/train/optimizer.h"
 
 namespace nnzero {
@@ -63,7 +63,7 @@ void clear_stop_request();
 class Trainer {
  public:
   // `test` may be null (no test evaluation).
-  Trainer(Sequential& model, const Dataset& train, const Dataset* test, TrainOptions options);
+  Trainer(Model& model, const Dataset& train, const Dataset* test, TrainOptions options);
 
   TrainResult run();
   Optimizer& optimizer() { return *optimizer_; }
@@ -85,7 +85,7 @@ class Trainer {
   EpochMetrics end_epoch(double epoch_seconds);
   std::span<const int32_t> batch_of(const std::vector<int32_t>& order, int64_t b) const;
 
-  Sequential& model_;
+  Model& model_;
   const Dataset& train_;
   const Dataset* test_;
   TrainOptions opt_;
