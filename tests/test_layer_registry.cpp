@@ -137,3 +137,11 @@ TEST(LayerRegistry, TorchArgumentsComeFromTheFieldsAndTheInput) {
                                                       {"padding", 2},
                                                       {"bias", true}}));
 }
+
+// The reference of the spec format lists every registered type (docs/spec.md's table).
+TEST(LayerRegistry, TheSpecDocsListEveryType) {
+  const std::string docs = nnzero_test::slurp(std::string(NNZERO_SOURCE_DIR) + "/docs/spec.md");
+  for (const LayerType& t : layer_types()) {
+    EXPECT_HAS(docs, "| `" + t.name + "` |");
+  }
+}

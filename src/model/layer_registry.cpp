@@ -8,6 +8,7 @@
 #include "nnzero/layers/conv2d.h"
 #include "nnzero/layers/dropout.h"
 #include "nnzero/layers/flatten.h"
+#include "nnzero/layers/gelu.h"
 #include "nnzero/layers/global_avgpool2d.h"
 #include "nnzero/layers/leaky_relu.h"
 #include "nnzero/layers/linear.h"
@@ -224,6 +225,7 @@ std::vector<LayerType> build_registry() {
        .example_input = Shape{2, 3}});
   t.push_back(activation<Sigmoid>("sigmoid", "1 / (1 + exp(-x))", "Sigmoid"));
   t.push_back(activation<Tanh>("tanh", "tanh(x)", "Tanh"));
+  t.push_back(activation<Gelu>("gelu", "x * Phi(x), the exact (erf) form", "GELU"));
   t.push_back({.name = "softmax",
                .summary = "exp(x_k) / sum_i exp(x_i) over the features (flat inputs)",
                .make = [](const LayerSpec&, const Shape& in,
