@@ -77,8 +77,8 @@ void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int6
                                      const float* bias, float* acc, float* y);
 
 // The weight gradient takes x by its columns: column k's entries sum their rows of dout (in
-// L1) into row k of dW^T in registers. (By x's rows, the row of dW^T of every entry was read
-// and written back in L2 once per entry: 1.4x slower.) Linear takes bigger batches in
+// L1) into row k of dW^T in registers. (By x's rows, the row of dW^T of every entry would be
+// read and written back in L2 once per entry.) SparseInputLinear takes bigger batches in
 // blocks of rows that keep this in cache.
 // dW[j, k] += sum_i dout[i, j] x[i, k] for j in [c0, min(c1, out)), every k. dout is
 // (N, out) padded to sparse_padded_width(out) per row (the padding zero); dW is (out, cols);
