@@ -46,6 +46,7 @@ TEST(Cli, BadUsageExits2WithAMessage) {
            {"gradcheck --model two_layer_net --batch 1", "--batch must be at least 2"},
            {"info no_such_model", "not a built-in model"},
            {"eval no_such_file.safetensors", "no_such_file.safetensors: cannot open"},
+           {"gradcheck --model two_layer_net --engine turbo", "unknown engine \"turbo\""},
            {"frobnicate", ""},
        }) {
     const auto r = run_cli(c.args, dir);
@@ -64,6 +65,23 @@ TEST(Cli, InfoDescribesBuiltinModels) {
   EXPECT_EQ(j["layers"].size(), 21u);
   EXPECT_EQ(j["layers"][15]["output"], nlohmann::json::array({1024}));
   EXPECT_GT(j["flops_per_sample"].get<double>(), 1e7);
+  // Each layer names its PyTorch module with the arguments it takes (the layer registry).
+  EXPECT_EQ(j["layers"][0]["torch"]["module"], "Conv2d");
+  EXPECT_EQ(j["layers"][0]["torch"]["args"]["in_channels"], 1);
+  EXPECT_EQ(j["layers"][0]["torch"]["args"]["kernel_size"], 3);
+  EXPECT_EQ(j["layers"][20]["torch"]["module"], "Dropout");
+}
+
+TEST(Cli, LayersListsTheRegistry) {
+  ScratchDir dir;
+  const auto r = run_cli("layers", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto layers = r.json()["layers"];
+  ASSERT_GE(layers.size(), 15u);
+  bool gelu = false;
+  for (const auto& t : layers) gelu = gelu || (t["type"] == "gelu" && t["torch_module"] == "GELU");
+  EXPECT_TRUE(gelu);
+  EXPECT_HAS(r.err, "out_features");
 }
 
 TEST(Cli, GradcheckPassesAndFailsWithExitCodes) {
@@ -72,6 +90,10 @@ TEST(Cli, GradcheckPassesAndFailsWithExitCodes) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.json()["ok"], true);
   EXPECT_HAS(r.err, "0.weight");
+  // The book's layers, one by one, check as well.
+  r = run_cli("gradcheck --model simple_convnet --engine book", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json()["ok"], true);
   // An impossible tolerance: the same check must report failure and exit 1.
   r = run_cli("gradcheck --model two_layer_net --tolerance 1e-12", dir);
   EXPECT_EQ(r.exit_code, 1);
@@ -94,6 +116,74 @@ TEST(Cli, AnUnusableRunFolderFailsBeforeTraining) {
   const auto s = run_cli("train --spec flat.json --data " + data, dir);
   EXPECT_EQ(s.exit_code, 2);
   EXPECT_HAS(s.err, "flat.json: layer 0 (linear): linear: needs a flat input");
+}
+
+namespace {
+// An MNIST-format folder of `train` and `test` blank 28x28 images labelled 0 (raw IDX files).
+void write_tiny_mnist(const std::string& dir, uint32_t train, uint32_t test) {
+  std::filesystem::create_directories(dir);
+  const auto idx = [](uint8_t rank, std::vector<uint32_t> dims) {
+    std::string bytes = {0, 0, 8, static_cast<char>(rank)};
+    uint64_t count = 1;
+    for (uint32_t d : dims) {
+      for (int shift : {24, 16, 8, 0}) bytes += static_cast<char>((d >> shift) & 0xff);
+      count *= d;
+    }
+    return bytes + std::string(count, '\0');
+  };
+  nnzero_test::spit(dir + "/train-images-idx3-ubyte", idx(3, {train, 28, 28}));
+  nnzero_test::spit(dir + "/train-labels-idx1-ubyte", idx(1, {train}));
+  nnzero_test::spit(dir + "/t10k-images-idx3-ubyte", idx(3, {test, 28, 28}));
+  nnzero_test::spit(dir + "/t10k-labels-idx1-ubyte", idx(1, {test}));
+}
+}  // namespace
+
+TEST(Cli, RunFoldersAreNeitherReplacedNorMisplaced) {
+  ScratchDir dir;
+  write_tiny_mnist(dir / "data", 20, 5);
+  const std::string train = "train --model two_layer_net --data data --max-steps 2 --batch 10 ";
+  ASSERT_EQ(run_cli(train + "--out run", dir).exit_code, 0);
+  // Training into a folder that holds a run would replace its model: refused, unless --force.
+  auto r = run_cli(train + "--out run", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "run: already holds a run");
+  EXPECT_HAS(r.err, "--force");
+  EXPECT_EQ(run_cli(train + "--out run --force", dir).exit_code, 0);
+  r = run_cli(train + "--out ''", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "--out: give a folder name");
+  // A spec's name becomes a folder under runs/, never a path out of it.
+  nnzero_test::spit(dir / "escape.json",
+                    R"({"name": "../../escape", "input": [784],
+                        "layers": [{"type": "linear", "out_features": 10}]})");
+  r = run_cli("train --spec escape.json --data data --max-steps 1 --batch 10", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = r.json()["out"];
+  EXPECT_EQ(out.rfind("runs/", 0), 0u) << out;
+  EXPECT_EQ(out.find(".."), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / out + "/model.safetensors"));
+  // A NUL byte in a name shows in the message, which is not cut there; no folder is made.
+  nnzero_test::spit(dir / "nul.json",
+                    R"({"name": "x\u0000y", "input": [1, 4, 4],
+                        "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3}]})");
+  std::filesystem::remove_all(dir / "runs");
+  r = run_cli("train --spec nul.json --data data", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "model \"x\\0y\": the last layer outputs");
+  EXPECT_FALSE(std::filesystem::exists(dir / "runs"));
+}
+
+TEST(Cli, EvalOnAnEmptyTestSetIsAnError) {
+  ScratchDir dir;
+  write_tiny_mnist(dir / "data", 20, 0);
+  ASSERT_EQ(
+      run_cli("train --model two_layer_net --data data --max-steps 1 --batch 10 --out run", dir)
+          .exit_code,
+      0);
+  const auto r = run_cli("eval run/model.safetensors --data data", dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "t10k-images-idx3-ubyte");
+  EXPECT_HAS(r.err, "no images to evaluate");
 }
 
 TEST(Cli, TrainWritesTheRunFolderAndTheJsonLine) {

@@ -33,7 +33,7 @@ void run_bench(const BenchArgs& a) {
   const ModelSpec spec = a.choice.resolve();
   const Mnist mnist = load_mnist_for(resolve_data_dir(a.data));
   Rng rng(0);
-  Sequential model(spec, rng);
+  Sequential model(spec, rng, a.choice.resolve_engine());
   std::vector<Param*> params;
   for (const NamedParam& np : model.named_params()) params.push_back(np.param);
   auto opt = make_optimizer(spec.train.optimizer.value_or("sgd"), params,
@@ -104,6 +104,7 @@ void run_bench(const BenchArgs& a) {
   const double infer_rate = static_cast<double>(inferred) / infer_s;
 
   print_result({{"model", spec.name},
+                {"engine", a.choice.resolve_engine() == Engine::book ? "book" : "fast"},
                 {"batch", a.batch},
                 {"steps", a.steps},
                 {"threads", num_threads()},

@@ -30,7 +30,7 @@ void run_gradcheck(const GradcheckArgs& a) {
     }
   }
   Rng rng(a.seed);
-  Sequential model(spec, rng);
+  Sequential model(spec, rng, a.choice.resolve_engine());
   GradCheckOptions o;
   o.max_elements = a.max_elements;
   o.h = a.h;

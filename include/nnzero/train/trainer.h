@@ -11,14 +11,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "nnzero/data/batch_loader.h"
 #include "nnzero/data/dataset.h"
 #include "nnzero/model/model.h"
 #include "nnzero/train/optimizer.h"
+#include "nnzero/train/progress.h"
 
 namespace nnzero {
 
@@ -42,6 +45,8 @@ struct TrainOptions {
   std::function<void(int64_t step, double loss)> on_step;
 };
 
+inline constexpr double kNoMetric = std::numeric_limits<double>::quiet_NaN();
+
 struct EpochMetrics {
   int64_t epoch = 0;
   double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0, seconds = 0;
@@ -49,7 +54,8 @@ struct EpochMetrics {
 
 struct TrainResult {
   int64_t epochs = 0, steps = 0;
-  double train_acc = 0, train_loss = 0, test_acc = 0, test_loss = 0;
+  // The last epoch's metrics; NaN (JSON null) when no epoch has ended, or without test data.
+  double train_acc = kNoMetric, train_loss = kNoMetric, test_acc = kNoMetric, test_loss = kNoMetric;
   double seconds = 0, samples_per_s = 0;
   bool interrupted = false;
   std::vector<EpochMetrics> history;
@@ -79,7 +85,20 @@ class Trainer {
   static ModelSpec checkpoint_spec(const std::string& run_dir);
 
  private:
-  void write_outputs(bool finished);
+  // What run() counts as it goes.
+  struct RunStats {
+    int64_t samples = 0;
+    double train_seconds = 0.0;  // in training steps only, for samples/s
+    bool interrupted = false;
+  };
+  double train_step(const Batch& batch);
+  bool run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, Progress& progress,
+                 RunStats& stats);
+  void epoch_order(std::vector<int32_t>& order);
+  TrainResult result(const RunStats& stats) const;
+  void write_outputs();
+  int64_t batches_per_epoch() const;
+  bool steps_done() const;
   int64_t total_steps() const;
   void log_epoch(const EpochMetrics& m);
   EpochMetrics end_epoch(double epoch_seconds);
