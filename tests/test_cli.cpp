@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "nnzero/parallel.h"
 #include "test_data_dir.h"
 #include "test_support.h"
 
@@ -275,4 +276,42 @@ TEST(Cli, CtrlCThenResumeEndsWithTheSameWeights) {
   const auto bad = run_cli("train --resume interrupted --lr 0.5", dir);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_HAS(bad.err, "--lr cannot be changed when resuming");
+}
+
+// Under an address-space limit (ulimit -v), OpenBLAS used to retry its per-thread buffers
+// forever when asked for many threads: the default thread count now stays within the cores and
+// the limit, and an explicit --threads beyond the limit is refused with the largest that fits.
+TEST(Cli, ThreadsStayWithinTheAddressSpaceLimit) {
+  EXPECT_EQ(nnzero::threads_that_fit(int64_t{2} << 30, int64_t{200} << 20), 10);
+  EXPECT_EQ(nnzero::threads_that_fit(int64_t{300} << 20, int64_t{200} << 20), 0);
+  EXPECT_GE(nnzero::threads_that_fit(), 1);
+#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer's shadow memory needs no such limit
+  // One image through a 784 -> 50 layer: OpenBLAS threads that product (a model file from a
+  // tiny data set, and a PGM of a bar).
+  ScratchDir dir;
+  write_tiny_mnist(dir / "data", 20, 5);
+  ASSERT_EQ(run_cli("train --model two_layer_net --data data --max-steps 1 --batch 10 --out m", dir)
+                .exit_code,
+            0);
+  std::string pixels(784, '\0');
+  for (int r = 6; r < 22; ++r) pixels.replace(28 * r + 12, 4, 4, '\xff');
+  std::string pgm = "P5 28 28 255\n";
+  pgm += pixels;
+  nnzero_test::spit(dir / "bar.pgm", pgm);
+  // sh -c "ulimit -v 2000000; timeout 60 [env OMP_NUM_THREADS=64] nnzero predict ..."
+  const auto limited = [](const std::string& command) {
+    std::string args = "-c \"ulimit -v 2000000; timeout 60 ";
+    args += command;
+    args += "\"";
+    return args;
+  };
+  const std::string predict =
+      std::string(NNZERO_BINARY_DIR) + "/nnzero predict m/model.safetensors bar.pgm";
+  auto r = nnzero_test::run_program("/bin/sh", limited("env OMP_NUM_THREADS=64 " + predict), dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = nnzero_test::run_program("/bin/sh", limited(predict + " --threads 64"), dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "--threads 64: 64 threads do not fit");
+  EXPECT_HAS(r.err, "use --threads");
+#endif
 }

@@ -89,7 +89,13 @@ std::vector<int64_t> parse_sizes(const std::string& text, const std::string& fla
 
 void apply_threads(int threads) {
   if (threads < 0) throw Error("--threads must be at least 1, got " + std::to_string(threads));
-  if (threads > 0) set_num_threads(threads);
+  if (threads > 0) {
+    try {
+      set_num_threads(threads);
+    } catch (const Error& e) {
+      throw Error("--threads " + std::to_string(threads) + ": " + e.what());
+    }
+  }
 }
 
 }  // namespace nnzero::cli

@@ -6,6 +6,7 @@
 #include "nnzero/denormals.h"
 #include "nnzero/error.h"
 #include "nnzero/kernels/blas_setup.h"
+#include "nnzero/parallel.h"
 
 namespace nnzero::cli {
 
@@ -33,6 +34,9 @@ int main(int argc, char** argv) {
   add_data_command(app);
   add_search_command(app);
   try {
+    // At most the cores this process may use, and what its address-space limit leaves room
+    // for, unless --threads asks for more (nnzero/parallel.h).
+    nnzero::set_num_threads(nnzero::default_threads());
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -11,11 +11,26 @@
 
 namespace nnzero {
 
-// Sets the thread count of OpenMP and OpenBLAS (at least 1).
+// Sets the thread count of OpenMP and OpenBLAS (at least 1). Throws when n threads do not fit
+// in the process's address-space limit (see threads_that_fit).
 void set_num_threads(int n);
 int num_threads();
 // The cores this process may run on (its CPU affinity), at least 1.
 int available_cores();
+
+// OpenBLAS reserves a buffer of this many bytes of address space for every thread that runs a
+// product (plus the thread's stack); under an address-space limit (ulimit -v) too small for
+// them it retries its allocation forever instead of failing.
+inline constexpr int64_t kAddressSpacePerThread = int64_t{136} << 20;
+// How many threads fit in `limit` bytes of address space of which `in_use` are taken, leaving
+// a quarter of the rest for the program's data (a large number when there is no limit).
+int threads_that_fit(int64_t limit, int64_t in_use);
+// The process's own: its RLIMIT_AS and its current size.
+int threads_that_fit();
+// The default thread count: OpenMP's (OMP_NUM_THREADS, else the machine's), at most the cores
+// this process may run on and the threads that fit (see above). The nnzero command starts
+// with it; --threads N asks for N.
+int default_threads();
 
 // Element-wise loops shorter than this run on one thread: below it, waking the thread pool
 // and leaving half of the data in the other core's cache cost more than the work
