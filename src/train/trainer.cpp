@@ -160,9 +160,11 @@ bool Trainer::run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, 
     const Batch& batch = loader.take(batch_of(order, batch_in_epoch_));
     if (batch_in_epoch_ + 1 < batches) loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
     const double loss = train_step(batch);
-    stats.samples += count;
-    stats.train_seconds +=
+    const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
+    stats.samples += count;
+    stats.train_seconds += seconds;
+    stats.threads->step_done(seconds, count);
     progress.update(begin + count, loss);
     if (opt_.on_step) opt_.on_step(step_, loss);
   }
@@ -189,7 +191,14 @@ TrainResult Trainer::run() {
       [this](const Tensor& x, Tensor& prepared) { return model_.prepare_input(x, prepared); });
   Progress progress(opt_.live_progress);
   const auto run_start = std::chrono::steady_clock::now();
+  // The caller's thread count again when training ends, however it ends.
+  struct RestoreThreads {
+    int n = num_threads();
+    ~RestoreThreads() { set_num_threads(n); }
+  } restore;
+  ThreadGovernor governor(restore.n, opt_.adapt_threads);
   RunStats stats;
+  stats.threads = &governor;
   // A bad --out, or one another run is writing to, fails now, not after an epoch.
   std::optional<FolderLock> lock;
   if (!opt_.out_dir.empty()) lock.emplace(opt_.out_dir);

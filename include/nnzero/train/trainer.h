@@ -22,6 +22,7 @@
 #include "nnzero/model/model.h"
 #include "nnzero/train/optimizer.h"
 #include "nnzero/train/progress.h"
+#include "nnzero/train/thread_governor.h"
 
 namespace nnzero {
 
@@ -38,9 +39,12 @@ struct TrainOptions {
   std::string out_dir;                   // run folder ("" : write nothing)
   int64_t train_eval_samples = 10000;    // train_acc/train_loss measured on this many samples
   bool live_progress = false;            // progress bar on stderr
-  bool log_epochs = true;                // one line per epoch on stderr
-  std::string data_dir;                  // recorded in the checkpoint, for --resume
-  int64_t train_samples = 0;             // recorded too: training used the first N samples (0: all)
+  // The thread count in force is a maximum: fewer when they run faster (another program busy
+  // on the cores; train/thread_governor.h). Off: the count stays as it is.
+  bool adapt_threads = true;
+  bool log_epochs = true;     // one line per epoch on stderr
+  std::string data_dir;       // recorded in the checkpoint, for --resume
+  int64_t train_samples = 0;  // recorded too: training used the first N samples (0: all)
   // Called after every step with the step count and the batch's loss (may be empty).
   std::function<void(int64_t step, double loss)> on_step;
 };
@@ -90,6 +94,7 @@ class Trainer {
     int64_t samples = 0;
     double train_seconds = 0.0;  // in training steps only, for samples/s
     bool interrupted = false;
+    ThreadGovernor* threads = nullptr;
   };
   double train_step(const Batch& batch);
   bool run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, Progress& progress,
