@@ -1,7 +1,5 @@
 // nnzero train: trains a built-in model or a spec on MNIST-format data, writing a run folder
 // (metrics.csv, model.safetensors, checkpoint.safetensors) and the result as JSON.
-#include <csignal>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -25,20 +23,8 @@ struct TrainArgs {
   int threads = 0;
   bool no_shuffle = false, quiet = false;
   CLI::App* cmd = nullptr;
-  bool given(const char* flag) const { return cmd->count(flag) > 0; }
+  bool given(const char* flag) const { return cli::given(*cmd, flag); }
 };
-
-extern "C" void on_sigint(int) {
-  request_stop();
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
-}
-
-std::string default_run_dir(const std::string& model) {
-  const std::time_t now = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "runs/" + model + "-" + stamp;
-}
 
 // Flag, else the spec's training default, else the library default.
 TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
@@ -132,10 +118,11 @@ void run_train(TrainArgs& a) {
               << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
               << " -> " << opt.out_dir << "\n";
   }
-  clear_stop_request();
-  std::signal(SIGINT, on_sigint);
-  const TrainResult r = trainer.run();
-  std::signal(SIGINT, SIG_DFL);
+  TrainResult r;
+  {
+    const StopOnCtrlC stop_on_ctrl_c;
+    r = trainer.run();
+  }
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
                       {"steps", r.steps},       {"train_acc", r.train_acc},

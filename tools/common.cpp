@@ -1,12 +1,22 @@
 #include "common.h"
 
+#include <csignal>
+#include <ctime>
 #include <iostream>
 
 #include "nnzero/error.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
+#include "nnzero/train/trainer.h"
 
 namespace nnzero::cli {
+
+namespace {
+extern "C" void on_sigint(int) {
+  request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+}  // namespace
 
 void ModelChoice::add_flags(CLI::App& cmd, bool with_multi_layer_options) {
   cmd.add_option("--model", model, "Built-in model: " + join(builtin_model_names(), ", "));
@@ -87,6 +97,27 @@ std::vector<int64_t> parse_sizes(const std::string& text, const std::string& fla
 void apply_threads(int threads) {
   if (threads < 0) throw Error("--threads must be at least 1, got " + std::to_string(threads));
   if (threads > 0) set_num_threads(threads);
+}
+
+bool given(const CLI::App& cmd, const char* flag) {
+  const CLI::Option* o = cmd.get_option_no_throw(flag);
+  return o != nullptr && o->count() > 0;
+}
+
+std::string default_run_dir(const std::string& name) {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + name + "-" + stamp;
+}
+
+StopOnCtrlC::StopOnCtrlC() {
+  clear_stop_request();
+  std::signal(SIGINT, on_sigint);
+}
+
+StopOnCtrlC::~StopOnCtrlC() {
+  std::signal(SIGINT, SIG_DFL);
 }
 
 }  // namespace nnzero::cli
