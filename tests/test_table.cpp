@@ -505,3 +505,23 @@ TEST(Table, NumbersNearTheDoublesLimitAreErrorsNotInfinities) {
   EXPECT_TRUE(std::isfinite(standardised(3.0e38, 0.0, 1.0)));
   EXPECT_TRUE(std::isnan(standardised(1e300, 0.0, 1.0)));
 }
+
+TEST(Table, APandasIndexColumnIsWarnedAboutAndDroppedByItsEmptyName) {
+  // df.to_csv(path) writes the index as a first column with an empty name.
+  std::string text = ",a,y\n";
+  for (int i = 0; i < 30; ++i) {
+    text += std::to_string(i) + "," + std::to_string(i % 3) + (i % 2 ? ",p\n" : ",q\n");
+  }
+  const CsvTable csv = parse_csv(text, "pd.csv");
+  TableNotes notes;
+  describe_table(csv, {}, notes);
+  EXPECT_EQ(notes.id_like, (std::vector<std::string>{""}));
+  ASSERT_EQ(notes.warnings.size(), 1u);
+  EXPECT_HAS(notes.warnings[0], "leave it out with --drop \"\"");
+  TableOptions o;
+  o.drop = {""};
+  const TableEncoding e = describe_table(csv, o, notes);
+  ASSERT_EQ(e.features.size(), 1u);
+  EXPECT_EQ(e.features[0].name, "a");
+  EXPECT_TRUE(notes.warnings.empty());
+}

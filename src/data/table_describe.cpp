@@ -156,6 +156,17 @@ std::vector<bool> dropped_columns(const CsvTable& csv, const ColumnIndex& index,
   return dropped;
 }
 
+// The columns as --drop takes them: A,B; a name that is empty or holds a space is quoted for
+// the shell (an empty-named column is the index pandas writes).
+std::string drop_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ',';
+    out += n.empty() || n.find_first_of(" \t\"'") != std::string::npos ? in_quotes(n) : n;
+  }
+  return out;
+}
+
 bool looks_like_id(const ColumnValues& v, bool categorical) {
   const int64_t values = v.numbers + v.texts;
   if (v.distinct < kIdLikeMinDistinct) return false;
@@ -171,7 +182,7 @@ std::string id_like_warning(const CsvTable& csv, const std::string& name, const 
                            " distinct values in " + std::to_string(values) + " rows)"
                      : "a row ID (a different whole number in each of its " +
                            std::to_string(values) + " rows)";
-  msg += ": a network can only memorise it; leave it out with --drop " + name;
+  msg += ": a network can only memorise it; leave it out with --drop " + drop_list({name});
   return msg;
 }
 
@@ -207,7 +218,7 @@ std::string wide_message(const CsvTable& csv, const ColumnProblems& p, int64_t m
   return csv.name + ": " + join(p.wide, ", ") + ": more than " + std::to_string(max_categories) +
          " categories; one-hot encoding gives each category an input of its own, learned from a "
          "row or two, which does not generalise (IDs, names, free text); leave " +
-         (one ? "it" : "them") + " out with --drop " + join(p.wide_names, ",") +
+         (one ? "it" : "them") + " out with --drop " + drop_list(p.wide_names) +
          ", or allow more with --max-categories N (0: no limit)";
 }
 
@@ -219,7 +230,7 @@ void refuse_problem_columns(const CsvTable& csv, const ColumnProblems& p, int64_
     throw Error(p.mixed[0] +
                 " (fix the value, leave the field empty for a missing value, or leave the "
                 "column out with --drop " +
-                p.mixed_names[0] + ")");
+                drop_list(p.mixed_names) + ")");
   }
   std::vector<std::string> all = p.mixed, names = p.mixed_names;
   for (const std::string& w : p.wide) all.push_back(csv.name + ": " + w);
@@ -229,7 +240,7 @@ void refuse_problem_columns(const CsvTable& csv, const ColumnProblems& p, int64_
               (p.wide.empty() ? ""
                               : " (more than " + std::to_string(max_categories) +
                                     " categories: --max-categories N allows more)") +
-              "; leave them out with --drop " + join(names, ","));
+              "; leave them out with --drop " + drop_list(names));
 }
 
 void describe_features(const CsvTable& csv, const ColumnIndex& index, int64_t target,

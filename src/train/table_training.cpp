@@ -95,7 +95,8 @@ std::string description_line(const CsvTable& csv, const TableTrainResult& r,
   std::string line = csv.name + ": " + std::to_string(csv.num_rows()) + " rows, target " +
                      in_quotes(r.layout.target) + ", " + std::to_string(n.numeric) +
                      " numeric and " + std::to_string(n.categorical) + " categorical columns (" +
-                     std::to_string(n.encoded_features) + " encoded features";
+                     std::to_string(n.encoded_features) + " encoded feature" +
+                     (n.encoded_features == 1 ? "" : "s");
   if (!n.dropped.empty()) {
     std::vector<std::string> dropped;
     for (const std::string& d : n.dropped) dropped.push_back(in_quotes(d));
