@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-STEPS = {"two_layer_net": 3000, "simple_convnet": 400, "deep_convnet": 100, "lenet5": 400}
+STEPS = {"two_layer_net": 6000, "simple_convnet": 1200, "deep_convnet": 300, "lenet5": 1200}
 
 
 def train(nnzero, model, threads, data):

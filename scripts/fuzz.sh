@@ -4,7 +4,7 @@
 # input that did it is saved as build-fuzz/artifacts/<target>-crash-... (replay it with
 # `build-fuzz/fuzz/<target> <file>`).
 #
-#   scripts/fuzz.sh [SECONDS]
+#   scripts/fuzz.sh [SECONDS [NAME...]]     e.g. scripts/fuzz.sh 1800 csv: fuzz_csv only
 #
 # Seeds come from fuzz/corpus/<name>/ (for target fuzz_<name>) and are only read; inputs the
 # fuzzer finds go to build-fuzz/corpus/<name>/, kept between runs. Environment:
@@ -14,9 +14,12 @@ set -euo pipefail
 
 seconds="${1:-60}"
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds < 1)); then
-  echo "usage: scripts/fuzz.sh [SECONDS]   (SECONDS a positive integer, default 60)" >&2
+  echo "usage: scripts/fuzz.sh [SECONDS [NAME...]]   (SECONDS a positive integer, default 60;" \
+       "NAME: run only fuzz_NAME)" >&2
   exit 2
 fi
+shift $(($# > 0 ? 1 : 0))
+only=("$@")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-fuzz"
 
@@ -32,6 +35,16 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebI
 cmake --build "$build" --target nnzero_fuzzers -j "${JOBS:-2}"
 
 mapfile -t targets < <(find "$build/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x | sort)
+if ((${#only[@]} > 0)); then
+  targets=()
+  for name in "${only[@]}"; do
+    if [[ ! -x "$build/fuzz/fuzz_$name" ]]; then
+      echo "fuzz.sh: no fuzz target fuzz_$name in $build/fuzz" >&2
+      exit 2
+    fi
+    targets+=("$build/fuzz/fuzz_$name")
+  done
+fi
 if ((${#targets[@]} == 0)); then
   echo "fuzz.sh: no fuzz targets built in $build/fuzz" >&2
   exit 1

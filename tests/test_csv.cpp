@@ -99,3 +99,84 @@ TEST(Csv, WrittenFieldsReadBackTheSame) {
   // A lone empty field must not turn into a blank line, which the reader would skip.
   EXPECT_EQ(parse_csv("v\n" + nnzero::csv_line({""}), "e").num_rows(), 1);
 }
+
+TEST(Csv, AcceptsCrOnlyLineEndingsAsWellAsLfAndCrlf) {
+  // Old Mac files end lines in a lone CR; until they were read as such, every row ran into
+  // the header and gave duplicate column names.
+  const CsvTable cr = parse_csv("a,b\r1,2\r3,4\r", "cr.csv");
+  EXPECT_EQ(cr.header, (Row{"a", "b"}));
+  ASSERT_EQ(cr.num_rows(), 2);
+  EXPECT_EQ(cr.rows[1], (Row{"3", "4"}));
+  EXPECT_EQ(cr.lines, (std::vector<int64_t>{2, 3}));
+  // The three endings mixed, a blank CR line, and a CR inside quotes kept as data.
+  const CsvTable mixed = parse_csv("a,b\n1,2\r\n3,4\r\r5,\"x\ry\"\r6,7", "mixed.csv");
+  ASSERT_EQ(mixed.num_rows(), 4);
+  EXPECT_EQ(mixed.rows[2], (Row{"5", "x\ry"}));
+  EXPECT_EQ(mixed.rows[3], (Row{"6", "7"}));
+  EXPECT_EQ(mixed.lines, (std::vector<int64_t>{2, 3, 5, 7}));  // the quoted CR is a line too
+}
+
+TEST(Csv, RefusesBytesThatAreNotUtf8NamingTheLineAndColumn) {
+  // Latin-1 "café": 0xE9 alone is not UTF-8.
+  EXPECT_HAS(error_of([] { parse_csv("a,b\n1,x\n2,caf\xE9\n", "latin.csv"); }),
+             "latin.csv:3: column 2: byte 0xE9 is not UTF-8");
+  for (const char* bad : {"\xC0\xAF",          // overlong '/'
+                          "\xED\xA0\x80",      // a UTF-16 surrogate
+                          "\xF4\x90\x80\x80",  // past U+10FFFF
+                          "\xE2\x82",          // truncated
+                          "\x80"}) {           // a lone continuation byte
+    EXPECT_HAS(error_of([&] { parse_csv(std::string("a\n") + bad + "\n", "b.csv"); }),
+               "b.csv:2: column 1: byte 0x")
+        << bad;
+  }
+  EXPECT_HAS(error_of([] { parse_csv("a,\xFF\n1,2\n", "header.csv"); }), "header.csv:1: column 2");
+  // Valid UTF-8 of every length passes, in quoted fields too.
+  const CsvTable ok = parse_csv("name,x\ncaf\xC3\xA9,1\n\"\xE6\x97\xA5, \xF0\x9F\x99\x82\",2\n");
+  EXPECT_EQ(ok.rows[1][0], "\xE6\x97\xA5, \xF0\x9F\x99\x82");
+}
+
+TEST(Csv, RefusesNulBytesWithAMessageThatIsNotCutShort) {
+  const std::string text("a,b\n1,ab\0c\n", 11);
+  const std::string msg = error_of([&] { parse_csv(text, "nul.csv"); });
+  EXPECT_HAS(msg, "nul.csv:2: column 2: a NUL byte");
+  EXPECT_HAS(msg, "must be converted to UTF-8 first");  // the end of the message survives
+  EXPECT_EQ(msg.find('\0'), std::string::npos);
+  // A control byte after a closing quote is named by value, not printed raw.
+  const std::string after = error_of([] { parse_csv("a\n\"x\"\x01\n", "ctl.csv"); });
+  EXPECT_HAS(after, "ctl.csv:2: column 1: unexpected byte 0x01 after a closing quote");
+}
+
+TEST(Csv, ReadsAHundredThousandColumns) {
+  std::string text;
+  for (int row = 0; row < 3; ++row) {
+    for (int c = 0; c < 100000; ++c) {
+      if (c > 0) text += ',';
+      if (row == 0) text += 'c';
+      text += std::to_string(row == 0 ? c : c * row);
+    }
+    text += '\n';
+  }
+  const CsvTable t = parse_csv(text, "wide.csv");
+  ASSERT_EQ(t.header.size(), 100000u);
+  ASSERT_EQ(t.num_rows(), 2);
+  EXPECT_EQ(t.header[99999], "c99999");
+  EXPECT_EQ(t.rows[1][12345], "24690");
+}
+
+TEST(Csv, FileNamesEndingInCsv) {
+  EXPECT_TRUE(nnzero::has_csv_extension("a/b.csv"));
+  EXPECT_TRUE(nnzero::has_csv_extension("B.CSV.GZ"));
+  EXPECT_FALSE(nnzero::has_csv_extension("data/mnist"));
+  EXPECT_FALSE(nnzero::has_csv_extension("x.csv.bak"));
+  EXPECT_EQ(nnzero::strip_csv_extension("dir/iris.csv"), "dir/iris");
+  EXPECT_EQ(nnzero::strip_csv_extension("x.CSV.gz"), "x");
+  EXPECT_EQ(nnzero::strip_csv_extension("notes.txt"), "notes.txt");
+}
+
+TEST(Csv, AFieldStartingWithAByteOrderMarkReadsBack) {
+  // At the start of a file the reader skips a byte-order mark, so a first field that starts
+  // with one is written quoted.
+  const Row header = {"\xEF\xBB\xBFid", "b"};
+  const std::string text = nnzero::csv_line(header) + nnzero::csv_line({"1", "2"});
+  EXPECT_EQ(parse_csv(text, "bom").header, header);
+}

@@ -7,6 +7,8 @@
 #include <numeric>
 
 #include "nnzero/data/table.h"
+#include "nnzero/data/table_columns.h"
+#include "nnzero/data/table_split.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/train/evaluate.h"
@@ -315,4 +317,212 @@ TEST(Table, AnMlpLearnsATableThroughTheTrainer) {
   o.log_epochs = false;
   Trainer(model, train_set, &val_set, o).run();
   EXPECT_GT(evaluate(model, val_set, 64).accuracy, 0.9);
+}
+
+namespace {
+// "id,name,city,score,label": id 1..n (a row ID), a different name per row, 3 cities,
+// a decimal score (unique per row, but a measurement), the label from the score.
+std::string people_csv(int n) {
+  std::string text = "id,name,city,score,label\n";
+  const char* cities[] = {"Oslo", "Rome", "Lima"};
+  for (int i = 0; i < n; ++i) {
+    text += std::to_string(i + 1) + ",person " + std::to_string(i * 7919 % 100003) + "," +
+            cities[i % 3] + "," + std::to_string(i * 0.37 + 0.001) + "," +
+            (i % 2 == 0 ? "yes" : "no") + "\n";
+  }
+  return text;
+}
+}  // namespace
+
+TEST(Table, DropsColumnsByName) {
+  const CsvTable csv = parse_csv(kPets, "pets.csv");
+  TableOptions o;
+  o.drop = {"kind", " age "};  // spaces around a name do not count, as in the header
+  TableNotes notes;
+  const TableEncoding e = describe_table(csv, o, notes);
+  ASSERT_EQ(e.features.size(), 1u);
+  EXPECT_EQ(e.features[0].name, "weight");
+  EXPECT_EQ(notes.dropped, (std::vector<std::string>{"kind", "age"}));
+  EXPECT_EQ(notes.encoded_features, 1);
+  o.drop = {"colour"};
+  const std::string typo = error_of([&] { describe_table(csv, o); });
+  EXPECT_HAS(typo, "pets.csv:1: no column \"colour\" to drop; the columns are: \"weight\"");
+  o.drop = {"owner"};
+  EXPECT_HAS(error_of([&] { describe_table(csv, o); }),
+             "column \"owner\" is the target; it cannot be dropped");
+  o.drop = {"weight", "kind", "age"};
+  EXPECT_HAS(error_of([&] { describe_table(csv, o); }), "no feature columns besides the target");
+}
+
+TEST(Table, RefusesCategoricalColumnsWithMoreCategoriesThanTheLimit) {
+  // 150 names and 150 other labels: one-hot would give 300 inputs that each see one row.
+  std::string text = "name,tag,x,y\n";
+  for (int i = 0; i < 150; ++i) {
+    const std::string n = std::to_string(i);
+    text += 'n';
+    text += n + ",t" + n + "," + std::to_string(i % 7) + "," + (i % 2 ? "a" : "b") + "\n";
+  }
+  const CsvTable csv = parse_csv(text, "wide.csv");
+  const std::string msg = error_of([&] { describe_table(csv, {}); });
+  EXPECT_HAS(msg,
+             "wide.csv: column \"name\" has 150 categories in 150 rows, column \"tag\" has "
+             "150 categories in 150 rows: more than 100 categories");
+  EXPECT_HAS(msg, "leave them out with --drop name,tag, or allow more with --max-categories N");
+  TableOptions o;
+  o.drop = {"tag"};
+  EXPECT_HAS(error_of([&] { describe_table(csv, o); }),
+             "column \"name\" has 150 categories in 150 rows: more than 100 categories; "
+             "one-hot encoding gives each category an input of its own");
+  o.max_categories = 150;  // allowed when asked for, with a warning
+  TableNotes notes;
+  const TableEncoding e = describe_table(csv, o, notes);
+  EXPECT_EQ(notes.encoded_features, 151);
+  EXPECT_EQ(notes.id_like, (std::vector<std::string>{"name"}));
+  o.max_categories = 0;  // no limit
+  EXPECT_EQ(describe_table(csv, o).features.size(), 2u);
+}
+
+TEST(Table, WarnsAboutColumnsThatLookLikeIds) {
+  const CsvTable csv = parse_csv(people_csv(60), "people.csv");
+  TableNotes notes;
+  const TableEncoding e = describe_table(csv, {}, notes);
+  // id: a whole number per row; name: a category per row. Not the 3 cities, and not the
+  // decimal score, although each of its values is different too.
+  EXPECT_EQ(notes.id_like, (std::vector<std::string>{"id", "name"}));
+  ASSERT_EQ(notes.warnings.size(), 2u);
+  EXPECT_HAS(notes.warnings[0], "people.csv: column \"id\" looks like a row ID");
+  EXPECT_HAS(notes.warnings[0], "--drop id");
+  EXPECT_HAS(notes.warnings[1], "column \"name\" looks like an ID or free text (60 distinct");
+  EXPECT_EQ(notes.numeric, 2);
+  EXPECT_EQ(notes.categorical, 2);
+  EXPECT_EQ(notes.encoded_features, 1 + 60 + 3 + 1);
+  // A small table: 10 different values are not yet a sign of an ID.
+  TableNotes small;
+  describe_table(parse_csv(people_csv(10), "p.csv"), {}, small);
+  EXPECT_TRUE(small.id_like.empty());
+}
+
+TEST(Table, EncodesAHundredThousandColumnsByName) {
+  // Columns are found by a hash of their names: a search per column made a file this wide
+  // take minutes.
+  constexpr int kColumns = 100000;
+  std::string text;
+  for (int c = 0; c < kColumns; ++c) text += 'c' + std::to_string(c) + ',';
+  text += "y\n";
+  for (int row = 0; row < 4; ++row) {
+    for (int c = 0; c < kColumns; ++c) text += std::to_string(c % 10 + row) + ",";
+    text += row % 2 ? "a\n" : "b\n";
+  }
+  const CsvTable csv = parse_csv(text, "wide.csv");
+  const TableEncoding e = fit_all(csv);
+  ASSERT_EQ(e.num_inputs(), kColumns);
+  EXPECT_DOUBLE_EQ(e.features[12345].mean, 5 + 1.5);  // 5, 6, 7, 8
+  EncodeReport report;
+  const std::vector<int32_t> first = {0};
+  const std::vector<float> x = encode_features(csv, first, e, report);
+  EXPECT_NEAR(x[12345], -1.5 / std::sqrt(1.25), 1e-6);
+}
+
+TEST(Table, AModelMustFitItsMetadata) {
+  const TableEncoding e = fit_all(parse_csv(kPets, "pets.csv"));  // 4 inputs, 2 classes
+  check_table_model(Shape{4}, Shape{2}, e, "m.safetensors");
+  EXPECT_HAS(error_of([&] { check_table_model(Shape{5}, Shape{2}, e, "m.safetensors"); }),
+             "m.safetensors: the model's input is (5) but its table metadata encodes 4 features");
+  EXPECT_HAS(error_of([&] { check_table_model(Shape{4}, Shape{3}, e, "m.safetensors"); }),
+             "m.safetensors: the model outputs (3) but its table metadata lists 2 classes");
+  TableEncoding many = e;  // 100,000 class names for 3 outputs
+  many.classes.clear();
+  for (int i = 0; i < 100000; ++i) many.classes.push_back('c' + std::to_string(i));
+  EXPECT_HAS(error_of([&] { check_table_model(Shape{4}, Shape{3}, many, "m"); }),
+             "m: the model outputs (3) but its table metadata lists 100000 classes");
+  TableEncoding reg = fit_all(parse_csv("a,y\n1,10\n2,20\n3,30\n4,40\n", "r.csv"));
+  EXPECT_HAS(error_of([&] { check_table_model(Shape{1}, Shape{2}, reg, "r"); }),
+             "r: the model outputs (2) but its table metadata is a regression (one output)");
+  // Duplicate classes or categories would make an output or an input ambiguous.
+  std::string twice = e.to_json();
+  twice.replace(twice.find("\"bob\""), 5, "\"ann\"");
+  EXPECT_HAS(error_of([&] { TableEncoding::from_json(twice, "m"); }),
+             "m: the class \"ann\" is listed twice");
+}
+
+TEST(Table, MessagesShowValuesWithControlBytesEscapedAndLongOnesCut) {
+  EXPECT_EQ(in_quotes(std::string("a\0b\n", 4)), "\"a\\x00b\\x0A\"");
+  const std::string long_value(1000, 'x');
+  EXPECT_EQ(in_quotes(long_value), "\"" + std::string(200, 'x') + "...\"");
+  const CsvTable csv = parse_csv("a,y\n1,\x01p\n2,3\n", "ctl.csv");
+  TableOptions o;
+  o.task = TableTask::regress;
+  EXPECT_HAS(error_of([&] { describe_table(csv, o); }),
+             "ctl.csv:2: column \"y\": \"\\x01p\" is not a number");
+}
+
+TEST(Table, SplitsAreDisjointStratifiedAndSeeded) {
+  std::vector<int32_t> rows(30), classes(30);
+  for (size_t i = 0; i < 30; ++i) {
+    rows[i] = 100 + static_cast<int32_t>(i);
+    classes[i] = static_cast<int32_t>(i % 3);
+  }
+  const std::vector<int32_t> order = split_order(30, classes, 7);
+  EXPECT_EQ(order, split_order(30, classes, 7));
+  EXPECT_NE(order, split_order(30, classes, 8));
+  const TableSplit s = holdout_split(rows, order, 0.2);
+  ASSERT_EQ(s.val.size(), 6u);
+  ASSERT_EQ(s.train.size(), 24u);
+  std::vector<int> per_class(3, 0);
+  for (int32_t r : s.val) ++per_class[static_cast<size_t>((r - 100) % 3)];
+  EXPECT_EQ(per_class, (std::vector<int>{2, 2, 2}));
+  const std::vector<TableSplit> folds = kfold_splits(rows, order, 4);
+  ASSERT_EQ(folds.size(), 4u);
+  std::vector<int32_t> all;
+  for (const TableSplit& f : folds) {
+    EXPECT_EQ(f.train.size() + f.val.size(), 30u);
+    EXPECT_GE(f.val.size(), 7u);
+    all.insert(all.end(), f.val.begin(), f.val.end());
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, rows);  // every row is validated exactly once
+}
+
+TEST(Table, NumbersNearTheDoublesLimitAreErrorsNotInfinities) {
+  // Found by fuzz_csv: a mean of 1e308-sized values overflowed to infinity, which the model
+  // file's JSON cannot hold, and a value far outside the training range overflowed float32.
+  const CsvTable huge = parse_csv("a,y\n1e308,x\n1.7e308,z\n-1e308,x\n1,z\n", "huge.csv");
+  EXPECT_HAS(error_of([&] { fit_all(huge); }),
+             "huge.csv: column \"a\": the values are too large to standardise");
+  const CsvTable target = parse_csv("a,y\n1,1.7e308\n2,1.7e308\n3,1e10\n", "t.csv");
+  TableOptions regress;
+  regress.task = TableTask::regress;
+  EXPECT_HAS(error_of([&] { fit_all(target, regress); }), "t.csv: column \"y\": the values");
+
+  const TableEncoding e = fit_all(parse_csv("a,y\n0,x\n1,z\n0,x\n1,z\n", "small.csv"));
+  const CsvTable far = parse_csv("a\n1\n1e300\n", "far.csv");
+  EncodeReport report;
+  const std::vector<int32_t> rows = {0, 1};
+  EXPECT_HAS(error_of([&] { encode_features(far, rows, e, report); }),
+             "far.csv:3: column \"a\": \"1e300\" is too far from the training values");
+  const std::vector<float> x = encode_features(far, rows, e, report, /*strict=*/false);
+  EXPECT_EQ(report.row_ok, (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(x[1], 0.0f);
+  EXPECT_TRUE(std::isfinite(standardised(3.0e38, 0.0, 1.0)));
+  EXPECT_TRUE(std::isnan(standardised(1e300, 0.0, 1.0)));
+}
+
+TEST(Table, APandasIndexColumnIsWarnedAboutAndDroppedByItsEmptyName) {
+  // df.to_csv(path) writes the index as a first column with an empty name.
+  std::string text = ",a,y\n";
+  for (int i = 0; i < 30; ++i) {
+    text += std::to_string(i) + "," + std::to_string(i % 3) + (i % 2 ? ",p\n" : ",q\n");
+  }
+  const CsvTable csv = parse_csv(text, "pd.csv");
+  TableNotes notes;
+  describe_table(csv, {}, notes);
+  EXPECT_EQ(notes.id_like, (std::vector<std::string>{""}));
+  ASSERT_EQ(notes.warnings.size(), 1u);
+  EXPECT_HAS(notes.warnings[0], "leave it out with --drop \"\"");
+  TableOptions o;
+  o.drop = {""};
+  const TableEncoding e = describe_table(csv, o, notes);
+  ASSERT_EQ(e.features.size(), 1u);
+  EXPECT_EQ(e.features[0].name, "a");
+  EXPECT_TRUE(notes.warnings.empty());
 }

@@ -34,7 +34,7 @@ void run_predict(const PredictArgs& a) {
   LoadedModel loaded = load_model(a.model);
   if (is_table_model(loaded)) {
     if (a.raw) throw Error("--raw applies to images, not to a table model");
-    predict_table(loaded, a.images, a.out);
+    predict_table(loaded, a.model, a.images, a.out);
     return;
   }
   if (!a.out.empty()) throw Error("--out applies to table models (CSV output)");

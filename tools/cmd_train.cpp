@@ -1,8 +1,5 @@
 // nnzero train: trains a built-in model or a spec on MNIST-format data, writing a run folder
 // (metrics.csv, model.safetensors, checkpoint.safetensors) and the result as JSON.
-#include <cctype>
-#include <csignal>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -26,25 +23,8 @@ struct TrainArgs {
   int threads = 0;
   bool no_shuffle = false, quiet = false, force = false;
   CLI::App* cmd = nullptr;
-  bool given(const char* flag) const { return cmd->count(flag) > 0; }
+  bool given(const char* flag) const { return cli::given(*cmd, flag); }
 };
-
-extern "C" void on_sigint(int) {
-  request_stop();
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
-}
-
-// runs/<model>-<date>-<time>, the model's name made safe for a folder name: a spec's name
-// is the user's text ("../../x" must not lead out of runs/).
-std::string default_run_dir(const std::string& model) {
-  std::string name;
-  for (char c : model)
-    name += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
-  const std::time_t now = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "runs/" + (name.empty() ? std::string("model") : name) + "-" + stamp;
-}
 
 // A folder that holds a run's files: training into it again would replace them.
 bool holds_a_run(const std::string& dir) {
@@ -152,10 +132,11 @@ void run_train(TrainArgs& a) {
               << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
               << " -> " << opt.out_dir << "\n";
   }
-  clear_stop_request();
-  std::signal(SIGINT, on_sigint);
-  const TrainResult r = trainer.run();
-  std::signal(SIGINT, SIG_DFL);
+  TrainResult r;
+  {
+    const StopOnCtrlC stop_on_ctrl_c;
+    r = trainer.run();
+  }
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
                       {"steps", r.steps},       {"train_acc", r.train_acc},

@@ -1,12 +1,23 @@
 #include "common.h"
 
+#include <cctype>
+#include <csignal>
+#include <ctime>
 #include <iostream>
 
 #include "nnzero/error.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
+#include "nnzero/train/trainer.h"
 
 namespace nnzero::cli {
+
+namespace {
+extern "C" void on_sigint(int) {
+  request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+}  // namespace
 
 void ModelChoice::add_flags(CLI::App& cmd, bool with_multi_layer_options) {
   cmd.add_option("--model", model, "Built-in model: " + join(builtin_model_names(), ", "));
@@ -96,6 +107,33 @@ void apply_threads(int threads) {
       throw Error("--threads " + std::to_string(threads) + ": " + e.what());
     }
   }
+}
+
+bool given(const CLI::App& cmd, const char* flag) {
+  const CLI::Option* o = cmd.get_option_no_throw(flag);
+  return o != nullptr && o->count() > 0;
+}
+
+// The model's name made safe for a folder name: a spec's name is the user's text ("../../x"
+// must not lead out of runs/).
+std::string default_run_dir(const std::string& name) {
+  std::string safe;
+  for (char c : name) {
+    safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
+  }
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + (safe.empty() ? std::string("model") : safe) + "-" + stamp;
+}
+
+StopOnCtrlC::StopOnCtrlC() {
+  clear_stop_request();
+  std::signal(SIGINT, on_sigint);
+}
+
+StopOnCtrlC::~StopOnCtrlC() {
+  std::signal(SIGINT, SIG_DFL);
 }
 
 }  // namespace nnzero::cli

@@ -2,6 +2,7 @@
 // shaped for it, and the flags several commands take.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,32 @@ std::vector<int64_t> parse_sizes(const std::string& text, const std::string& fla
 
 // Applies --threads (0: leave the default, all cores).
 void apply_threads(int threads);
+
+// True when `flag` was given on the command line of `cmd`.
+bool given(const CLI::App& cmd, const char* flag);
+// The flag's value, or `fallback` when it was not given.
+template <class T>
+T value(const CLI::App& cmd, const char* flag, T fallback) {
+  return given(cmd, flag) ? cmd.get_option(flag)->as<T>() : fallback;
+}
+// The flag's value, or none when it was not given.
+template <class T>
+std::optional<T> optional_value(const CLI::App& cmd, const char* flag) {
+  if (!given(cmd, flag)) return std::nullopt;
+  return cmd.get_option(flag)->as<T>();
+}
+
+// The run folder when --out is not given: "runs/<name>-<YYYYMMDD>-<HHMMSS>".
+std::string default_run_dir(const std::string& name);
+
+// While it lives, Ctrl-C asks the running Trainer to stop after its current step
+// (request_stop); a second Ctrl-C stops the process at once.
+class StopOnCtrlC {
+ public:
+  StopOnCtrlC();
+  ~StopOnCtrlC();
+  StopOnCtrlC(const StopOnCtrlC&) = delete;
+  StopOnCtrlC& operator=(const StopOnCtrlC&) = delete;
+};
 
 }  // namespace nnzero::cli

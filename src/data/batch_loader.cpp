@@ -48,12 +48,16 @@ Target Batch::target() const {
 
 BatchLoader::BatchLoader(const Dataset& data, const Shape& sample_shape, bool ahead,
                          PrepareInput prepare)
-    : data_(data), sample_shape_(sample_shape), prepare_(std::move(prepare)), ahead_(ahead) {
-  if (ahead_) worker_ = std::thread([this] { work(); });
+    : data_(data),
+      sample_shape_(sample_shape),
+      prepare_(std::move(prepare)),
+      worker_started_(ahead),
+      ahead_(ahead) {
+  if (worker_started_) worker_ = std::thread([this] { work(); });
 }
 
 BatchLoader::~BatchLoader() {
-  if (!ahead_) return;
+  if (!worker_started_) return;
   stop_.store(true);
   requests_.advance();
   worker_.join();
@@ -95,6 +99,11 @@ void BatchLoader::prefetch(std::span<const int32_t> indices) {
   pending_ = indices;
   in_flight_ = true;
   requests_.advance();
+}
+
+void BatchLoader::set_gather_ahead(bool on) {
+  wait_for_prefetch();
+  ahead_ = on && worker_started_;
 }
 
 void BatchLoader::wait_for_prefetch() {

@@ -1,5 +1,9 @@
 #include "nnzero/io/csv.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
 
@@ -7,11 +11,71 @@ namespace nnzero {
 
 namespace {
 
-// Reads records one at a time, counting lines so that errors can name them.
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// A byte for a message: 'x' when printable ASCII, else its value (a NUL would end the
+// message where it is printed, a stray UTF-8 byte would garble it).
+std::string shown(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "byte 0x%02X", u);
+  return hex;
+}
+
+// Length of the UTF-8 sequence starting at s[i] (1 to 4), or 0 when it is not valid UTF-8:
+// a stray continuation byte, a truncated sequence, an overlong form, a UTF-16 surrogate or a
+// code point past U+10FFFF (RFC 3629, the rules JSON writers enforce too).
+size_t utf8_length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+// Why `field` is not text ("" when it is): a NUL byte (a binary or UTF-16 file) or bytes that
+// are not UTF-8 (Latin-1 or Windows-1252 exports). Model files store names as JSON, which
+// must be UTF-8, so such a field is refused here rather than when the model is saved.
+std::string text_problem(std::string_view field) {
+  for (size_t i = 0; i < field.size();) {
+    if (field[i] == '\0') {
+      return "a NUL byte: not a text CSV file (a UTF-16 file must be converted to UTF-8 first)";
+    }
+    const size_t n = utf8_length(field, i);
+    if (n == 0) {
+      return shown(field[i]) +
+             " is not UTF-8 (convert the file to UTF-8 first, e.g. iconv -f latin1 -t utf-8)";
+    }
+    i += n;
+  }
+  return "";
+}
+
+// Reads records one at a time, counting lines so that errors can name them. A line ends in
+// LF, CRLF or a lone CR (old Mac files); inside quotes every byte is kept.
 class CsvReader {
  public:
   CsvReader(std::string_view text, const std::string& name) : text_(text), name_(name) {
-    if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // UTF-8 byte-order mark
+    if (text_.starts_with(kByteOrderMark)) pos_ = kByteOrderMark.size();
   }
 
   bool done() const { return pos_ >= text_.size(); }
@@ -20,26 +84,25 @@ class CsvReader {
   // The next record's fields; `blank` is set for a line with nothing on it.
   std::vector<std::string> next(bool& blank) {
     std::vector<std::string> fields;
+    const int64_t start_line = line_;
     bool any_quoted = false;
     for (;;) {
       std::string field;
+      const auto column = static_cast<int64_t>(fields.size()) + 1;
       if (pos_ < text_.size() && text_[pos_] == '"') {
         any_quoted = true;
-        read_quoted(field, static_cast<int64_t>(fields.size()) + 1);
+        read_quoted(field, column);
       } else {
         read_plain(field);
       }
+      const std::string problem = text_problem(field);
+      if (!problem.empty()) throw Error(at(start_line, column) + problem);
       fields.push_back(std::move(field));
       if (pos_ < text_.size() && text_[pos_] == ',') {
         ++pos_;
         continue;
       }
-      // End of the record: a line break (LF or CRLF; read_plain left it) or the end.
-      if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
-      if (pos_ < text_.size() && text_[pos_] == '\n') {
-        ++pos_;
-        ++line_;
-      }
+      skip_line_break();  // or the end of the text
       break;
     }
     blank = !any_quoted && fields.size() == 1 && fields[0].empty();
@@ -47,13 +110,24 @@ class CsvReader {
   }
 
  private:
-  // An unquoted field: everything up to a comma or the end of the line. A CR right before
-  // the LF belongs to the line break, not to the field.
+  std::string at(int64_t line, int64_t column) const {
+    return name_ + ":" + std::to_string(line) + ": column " + std::to_string(column) + ": ";
+  }
+
+  bool line_break_at(size_t i) const { return text_[i] == '\n' || text_[i] == '\r'; }
+
+  // LF, CRLF or CR: one line break.
+  void skip_line_break() {
+    if (pos_ >= text_.size()) return;
+    if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+    ++pos_;
+    ++line_;
+  }
+
+  // An unquoted field: everything up to a comma or the end of the line.
   void read_plain(std::string& field) {
     const size_t start = pos_;
-    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n') ++pos_;
-    const bool line_end = pos_ == text_.size() || text_[pos_] == '\n';
-    if (line_end && pos_ > start && text_[pos_ - 1] == '\r') --pos_;  // next() skips the CR
+    while (pos_ < text_.size() && text_[pos_] != ',' && !line_break_at(pos_)) ++pos_;
     field.assign(text_.substr(start, pos_ - start));
   }
 
@@ -63,8 +137,7 @@ class CsvReader {
     ++pos_;  // the opening quote
     for (;;) {
       if (pos_ >= text_.size()) {
-        throw Error(name_ + ":" + std::to_string(start_line) + ": column " +
-                    std::to_string(column) + ": the quoted field never ends (no closing \")");
+        throw Error(at(start_line, column) + "the quoted field never ends (no closing \")");
       }
       const char c = text_[pos_];
       if (c == '"') {
@@ -76,19 +149,16 @@ class CsvReader {
         ++pos_;  // the closing quote
         break;
       }
-      if (c == '\n') ++line_;
+      // A line break inside the field counts once (CRLF is one, CR alone is one).
+      if (c == '\n' || (c == '\r' && (pos_ + 1 == text_.size() || text_[pos_ + 1] != '\n'))) {
+        ++line_;
+      }
       field += c;
       ++pos_;
     }
-    const bool at_end =
-        pos_ >= text_.size() || text_[pos_] == ',' || text_[pos_] == '\n' ||
-        (text_[pos_] == '\r' && (pos_ + 1 == text_.size() || text_[pos_ + 1] == '\n'));
-    if (!at_end) {
-      std::string msg = name_ + ":" + std::to_string(line_) + ": column " + std::to_string(column);
-      msg += ": unexpected '";
-      msg += text_[pos_];
-      msg += "' after a closing quote (a quote inside a quoted field is written \"\")";
-      throw Error(msg);
+    if (pos_ < text_.size() && text_[pos_] != ',' && !line_break_at(pos_)) {
+      throw Error(at(line_, column) + "unexpected " + shown(text_[pos_]) +
+                  " after a closing quote (a quote inside a quoted field is written \"\")");
     }
   }
 
@@ -158,9 +228,33 @@ void check_rectangular(const CsvTable& table) {
   }
 }
 
+namespace {
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+}  // namespace
+
+bool has_csv_extension(const std::string& path) {
+  const std::string lower = lowercase(path);
+  return lower.ends_with(".csv") || lower.ends_with(".csv.gz");
+}
+
+std::string strip_csv_extension(const std::string& path) {
+  std::string out = path;
+  for (const std::string_view ext : {".gz", ".csv"}) {
+    if (out.size() > ext.size() && lowercase(out.substr(out.size() - ext.size())) == ext) {
+      out.resize(out.size() - ext.size());
+    }
+  }
+  return out;
+}
+
 std::string csv_field(std::string_view field) {
+  // A leading byte-order mark is quoted too: at the start of a file the reader would skip it.
   const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+                     (!field.empty() && (field.front() == ' ' || field.back() == ' ')) ||
+                     field.starts_with(kByteOrderMark);
   if (!quote) return std::string(field);
   std::string out = "\"";
   for (char c : field) {

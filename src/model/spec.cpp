@@ -236,8 +236,8 @@ void check_init(const std::string& init, const std::string& where) {
     try {
       size_t used = 0;
       const double s = std::stod(init.substr(4), &used);
-      // 0 (the book's all-zero weights) or a positive normal float32 (1e39 and 1e-50 are
-      // not): the weights are float32.
+      // A positive normal float32 (1e39 and 1e-50 are not): the weights are float32. Or 0:
+      // all-zero weights, the book's example of what not to do (section 6.2.1).
       const bool in_range = s == 0.0 || (s >= std::numeric_limits<float>::min() &&
                                          s <= std::numeric_limits<float>::max());
       if (used == init.size() - 4 && in_range) return;

@@ -158,6 +158,7 @@ bool Trainer::run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, 
     const int64_t count = std::min(opt_.batch, n - begin);
     const auto step_start = std::chrono::steady_clock::now();
     const Batch& batch = loader.take(batch_of(order, batch_in_epoch_));
+    loader.set_gather_ahead(stats.threads->threads() > 1);
     if (batch_in_epoch_ + 1 < batches) loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
     const double loss = train_step(batch);
     const double seconds =

@@ -64,6 +64,10 @@ class BatchLoader {
   // Starts gathering the samples `indices` (they must stay valid until take()); does nothing
   // unless gathering ahead.
   void prefetch(std::span<const int32_t> indices);
+  // Turns gathering ahead on or off (on only when the loader was made with `ahead`), between a
+  // take() and the next prefetch(): the trainer turns it off while it trains on one thread, so
+  // that the loader's thread does not take a core the step needs.
+  void set_gather_ahead(bool on);
   // The batch of the samples `indices`: the prefetched one when it was for these, otherwise
   // gathered now. Valid until the next take().
   const Batch& take(std::span<const int32_t> indices);
@@ -76,7 +80,8 @@ class BatchLoader {
   const Dataset& data_;
   Shape sample_shape_;
   PrepareInput prepare_;
-  const bool ahead_;  // gathering on worker_
+  const bool worker_started_;  // worker_ exists
+  bool ahead_;                 // gathering on worker_ now
   // Taken in turn when gathering ahead: the one take() returned last, and the next one,
   // being gathered, last read by the step kBatches - 1 steps ago. With 2, the loader's
   // thread wrote lines that the step had just read into its own core's cache (each one

@@ -2,17 +2,16 @@
 // changes. A user's machine is never idle: when another program keeps a core busy, threads
 // that meet at every barrier of a step wait for each other's turn on the cores left, and a
 // step on two threads can take longer than on one. So the trainer treats --threads as a
-// maximum: it times its steps, now and then tries the other count (one thread, or back to the
-// maximum) for a few steps, and keeps whichever ran faster. Trials that change nothing come
-// less and less often, so on a quiet machine they cost a small share of the steps
-// (docs/benchmarks.md, "under load").
+// maximum: it measures its throughput, now and then tries the other count (one thread, or
+// back to the maximum) for a short while, and keeps whichever ran faster. Trials that change
+// nothing come less and less often, so on a quiet machine they cost a small share of the
+// time (docs/benchmarks.md, "under load").
 //
 // With one thread it never changes anything: one thread is nnzero's deterministic setting
 // (the thread count changes the order of some sums).
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 namespace nnzero {
 
@@ -28,10 +27,11 @@ class ThreadGovernor {
   // How many times it settled on another count.
   int64_t switches() const { return switches_; }
 
-  // Steps before the first trial; between trials (doubled after each trial that changed
-  // nothing, up to kMaxPeriod); of a trial, the first kSettle of them untimed (caches and
-  // the thread pool warm up).
-  static constexpr int64_t kFirst = 30, kPeriod = 300, kMaxPeriod = 2400, kSettle = 2, kTrial = 8;
+  // Seconds of training before the first trial; between trials after a switch (doubled after
+  // each trial that changed nothing, up to kMaxPeriod). A trial skips kSettle steps (caches
+  // and the thread pool warm up), then measures at least kTrialSteps steps and kTrialSeconds.
+  static constexpr double kFirst = 0.05, kPeriod = 0.5, kMaxPeriod = 8.0, kTrialSeconds = 0.04;
+  static constexpr int64_t kSettle = 2, kTrialSteps = 8;
 
  private:
   void use(int threads);
@@ -39,12 +39,12 @@ class ThreadGovernor {
 
   int max_threads_, settled_, current_;
   bool enabled_;
-  int64_t steps_ = 0;  // since the last trial ended
-  int64_t period_ = kFirst;
-  int64_t switches_ = 0;
   bool trying_ = false;
-  std::vector<double> settled_rates_, trial_rates_;  // samples/s of the steps last timed
-  double settled_rate_ = 0.0;
+  double period_ = kFirst;
+  int64_t steps_ = 0;  // in the current phase (settled or trial)
+  int64_t switches_ = 0;
+  // Samples and seconds measured in the current phase; the settled phase's rate.
+  double samples_ = 0.0, seconds_ = 0.0, settled_rate_ = 0.0;
 };
 
 }  // namespace nnzero
