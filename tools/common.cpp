@@ -10,7 +10,7 @@ namespace nnzero::cli {
 
 void ModelChoice::add_flags(CLI::App& cmd, bool with_multi_layer_options) {
   cmd.add_option("--model", model, "Built-in model: " + join(builtin_model_names(), ", "));
-  cmd.add_option("--spec", spec_file, "Model spec (JSON file, see DESIGN.md)");
+  cmd.add_option("--spec", spec_file, "Model spec (JSON file; docs/spec.md describes the format)");
   if (!with_multi_layer_options) return;
   cmd.add_option("--hidden", hidden, "multi_layer_net: hidden sizes, e.g. 100,100,100");
   cmd.add_option("--activation", activation, "multi_layer_net: relu, leaky_relu, sigmoid or tanh");
