@@ -153,3 +153,41 @@ TEST(Image, HugeImagesAreRefusedFromTheHeaderAlone) {
   EXPECT_EQ(info.height, 2);
   EXPECT_EQ(info.channels, 1);
 }
+
+// Issue 17: stb_image tries every format and keeps the last one's complaint, so a truncated
+// JPEG was reported as "bad png sig" and a PNG too large for stb_image as "unknown image
+// type". The format is now told from the signature and the size read from the header.
+TEST(Image, TruncatedJpegAndHugePngNameTheRealProblem) {
+  const int w = 40, h = 30;
+  const auto grey = card(w, h, 1);
+  std::vector<uint8_t> jpg;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_jpg_to_func(sink, &jpg, w, h, 1, grey.data(), 90));
+  for (size_t keep : {size_t{3}, size_t{20}, size_t{100}}) {
+    const std::vector<uint8_t> cut(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(keep));
+    const std::string e = error_of([&] { decode_image(cut, "cut.jpg"); });
+    EXPECT_HAS(e, "cut.jpg: truncated or corrupt JPEG") << keep;
+    EXPECT_EQ(e.find("png"), std::string::npos) << e;
+  }
+  // A PNG header claiming 100000 x 100000 (stb_image refuses it as "unknown image type").
+  std::vector<uint8_t> png = {0x89, 'P',  'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0,
+                              13,   'I',  'H', 'D', 'R',  0,    0x01, 0x86, 0xa0, 0, 0x01,
+                              0x86, 0xa0, 8,   0,   0,    0,    0,    0,    0,    0, 0};
+  EXPECT_HAS(error_of([&] { decode_image(png, "huge.png"); }),
+             "huge.png: image is 100000 x 100000 pixels; nnzero reads images of at most");
+  // A JPEG start-of-frame claiming 60000 x 60000 (stb_image: "unknown image type" too).
+  const std::vector<uint8_t> big_jpg = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0xEA,
+                                        0x60, 0xEA, 0x60, 0x03, 0x01, 0x22, 0x00, 0x02,
+                                        0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9};
+  EXPECT_HAS(error_of([&] { decode_image(big_jpg, "big.jpg"); }),
+             "big.jpg: image is 60000 x 60000 pixels");
+  // A PNG cut inside its IHDR: the format is still named.
+  png.resize(20);
+  EXPECT_HAS(error_of([&] { decode_image(png, "cut.png"); }), "cut.png: truncated or corrupt PNG");
+  // A signature nnzero does not know keeps the general message.
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("GIF00a..."), "odd.gif"); }),
+             "odd.gif: not an image nnzero can read");
+}
