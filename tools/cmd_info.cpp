@@ -1,5 +1,6 @@
 // nnzero info MODEL: the layers with their output shapes and parameters, the parameter count
 // and the forward FLOPs per sample. MODEL is a model file, a spec file or a built-in name.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -13,20 +14,33 @@ struct InfoArgs {
   std::string model;
 };
 
+bool is_builtin(const std::string& name) {
+  const auto names = builtin_model_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 void run_info(const InfoArgs& a) {
   std::unique_ptr<Sequential> model;
   Rng rng(0);
-  if (std::filesystem::exists(a.model) && a.model.ends_with(".json")) {
+  // A file of that name wins over a built-in model; a folder never does. Either way, when
+  // the name could mean both, stderr says which was used.
+  const bool folder = std::filesystem::is_directory(a.model);
+  const bool file = std::filesystem::exists(a.model) && !folder;
+  if (is_builtin(a.model) && (file || folder)) {
+    std::fprintf(stderr,
+                 file ? "note: reading the file ./%s, not the built-in model of that name\n"
+                      : "note: ./%s is a folder; showing the built-in model of that name\n",
+                 a.model.c_str());
+  }
+  if (file && a.model.ends_with(".json")) {
     model = std::make_unique<Sequential>(ModelSpec::load(a.model), rng);
-  } else if (std::filesystem::exists(a.model)) {
+  } else if (file) {
     model = load_model(a.model).model;
+  } else if (is_builtin(a.model)) {
+    model = std::make_unique<Sequential>(builtin_spec(a.model), rng);
   } else {
-    try {
-      model = std::make_unique<Sequential>(builtin_spec(a.model), rng);
-    } catch (const Error&) {
-      throw Error(a.model + ": no such file, and not a built-in model (" +
-                  join(builtin_model_names(), ", ") + ")");
-    }
+    throw Error(a.model + (folder ? ": is a folder, not a model file" : ": no such file") +
+                ", and not a built-in model (" + join(builtin_model_names(), ", ") + ")");
   }
   nlohmann::json layers = nlohmann::json::array();
   std::fprintf(stderr, "%-4s %-18s %-16s %12s %14s\n", "#", "layer", "output", "parameters",
