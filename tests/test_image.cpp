@@ -191,3 +191,44 @@ TEST(Image, TruncatedJpegAndHugePngNameTheRealProblem) {
   EXPECT_HAS(error_of([] { decode_image(bytes_of("GIF00a..."), "odd.gif"); }),
              "odd.gif: not an image nnzero can read");
 }
+
+// Found by fuzz/fuzz_image.cpp: the stb_image that Debian 12 ships (v2.27) builds a JPEG
+// Huffman table of any size its counts say, writing past its 257-byte size list (up to
+// 16 x 255 codes), already when reading the header (stbi_info). Such tables are refused
+// before stb_image sees the file.
+TEST(Image, JpegHuffmanTablesOfMoreThan256CodesAreRefusedBeforeStb) {
+  const int w = 16, h = 8;
+  const auto grey = card(w, h, 1);
+  std::vector<uint8_t> jpg;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_jpg_to_func(sink, &jpg, w, h, 1, grey.data(), 90));
+  ASSERT_NO_THROW(decode_image(jpg, "ok.jpg"));
+  size_t dht = 0;
+  for (size_t i = 2; i + 1 < jpg.size() && dht == 0; ++i) {
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xC4) dht = i;
+  }
+  ASSERT_NE(dht, 0u) << "no DHT segment in the JPEG stb_image_write made";
+  // The first table's 16 code counts (after FF C4, the length and the class/slot byte).
+  for (size_t i = 0; i < 16; ++i) jpg[dht + 5 + i] = 32;
+  EXPECT_HAS(error_of([&] { decode_image(jpg, "evil.jpg"); }),
+             "evil.jpg: corrupt JPEG (a Huffman table of 512 codes (at most 256))");
+  EXPECT_HAS(error_of([&] { read_image_info(jpg, "evil.jpg"); }), "corrupt JPEG");
+  // The same when fill bytes come before the start-of-image marker (stb_image skips them).
+  jpg.insert(jpg.begin(), {0xFF, 0xFF, 0xFF});
+  EXPECT_HAS(error_of([&] { decode_image(jpg, "fill.jpg"); }), "fill.jpg: corrupt JPEG");
+}
+
+// Found by fuzz/fuzz_image.cpp: stb_image's PGM/PPM header reader multiplies a signed int by
+// 10 per digit, an overflow (undefined behaviour) past 2^31 - 1.
+TEST(Image, PnmHeaderNumbersPastIntRangeAreRefusedBeforeStb) {
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n88888888888 3\n255\n"), "w.pgm"); }),
+             "w.pgm: corrupt PGM (a header number past 2^31 - 1)");
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P6 1 #c\n2 99999999999\n"), "m.ppm"); }),
+             "m.ppm: corrupt PPM (a header number past 2^31 - 1)");
+  // Large but in range: the usual size check.
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n2147483647 1\n255\n"), "l.pgm"); }),
+             "l.pgm: image is 2147483647 x 1 pixels");
+}

@@ -92,6 +92,10 @@ void check_image_size(int64_t width, int64_t height, const std::string& name) {
 
 ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& name) {
   const int len = checked_length(bytes, name);
+  // Refused before stb_image reads even the header: it overruns memory on these.
+  if (const std::string why = stb_hazard(bytes); !why.empty()) {
+    throw Error(name + ": corrupt " + read_image_header(bytes).format + " (" + why + ")");
+  }
   int w = 0, h = 0, comp = 0;
   if (stbi_info_from_memory(bytes.data(), len, &w, &h, &comp) == 0) throw_unreadable(bytes, name);
   check_image_size(w, h, name);
