@@ -49,8 +49,9 @@ double image_bytes(const ConvGeometry& g) {
 void im2col_plain(benchmark::State& state, const ConvGeometry& g) {
   const Tensor x = random_tensor(Shape{g.C, g.H, g.W});
   Tensor col(Shape{g.col_rows(), g.col_cols()});
+  Tensor xpad(Shape{padded_size(g)});
   for (auto _ : state) {
-    im2col(x.data(), g, col.data());
+    im2col(x.data(), g, xpad.data(), col.data());
     benchmark::DoNotOptimize(col.data());
     benchmark::ClobberMemory();
   }
@@ -61,8 +62,9 @@ void im2col_plain(benchmark::State& state, const ConvGeometry& g) {
 void col2im_plain(benchmark::State& state, const ConvGeometry& g) {
   const Tensor col = random_tensor(Shape{g.col_rows(), g.col_cols()});
   Tensor x(Shape{g.C, g.H, g.W});
+  Tensor xpad(Shape{padded_size(g)});
   for (auto _ : state) {
-    col2im(col.data(), g, x.data());
+    col2im(col.data(), g, xpad.data(), x.data());
     benchmark::DoNotOptimize(x.data());
     benchmark::ClobberMemory();
   }

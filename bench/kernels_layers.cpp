@@ -20,6 +20,7 @@
 #include "kernels_support.h"
 #include "nnzero/data/dataset.h"
 #include "nnzero/data/mnist.h"
+#include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/kernels/sparse_rows.h"
 #include "nnzero/layers/batchnorm.h"
 #include "nnzero/layers/linear.h"
@@ -160,7 +161,7 @@ Tensor mnist_batch(const char* data) {
 // FLOP/s of the dense product, and which path the layer took.
 void report_first_layer(benchmark::State& s, Layer& first, double flops, const std::string& label) {
   set_flops(s, flops);
-  const bool sparse = dynamic_cast<Linear&>(first).last_input_sparse();
+  const bool sparse = static_cast<SparseInputLinear&>(first).last_input_sparse();
   s.SetLabel(label + (sparse ? ", sparse path" : ", dense path"));
 }
 

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "kernels_support.h"
-#include "nnzero/blas_setup.h"
 #include "nnzero/error.h"
+#include "nnzero/kernels/blas_setup.h"
 #include "nnzero/parallel.h"
 
 namespace nnzero::bench {

@@ -1,7 +1,6 @@
 // libFuzzer target for the model spec: nnzero::ModelSpec::parse on the raw bytes as JSON text
 // (what `train --spec`, `info SPEC.json` and every model file's "nnzero.spec" metadata go
-// through). Its sources are listed in fuzz/CMakeLists.txt (NNZERO_SPEC_FUZZ_SOURCES), to
-// follow the spec parser as it moves.
+// through).
 //
 // Bad input must end in an nnzero::Error, never in a crash, a sanitizer report or another
 // exception; an accepted spec has layers and a sensible input, and its canonical JSON (what

@@ -1,5 +1,7 @@
 #include "nnzero/denormals.h"
 
+#include "nnzero/parallel.h"
+
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
@@ -26,8 +28,7 @@ bool flush_this_thread() {
 bool flush_denormals() {
   const bool ok = flush_this_thread();
   // Workers that already exist; those created later inherit the setting from this thread.
-#pragma omp parallel
-  flush_this_thread();
+  on_every_thread([](int) { flush_this_thread(); });
   return ok;
 }
 

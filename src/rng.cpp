@@ -65,6 +65,13 @@ uint64_t Rng::below(uint64_t n) {
   return static_cast<uint64_t>(m >> 64);
 }
 
+void Rng::set_state(const State& s) {
+  if (s == State{}) {
+    throw Error("random generator state is all zero, which no generator reaches (corrupt state?)");
+  }
+  s_ = s;
+}
+
 void Rng::permutation(std::span<int32_t> out) {
   const auto n = static_cast<int32_t>(out.size());
   for (int32_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = i;

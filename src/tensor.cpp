@@ -41,7 +41,26 @@ Tensor::Tensor(const Shape& shape, std::span<const float> values) : shape_(shape
   std::copy(values.begin(), values.end(), data_);
 }
 
+int64_t max_tensor_bytes() {
+  static const int64_t limit = [] {
+    const char* v = std::getenv("NNZERO_MAX_TENSOR_MB");
+    char* end = nullptr;
+    const long long mb = v != nullptr ? std::strtoll(v, &end, 10) : 0;
+    if (v != nullptr && *v != '\0' && *end == '\0' && mb > 0 && mb < (1LL << 40)) {
+      return static_cast<int64_t>(mb) << 20;
+    }
+    return kDefaultMaxTensorBytes;
+  }();
+  return limit;
+}
+
 void Tensor::allocate(int64_t count) {
+  if (count > max_tensor_bytes() / static_cast<int64_t>(sizeof(float))) {
+    throw Error("tensor of shape " + shape_.str() + ": " +
+                std::to_string(count * static_cast<int64_t>(sizeof(float)) >> 20) +
+                " MB is more than the limit of " + std::to_string(max_tensor_bytes() >> 20) +
+                " MB for one tensor (a layer or batch too large? NNZERO_MAX_TENSOR_MB raises it)");
+  }
   capacity_ = count;
   if (count == 0) {
     storage_.reset();

@@ -19,7 +19,7 @@
 
 #include "nnzero/data/batch_loader.h"
 #include "nnzero/data/dataset.h"
-#include "nnzero/layers/linear.h"
+#include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
@@ -182,7 +182,8 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
 
   // As the trainer gathers (on one thread here: the loader's own thread is not counted),
   // the first layer's input prepared by the loader.
-  BatchLoader loader(data, model.input_shape(), false, &model);
+  BatchLoader loader(data, model.input_shape(), false,
+                     [&model](const Tensor& x, Tensor& p) { return model.prepare_input(x, p); });
   const Batch* b = nullptr;
   double loss = 0.0;
   auto gather = [&](int64_t step) {
@@ -191,7 +192,8 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
   };
   auto train_step = [&] {
     model.zero_grad();
-    loss = model.loss(b->x, b->target(), true, b->prepared_input());
+    model.use_prepared(b->prepared_input());
+    loss = model.loss(b->x, b->target(), true);
     model.backward();
     opt->step();
   };
@@ -209,8 +211,10 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
   for (int64_t step = 3; step < 8; ++step) {
     add(gathering, count_allocations([&] { gather(step); }));
     add(zero_grad, count_allocations([&] { model.zero_grad(); }));
-    add(forward, count_allocations(
-                     [&] { loss = model.loss(b->x, b->target(), true, b->prepared_input()); }));
+    add(forward, count_allocations([&] {
+          model.use_prepared(b->prepared_input());
+          loss = model.loss(b->x, b->target(), true);
+        }));
     add(backward, count_allocations([&] { model.backward(); }));
     add(update, count_allocations([&] {
           opt->set_lr(static_cast<float>(lr * lr_factor(schedule, step, 100)));
@@ -219,8 +223,8 @@ void expect_no_steady_state_allocations(const ModelSpec& spec, const std::string
     add(inference, count_allocations([&] { model.forward(b->x, false); }));
   }
   EXPECT_TRUE(std::isfinite(loss));
-  if (auto* first = dynamic_cast<Linear*>(&model.layer(0)); first != nullptr && lit_in >= 5) {
-    EXPECT_TRUE(first->last_input_sparse());
+  if (model.spec().layers[0].type == "linear" && lit_in >= 5) {
+    EXPECT_TRUE(static_cast<SparseInputLinear&>(model.layer(0)).last_input_sparse());
   }
   EXPECT_EQ(gathering.total(), 0) << describe("gather batch", gathering);
   EXPECT_EQ(zero_grad.total(), 0) << describe("zero_grad", zero_grad);

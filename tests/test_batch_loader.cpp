@@ -6,8 +6,10 @@
 #include <string>
 
 #include "nnzero/data/batch_loader.h"
+#include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/layers/linear.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"
 #include "nnzero/train/optimizer.h"
@@ -123,7 +125,9 @@ TEST(BatchLoader, PreparedFirstLayerTrainsExactlyAsUnprepared) {
     std::vector<Param*> params;
     for (const NamedParam& np : model.named_params()) params.push_back(np.param);
     auto opt = make_optimizer("sgd", params, 0.1f);
-    BatchLoader loader(d, model.input_shape(), ahead, ahead ? &model : nullptr);
+    PrepareInput prepare;
+    if (ahead) prepare = [&model](const Tensor& x, Tensor& p) { return model.prepare_input(x, p); };
+    BatchLoader loader(d, model.input_shape(), ahead, prepare);
     for (int64_t step = 0; step < 4; ++step) {
       const auto idx =
           std::span<const int32_t>(order).subspan(static_cast<size_t>(step * 100), 100);
@@ -132,8 +136,9 @@ TEST(BatchLoader, PreparedFirstLayerTrainsExactlyAsUnprepared) {
         loader.prefetch(std::span<const int32_t>(order).subspan((step + 1) * 100, 100));
       EXPECT_EQ(b.prepared, ahead);
       model.zero_grad();
-      model.loss(b.x, b.target(), true, b.prepared_input());
-      EXPECT_TRUE(static_cast<Linear&>(model.layer(0)).last_input_sparse());
+      model.use_prepared(b.prepared_input());
+      model.loss(b.x, b.target(), true);
+      EXPECT_TRUE(static_cast<SparseInputLinear&>(model.layer(0)).last_input_sparse());
       model.backward();
       opt->step();
     }
@@ -154,6 +159,8 @@ TEST(BatchLoader, OnlyAFirstLinearLayerIsPrepared) {
   const std::vector<int32_t> idx = {0, 1, 2, 3};
   Rng init(6);
   Sequential convnet(builtin_spec("simple_convnet"), init);
-  BatchLoader loader(d, convnet.input_shape(), false, &convnet);
+  BatchLoader loader(d, convnet.input_shape(), false, [&convnet](const Tensor& x, Tensor& p) {
+    return convnet.prepare_input(x, p);
+  });
   EXPECT_FALSE(loader.take(idx).prepared);
 }

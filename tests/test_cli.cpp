@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "nnzero/parallel.h"
 #include "test_data_dir.h"
 #include "test_support.h"
 
@@ -46,6 +47,7 @@ TEST(Cli, BadUsageExits2WithAMessage) {
            {"gradcheck --model two_layer_net --batch 1", "--batch must be at least 2"},
            {"info no_such_model", "not a built-in model"},
            {"eval no_such_file.safetensors", "no_such_file.safetensors: cannot open"},
+           {"gradcheck --model two_layer_net --engine turbo", "unknown engine \"turbo\""},
            {"frobnicate", ""},
        }) {
     const auto r = run_cli(c.args, dir);
@@ -64,6 +66,23 @@ TEST(Cli, InfoDescribesBuiltinModels) {
   EXPECT_EQ(j["layers"].size(), 21u);
   EXPECT_EQ(j["layers"][15]["output"], nlohmann::json::array({1024}));
   EXPECT_GT(j["flops_per_sample"].get<double>(), 1e7);
+  // Each layer names its PyTorch module with the arguments it takes (the layer registry).
+  EXPECT_EQ(j["layers"][0]["torch"]["module"], "Conv2d");
+  EXPECT_EQ(j["layers"][0]["torch"]["args"]["in_channels"], 1);
+  EXPECT_EQ(j["layers"][0]["torch"]["args"]["kernel_size"], 3);
+  EXPECT_EQ(j["layers"][20]["torch"]["module"], "Dropout");
+}
+
+TEST(Cli, LayersListsTheRegistry) {
+  ScratchDir dir;
+  const auto r = run_cli("layers", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto layers = r.json()["layers"];
+  ASSERT_GE(layers.size(), 15u);
+  bool gelu = false;
+  for (const auto& t : layers) gelu = gelu || (t["type"] == "gelu" && t["torch_module"] == "GELU");
+  EXPECT_TRUE(gelu);
+  EXPECT_HAS(r.err, "out_features");
 }
 
 TEST(Cli, GradcheckPassesAndFailsWithExitCodes) {
@@ -72,6 +91,10 @@ TEST(Cli, GradcheckPassesAndFailsWithExitCodes) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.json()["ok"], true);
   EXPECT_HAS(r.err, "0.weight");
+  // The book's layers, one by one, check as well.
+  r = run_cli("gradcheck --model simple_convnet --engine book", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json()["ok"], true);
   // An impossible tolerance: the same check must report failure and exit 1.
   r = run_cli("gradcheck --model two_layer_net --tolerance 1e-12", dir);
   EXPECT_EQ(r.exit_code, 1);
@@ -94,6 +117,74 @@ TEST(Cli, AnUnusableRunFolderFailsBeforeTraining) {
   const auto s = run_cli("train --spec flat.json --data " + data, dir);
   EXPECT_EQ(s.exit_code, 2);
   EXPECT_HAS(s.err, "flat.json: layer 0 (linear): linear: needs a flat input");
+}
+
+namespace {
+// An MNIST-format folder of `train` and `test` blank 28x28 images labelled 0 (raw IDX files).
+void write_tiny_mnist(const std::string& dir, uint32_t train, uint32_t test) {
+  std::filesystem::create_directories(dir);
+  const auto idx = [](uint8_t rank, std::vector<uint32_t> dims) {
+    std::string bytes = {0, 0, 8, static_cast<char>(rank)};
+    uint64_t count = 1;
+    for (uint32_t d : dims) {
+      for (int shift : {24, 16, 8, 0}) bytes += static_cast<char>((d >> shift) & 0xff);
+      count *= d;
+    }
+    return bytes + std::string(count, '\0');
+  };
+  nnzero_test::spit(dir + "/train-images-idx3-ubyte", idx(3, {train, 28, 28}));
+  nnzero_test::spit(dir + "/train-labels-idx1-ubyte", idx(1, {train}));
+  nnzero_test::spit(dir + "/t10k-images-idx3-ubyte", idx(3, {test, 28, 28}));
+  nnzero_test::spit(dir + "/t10k-labels-idx1-ubyte", idx(1, {test}));
+}
+}  // namespace
+
+TEST(Cli, RunFoldersAreNeitherReplacedNorMisplaced) {
+  ScratchDir dir;
+  write_tiny_mnist(dir / "data", 20, 5);
+  const std::string train = "train --model two_layer_net --data data --max-steps 2 --batch 10 ";
+  ASSERT_EQ(run_cli(train + "--out run", dir).exit_code, 0);
+  // Training into a folder that holds a run would replace its model: refused, unless --force.
+  auto r = run_cli(train + "--out run", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "run: already holds a run");
+  EXPECT_HAS(r.err, "--force");
+  EXPECT_EQ(run_cli(train + "--out run --force", dir).exit_code, 0);
+  r = run_cli(train + "--out ''", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "--out: give a folder name");
+  // A spec's name becomes a folder under runs/, never a path out of it.
+  nnzero_test::spit(dir / "escape.json",
+                    R"({"name": "../../escape", "input": [784],
+                        "layers": [{"type": "linear", "out_features": 10}]})");
+  r = run_cli("train --spec escape.json --data data --max-steps 1 --batch 10", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = r.json()["out"];
+  EXPECT_EQ(out.rfind("runs/", 0), 0u) << out;
+  EXPECT_EQ(out.find(".."), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / out + "/model.safetensors"));
+  // A NUL byte in a name shows in the message, which is not cut there; no folder is made.
+  nnzero_test::spit(dir / "nul.json",
+                    R"({"name": "x\u0000y", "input": [1, 4, 4],
+                        "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3}]})");
+  std::filesystem::remove_all(dir / "runs");
+  r = run_cli("train --spec nul.json --data data", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "model \"x\\0y\": the last layer outputs");
+  EXPECT_FALSE(std::filesystem::exists(dir / "runs"));
+}
+
+TEST(Cli, EvalOnAnEmptyTestSetIsAnError) {
+  ScratchDir dir;
+  write_tiny_mnist(dir / "data", 20, 0);
+  ASSERT_EQ(
+      run_cli("train --model two_layer_net --data data --max-steps 1 --batch 10 --out run", dir)
+          .exit_code,
+      0);
+  const auto r = run_cli("eval run/model.safetensors --data data", dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "t10k-images-idx3-ubyte");
+  EXPECT_HAS(r.err, "no images to evaluate");
 }
 
 TEST(Cli, TrainWritesTheRunFolderAndTheJsonLine) {
@@ -185,4 +276,42 @@ TEST(Cli, CtrlCThenResumeEndsWithTheSameWeights) {
   const auto bad = run_cli("train --resume interrupted --lr 0.5", dir);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_HAS(bad.err, "--lr cannot be changed when resuming");
+}
+
+// Under an address-space limit (ulimit -v), OpenBLAS used to retry its per-thread buffers
+// forever when asked for many threads: the default thread count now stays within the cores and
+// the limit, and an explicit --threads beyond the limit is refused with the largest that fits.
+TEST(Cli, ThreadsStayWithinTheAddressSpaceLimit) {
+  EXPECT_EQ(nnzero::threads_that_fit(int64_t{2} << 30, int64_t{200} << 20), 10);
+  EXPECT_EQ(nnzero::threads_that_fit(int64_t{300} << 20, int64_t{200} << 20), 0);
+  EXPECT_GE(nnzero::threads_that_fit(), 1);
+#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer's shadow memory needs no such limit
+  // One image through a 784 -> 50 layer: OpenBLAS threads that product (a model file from a
+  // tiny data set, and a PGM of a bar).
+  ScratchDir dir;
+  write_tiny_mnist(dir / "data", 20, 5);
+  ASSERT_EQ(run_cli("train --model two_layer_net --data data --max-steps 1 --batch 10 --out m", dir)
+                .exit_code,
+            0);
+  std::string pixels(784, '\0');
+  for (int r = 6; r < 22; ++r) pixels.replace(28 * r + 12, 4, 4, '\xff');
+  std::string pgm = "P5 28 28 255\n";
+  pgm += pixels;
+  nnzero_test::spit(dir / "bar.pgm", pgm);
+  // sh -c "ulimit -v 2000000; timeout 60 [env OMP_NUM_THREADS=64] nnzero predict ..."
+  const auto limited = [](const std::string& command) {
+    std::string args = "-c \"ulimit -v 2000000; timeout 60 ";
+    args += command;
+    args += "\"";
+    return args;
+  };
+  const std::string predict =
+      std::string(NNZERO_BINARY_DIR) + "/nnzero predict m/model.safetensors bar.pgm";
+  auto r = nnzero_test::run_program("/bin/sh", limited("env OMP_NUM_THREADS=64 " + predict), dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = nnzero_test::run_program("/bin/sh", limited(predict + " --threads 64"), dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "--threads 64: 64 threads do not fit");
+  EXPECT_HAS(r.err, "use --threads");
+#endif
 }

@@ -1,6 +1,7 @@
-// Conv2d's fast paths (implicit GEMM on the wide layout for stride 1, with dW by lane sums
-// or over dout transposed; im2col + GEMM for strides > 1; a fused ReLU; a single image split
-// over the threads by output channels) against the definition, plain loops:
+// The book's Conv2d (im2col + GEMM) and FastConv2d's paths (implicit GEMM on the wide layout
+// for stride 1, with dW by lane sums or over dout transposed; im2col + GEMM per image for
+// strides > 1; the fused ReLU of ConvRelu; a single image split over the threads by output
+// channels) against the definition, plain loops:
 //   out[n, o, oh, ow] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, oh*s - p + i, ow*s - p + j]
 // and its adjoints for dx, dW and db, over batch sizes that split unevenly over one and two
 // threads.
@@ -10,6 +11,8 @@
 #include <cmath>
 #include <string>
 
+#include "nnzero/fast/conv_relu_pool.h"
+#include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/layers/conv2d.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"
@@ -92,40 +95,47 @@ TEST(Conv2d, MatchesTheDirectConvolution) {
   };
   const int threads = num_threads();
   for (const Case& c : cases) {
-    for (int64_t n : {1, 7, 37}) {
-      Tensor first_out;  // the forward pass must not depend on the thread count
-      for (int t : {1, 2}) {
-        SCOPED_TRACE("C=" + std::to_string(c.C) + " KH=" + std::to_string(c.KH) +
-                     " KW=" + std::to_string(c.KW) + " OC=" + std::to_string(c.OC) +
-                     " stride=" + std::to_string(c.stride) + " pad=" + std::to_string(c.pad) +
-                     " n=" + std::to_string(n) + " threads=" + std::to_string(t));
-        set_num_threads(t);
-        Conv2d conv(Shape{c.C, c.H, c.W}, c.OC, c.KH, c.KW, c.stride, c.pad, c.bias);
-        if (c.relu) {
-          ASSERT_TRUE(conv.fuse_relu());
+    for (const bool book : {false, true}) {
+      if (book && c.relu) continue;  // the book's layer has no fused ReLU
+      for (int64_t n : {1, 7, 37}) {
+        Tensor first_out;  // the forward pass must not depend on the thread count
+        for (int t : {1, 2}) {
+          SCOPED_TRACE(std::string(book ? "Conv2d" : "FastConv2d") + " C=" + std::to_string(c.C) +
+                       " KH=" + std::to_string(c.KH) + " KW=" + std::to_string(c.KW) +
+                       " OC=" + std::to_string(c.OC) + " stride=" + std::to_string(c.stride) +
+                       " pad=" + std::to_string(c.pad) + " relu=" + std::to_string(c.relu) +
+                       " n=" + std::to_string(n) + " threads=" + std::to_string(t));
+          set_num_threads(t);
+          const Shape in{c.C, c.H, c.W};
+          std::unique_ptr<Conv2d> conv =
+              book ? std::make_unique<Conv2d>(in, c.OC, c.KH, c.KW, c.stride, c.pad, c.bias)
+                   : std::make_unique<FastConv2d>(in, c.OC, c.KH, c.KW, c.stride, c.pad, c.bias);
+          std::unique_ptr<Layer> fused;
+          if (c.relu) fused = std::make_unique<ConvRelu>(static_cast<FastConv2d&>(*conv));
+          Layer& layer = fused ? *fused : *conv;
+          Rng rng(static_cast<uint64_t>(n * 10));
+          rng.fill_normal(conv->weight().value, 0.0f, 0.5f);
+          if (c.bias) rng.fill_normal(conv->bias().value, 0.0f, 0.5f);
+          Tensor x(conv->in_shape().with_batch(n)), dout(conv->out_shape().with_batch(n));
+          rng.fill_normal(x, 0.0f, 1.0f);
+          rng.fill_normal(dout, 0.0f, 1.0f);
+          const Tensor no_bias(Shape{c.OC});
+          const Reference want =
+              direct_conv(x, conv->weight().value, c.bias ? conv->bias().value : no_bias, dout,
+                          conv->geometry(), c.OC, c.relu);
+          const Tensor& out = layer.forward(x, true);
+          expect_close(out, want.out, "out");
+          if (t == 1) {
+            first_out = out.clone();
+          } else {
+            for (int64_t i = 0; i < out.numel(); ++i) ASSERT_EQ(out[i], first_out[i]) << i;
+          }
+          conv->weight().grad.zero();
+          if (c.bias) conv->bias().grad.zero();
+          expect_close(layer.backward(dout), want.dx, "dx");
+          expect_close(conv->weight().grad, want.dw, "dW");
+          if (c.bias) expect_close(conv->bias().grad, want.db, "db");
         }
-        Rng rng(static_cast<uint64_t>(n * 10));
-        rng.fill_normal(conv.weight().value, 0.0f, 0.5f);
-        if (c.bias) rng.fill_normal(conv.bias().value, 0.0f, 0.5f);
-        Tensor x(conv.in_shape().with_batch(n)), dout(conv.out_shape().with_batch(n));
-        rng.fill_normal(x, 0.0f, 1.0f);
-        rng.fill_normal(dout, 0.0f, 1.0f);
-        const Tensor no_bias(Shape{c.OC});
-        const Reference want =
-            direct_conv(x, conv.weight().value, c.bias ? conv.bias().value : no_bias, dout,
-                        conv.geometry(), c.OC, c.relu);
-        const Tensor& out = conv.forward(x, true);
-        expect_close(out, want.out, "out");
-        if (t == 1) {
-          first_out = out.clone();
-        } else {
-          for (int64_t i = 0; i < out.numel(); ++i) ASSERT_EQ(out[i], first_out[i]) << i;
-        }
-        conv.weight().grad.zero();
-        if (c.bias) conv.bias().grad.zero();
-        expect_close(conv.backward(dout), want.dx, "dx");
-        expect_close(conv.weight().grad, want.dw, "dW");
-        if (c.bias) expect_close(conv.bias().grad, want.db, "db");
       }
     }
   }

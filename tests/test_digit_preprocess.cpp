@@ -7,8 +7,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "nnzero/data/digit_preprocess.h"
 #include "nnzero/data/mnist.h"
+#include "nnzero/io/digit_preprocess.h"
 #include "test_data_dir.h"
 #include "test_support.h"
 

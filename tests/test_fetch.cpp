@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "fetch_support.h"
-#include "nnzero/data/fetch.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
+#include "nnzero/net/fetch.h"
 
 namespace {
 

@@ -16,6 +16,16 @@ using nnzero_test::random_vector;
 
 namespace {
 
+// The kernels with a padding buffer of their own (the layers pass their work space).
+void im2col(const float* x, const ConvGeometry& g, float* col) {
+  std::vector<float> xpad(static_cast<size_t>(padded_size(g)));
+  nnzero::im2col(x, g, xpad.data(), col);
+}
+void col2im(const float* col, const ConvGeometry& g, float* x) {
+  std::vector<float> xpad(static_cast<size_t>(padded_size(g)));
+  nnzero::col2im(col, g, xpad.data(), x);
+}
+
 double dot(const std::vector<float>& a, const std::vector<float>& b) {
   double s = 0.0;
   for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "nnzero/fast/conv_relu_pool.h"
+#include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/layers/avgpool2d.h"
 #include "nnzero/layers/batchnorm.h"
 #include "nnzero/layers/conv2d.h"
@@ -17,6 +19,7 @@
 #include "nnzero/layers/sigmoid.h"
 #include "nnzero/layers/softmax.h"
 #include "nnzero/layers/tanh.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/train/gradcheck.h"
 
 using namespace nnzero;
@@ -38,6 +41,22 @@ void expect_gradients_match(Layer& layer, int64_t n, uint64_t seed = 1, bool tra
     EXPECT_LT(r.rel_error, kGradCheckTolerance)
         << layer.type() << " " << r.name << " in " << layer.in_shape().str();
     EXPECT_GT(r.elements, 0);
+  }
+}
+
+// A fused layer's parameters are its convolution's: drawn there, checked through the fused
+// layer (gradcheck_layer reads the parameters of `owner`).
+void expect_gradients_match(Layer& fused, int64_t n, Layer& owner) {
+  Rng rng(1);
+  for (Param* p : owner.params()) rng.fill_normal(p->value, 0.0f, 1.0f);
+  Tensor x(fused.in_shape().with_batch(n));
+  rng.fill_normal(x, 0.0f, 1.0f);
+  GradCheckOptions o;
+  o.max_elements = 200;
+  const auto results = gradcheck_layer(fused, x, rng, o, &owner);
+  ASSERT_FALSE(results.empty());
+  for (const auto& r : results) {
+    EXPECT_LT(r.rel_error, kGradCheckTolerance) << fused.type() << " " << r.name;
   }
 }
 
@@ -101,15 +120,21 @@ TEST(LayerGradients, Conv2dGrid) {
           SCOPED_TRACE("k=" + std::to_string(k) + " stride=" + std::to_string(stride) +
                        " pad=" + std::to_string(pad) + " in=" + conv.in_shape().str());
           expect_gradients_match(conv, n);
+          FastConv2d fast(Shape{c, h, w}, oc, k, k, stride, pad);
+          expect_gradients_match(fast, n);
         }
       }
     }
   }
-  // With the following ReLU fused in (what Sequential does), both strides.
+  // With the following ReLU fused in (the plan's ConvRelu), both strides; and the max
+  // pooling after it (ConvReluPool).
   for (int64_t stride : {1, 2}) {
-    Conv2d fused(Shape{3, 7, 6}, 4, 3, 3, stride, 1);
-    ASSERT_TRUE(fused.fuse_relu());
-    expect_gradients_match(fused, 3);
+    FastConv2d conv(Shape{3, 7, 6}, 4, 3, 3, stride, 1);
+    ConvRelu fused(conv);
+    expect_gradients_match(fused, 3, conv);
+    MaxPool2d pool(conv.out_shape(), 2, 2);
+    ConvReluPool pooled(conv, pool);
+    expect_gradients_match(pooled, 3, conv);
   }
   Conv2d no_bias(Shape{2, 5, 5}, 3, 3, 3, 1, 1, false);
   expect_gradients_match(no_bias, 2);

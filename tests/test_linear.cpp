@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "nnzero/blas_setup.h"
+#include "nnzero/kernels/blas_setup.h"
 #include "nnzero/layers/linear.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"

@@ -9,6 +9,7 @@
 #include <string>
 #include <tuple>
 
+#include "nnzero/kernels/max_pool.h"
 #include "nnzero/layers/maxpool2d.h"
 #include "nnzero/parallel.h"
 #include "nnzero/rng.h"
@@ -54,24 +55,32 @@ TEST(MaxPool2d, TwoByTwoTakesTheFirstMaximumInRowMajorOrder) {
   set_num_threads(threads);
 }
 
-TEST(MaxPool2d, AfterAReluItAlsoAppliesTheRelusMask) {
-  // Input max(0, .) of normal noise: many windows hold only zeros. With the flag, dx is the
-  // plain pooling's dx where the input is > 0 and 0 elsewhere (the fused ReLU's derivative),
-  // for the 2x2 path and a general window with overlap and padding.
+TEST(MaxPool2d, FusedKernelsMatchTheReferenceAndApplyTheRelusMask) {
+  // ConvReluPool's halves (kernels/max_pool.h), on max(0, .) of normal noise, where many
+  // windows hold only zeros: max_pool_plane with floor 0 gives the reference's outputs and
+  // argmax, and route_relu_plane gives the plain pooling's dx where the input is > 0 and 0
+  // elsewhere (the ReLU's derivative), for the 2x2 path and a general window with overlap
+  // and padding.
   for (const auto& [k, stride, pad] : {std::tuple{2, 2, 0}, std::tuple{3, 2, 1}}) {
     SCOPED_TRACE("k=" + std::to_string(k));
-    const Shape s{3, 8, 7};
-    MaxPool2d plain(s, k, stride, pad), masked(s, k, stride, pad);
-    masked.set_input_from_relu(true);
+    const Shape s{1, 8, 19};
+    const PoolGeometry g = PoolGeometry::make("maxpool2d", s, k, stride, pad);
     Rng rng(5);
-    Tensor x(s.with_batch(4)), dout(plain.out_shape().with_batch(4));
+    Tensor x(s), dout(g.out_shape());
     rng.fill_normal(x, -0.5f, 1.0f);
     for (float& v : x) v = std::max(v, 0.0f);
     rng.fill_normal(dout, 0.0f, 1.0f);
-    plain.forward(x, true);
-    masked.forward(x, true);
-    const Tensor& want = plain.backward(dout);
-    const Tensor& got = masked.backward(dout);
+    Tensor out(g.out_shape()), want_out(g.out_shape());
+    std::vector<int32_t> arg(static_cast<size_t>(out.numel())), want_arg(arg.size());
+    max_pool_plane(x.data(), g.W, 0.0f, out.data(), arg.data(), g);
+    max_pool_plane_reference(x.data(), g.W, 0.0f, want_out.data(), want_arg.data(), g);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      ASSERT_EQ(out[i], want_out[i]) << i;
+      ASSERT_EQ(arg[static_cast<size_t>(i)], want_arg[static_cast<size_t>(i)]) << i;
+    }
+    Tensor got(s), want(s);
+    route_relu_plane(dout.data(), out.data(), arg.data(), got.data(), g.W, g);
+    for (int64_t i = 0; i < out.numel(); ++i) want[arg[static_cast<size_t>(i)]] += dout[i];
     int64_t zeroed = 0;
     for (int64_t i = 0; i < x.numel(); ++i) {
       ASSERT_EQ(got[i], x[i] > 0.0f ? want[i] : 0.0f) << i;

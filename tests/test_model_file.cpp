@@ -7,6 +7,7 @@
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/sequential.h"
 #include "test_support.h"
 
 using namespace nnzero;

@@ -13,6 +13,7 @@
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/classifier.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/train/trainer.h"
 #include "test_data_dir.h"
 #include "test_support.h"

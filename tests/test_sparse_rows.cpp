@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/kernels/sparse_rows.h"
 #include "nnzero/layers/linear.h"
 #include "nnzero/parallel.h"
@@ -162,8 +163,9 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
       const int64_t ldw = sparse_padded_width(out), lanes = sparse_vector_width();
       Tensor y(Shape{n, out}), y0(Shape{n, out}), want(Shape{n, out}), want0(Shape{n, out});
       Tensor yr(Shape{n, out}), yr0(Shape{n, out});
-      sparse_columns_times_transposed(s, whole.data(), out, b.data(), y.data());
-      sparse_columns_times_transposed(s, whole.data(), out, nullptr, y0.data());
+      Tensor acc(Shape{n, ldw});
+      sparse_columns_times_transposed(s, whole.data(), out, b.data(), acc.data(), y.data());
+      sparse_columns_times_transposed(s, whole.data(), out, nullptr, acc.data(), y0.data());
       sparse_times_transposed(by_rows, whole.data(), out, b.data(), yr.data());
       sparse_times_transposed(by_rows, whole.data(), out, nullptr, yr0.data());
       for (int64_t i = 0; i < n; ++i) {
@@ -185,8 +187,9 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = 0; j < out; ++j) padded[i * ldw + j] = dout[i * out + j];
       }
+      Tensor piece(Shape{cols, lanes});
       for (int64_t c0 = 0; c0 < ldw; c0 += lanes) {
-        sparse_transposed_times(s, c0, c0 + lanes, padded.data(), out, dw.data());
+        sparse_transposed_times(s, c0, c0 + lanes, padded.data(), out, piece.data(), dw.data());
       }
       for (int64_t j = 0; j < out; ++j) {
         for (int64_t k = 0; k < cols; ++k) {
@@ -200,9 +203,9 @@ TEST(SparseRows, ProductsMatchPlainLoops) {
   }
 }
 
-// A first Linear layer takes the sparse path for a mostly-zero batch big enough to split,
-// and gives what the dense path gives on the same numbers (shifted off zero so that it
-// stays dense).
+// SparseInputLinear (a network's first Linear layer) takes the sparse path for a mostly-zero batch
+// big enough to split, and gives what the dense path gives on the same numbers (shifted off zero so
+// that it stays dense).
 TEST(SparseRows, LinearSparsePathMatchesDensePath) {
   const int threads = num_threads();
   for (int t : {1, 2}) {
@@ -215,9 +218,10 @@ TEST(SparseRows, LinearSparsePathMatchesDensePath) {
       const Tensor x = sparse_matrix(n, in, 0.15, rng);
       Tensor dout(Shape{n, out});
       rng.fill_normal(dout, 0.0f, 1.0f);
-      Linear sparse(Shape{in}, out), dense(Shape{in}, out), hidden(Shape{in}, out);
-      sparse.set_needs_input_grad(false);  // a first layer (dx is the dense path's, tested
-      dense.set_needs_input_grad(false);   // in test_linear.cpp)
+      SparseInputLinear sparse(Shape{in}, out), hidden(Shape{in}, out);
+      Linear dense(Shape{in}, out);
+      dense.set_needs_input_grad(false);  // a first layer, as the sparse one
+      hidden.set_needs_input_grad(true);
       rng.fill_normal(sparse.weight().value, 0.0f, 0.1f);
       rng.fill_normal(sparse.bias().value, 0.0f, 0.1f);
       dense.weight().value = sparse.weight().value.clone();
@@ -235,7 +239,6 @@ TEST(SparseRows, LinearSparsePathMatchesDensePath) {
       EXPECT_TRUE(sparse.last_input_sparse());
       expect_close(sparse.forward(x, true), dense.forward(shifted, true), "out");
       EXPECT_TRUE(sparse.last_input_sparse());
-      EXPECT_FALSE(dense.last_input_sparse());
       hidden.forward(x, true);  // a layer that passes dx back keeps to the dense path
       EXPECT_FALSE(hidden.last_input_sparse());
       sparse.backward(dout);
@@ -256,8 +259,7 @@ TEST(SparseRows, LinearSparsePathMatchesDensePath) {
 
 TEST(SparseRows, LinearSparsePathGradientCheck) {
   Rng rng(5);
-  Linear lin(Shape{784}, 50);
-  lin.set_needs_input_grad(false);
+  SparseInputLinear lin(Shape{784}, 50);
   for (Param* p : lin.params()) rng.fill_normal(p->value, 0.0f, 0.1f);
   const Tensor x = sparse_matrix(8, 784, 0.2, rng);
   GradCheckOptions o;
@@ -272,8 +274,7 @@ TEST(SparseRows, LinearSparsePathGradientCheck) {
 // digits that starts with a bold one (40 % lit) stays sparse, and so the same path every step.
 TEST(SparseRows, ABatchStartingWithADenserRowStaysSparse) {
   Rng rng(7);
-  Linear lin(Shape{784}, 50);
-  lin.set_needs_input_grad(false);
+  SparseInputLinear lin(Shape{784}, 50);
   for (auto [first_density, sparse] : {std::pair{0.4, true}, {0.7, false}}) {
     Tensor x = sparse_matrix(100, 784, 0.15, rng);
     const Tensor first = sparse_matrix(1, 784, first_density, rng);
@@ -291,8 +292,7 @@ TEST(SparseRows, BackwardAfterAnInferenceForward) {
     const Tensor x = sparse_matrix(n, 784, 0.15, rng);
     Tensor dout(Shape{n, 50});
     rng.fill_normal(dout, 0.0f, 1.0f);
-    Linear a(Shape{784}, 50), b(Shape{784}, 50);
-    for (Linear* l : {&a, &b}) l->set_needs_input_grad(false);
+    SparseInputLinear a(Shape{784}, 50), b(Shape{784}, 50);
     rng.fill_normal(a.weight().value, 0.0f, 0.1f);
     b.weight().value = a.weight().value.clone();
     a.forward(x, false);

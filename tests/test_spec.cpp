@@ -37,8 +37,8 @@ TEST(Spec, ParsesTheDesignExample) {
   EXPECT_EQ(s.name, "simple_convnet");
   EXPECT_EQ(s.input, (Shape{1, 28, 28}));
   ASSERT_EQ(s.layers.size(), 7u);
-  EXPECT_EQ(s.layers[0].out_channels, 30);
-  EXPECT_EQ(s.layers[2].stride, 2);
+  EXPECT_EQ(s.layers[0].integer("out_channels"), 30);
+  EXPECT_EQ(s.layers[2].integer("stride"), 2);
   EXPECT_EQ(s.loss, "softmax_cross_entropy");
   Rng rng(0);
   Sequential model(s, rng);
@@ -51,11 +51,11 @@ TEST(Spec, DefaultsAreFilledIn) {
       R"({"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 2, "kernel": 3},
           {"type": "maxpool2d", "kernel": 2}, {"type": "flatten"}, {"type": "dropout"},
           {"type": "linear", "out_features": 3}]})");
-  EXPECT_EQ(s.layers[0].stride, 1);
-  EXPECT_EQ(s.layers[0].padding, 0);
-  EXPECT_TRUE(s.layers[0].bias);
-  EXPECT_EQ(s.layers[1].stride, 2);  // pooling stride defaults to the kernel
-  EXPECT_FLOAT_EQ(s.layers[3].p, 0.5f);
+  EXPECT_EQ(s.layers[0].integer("stride"), 1);
+  EXPECT_EQ(s.layers[0].integer("padding"), 0);
+  EXPECT_TRUE(s.layers[0].boolean("bias"));
+  EXPECT_EQ(s.layers[1].integer("stride"), 2);  // pooling stride defaults to the kernel
+  EXPECT_FLOAT_EQ(s.layers[3].number("p"), 0.5f);
   EXPECT_EQ(s.loss, "softmax_cross_entropy");
   EXPECT_EQ(s.init, "he");
 }

@@ -8,6 +8,7 @@
 
 #include "nnzero/data/table.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/train/evaluate.h"
 #include "nnzero/train/trainer.h"
 #include "table_support.h"

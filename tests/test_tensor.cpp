@@ -251,3 +251,17 @@ TEST(Tensor, CheckSameShape) {
   EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(3, 2)"), std::string::npos) << msg;
 }
+
+// A tensor beyond the size limit (a layer of a million outputs on MNIST: 3 GB) is refused with
+// a message naming its shape, before anything is allocated.
+TEST(Tensor, TooLargeIsRefusedBeforeAllocating) {
+  const int64_t before = tensor_allocations();
+  const std::string message = nnzero_test::error_of([] { Tensor t(Shape{1000000, 784}); });
+  EXPECT_HAS(message, "(1000000, 784)");
+  EXPECT_HAS(message, "NNZERO_MAX_TENSOR_MB");
+  EXPECT_EQ(tensor_allocations(), before);
+  Tensor small(Shape{10, 10});
+  EXPECT_HAS(nnzero_test::error_of([&] { small.resize(Shape{int64_t{1} << 30}); }),
+             "more than the limit");
+  EXPECT_EQ(small.numel(), 100);  // unchanged
+}

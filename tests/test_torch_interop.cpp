@@ -12,7 +12,9 @@
 #include "nnzero/data/mnist.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/layer_registry.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/train/trainer.h"
 #include "test_data_dir.h"
 #include "test_support.h"
@@ -40,8 +42,10 @@ bool have_torch() {
 // Runs torch_interop.py with `args` in `dir`, one PyTorch thread.
 CliResult run_script(const std::string& args, const ScratchDir& dir) {
   const std::string out = dir / "py.stdout", err = dir / "py.stderr";
-  const std::string command = "cd '" + dir.path().string() + "' && " + kPython + " " + kScript +
-                              " --threads 1 " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const std::string command = "cd '" + dir.path().string() + "' && NNZERO_BIN='" +
+                              std::string(NNZERO_BINARY_DIR) + "/nnzero' " + kPython + " " +
+                              kScript + " --threads 1 " + args + " >'" + out + "' 2>'" + err +
+                              "' </dev/null";
   const int status = std::system(command.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -56,7 +60,7 @@ const Mnist& mnist(const std::string& dir) {
 }
 
 // The first `n` test images shaped for `model`.
-Tensor test_images(const Mnist& m, const Sequential& model, int64_t n) {
+Tensor test_images(const Mnist& m, const Model& model, int64_t n) {
   std::vector<int32_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
   Tensor x;
@@ -197,6 +201,52 @@ TEST(TorchInterop, EveryLayerTypeMapsOntoPyTorch) {
   std::printf("every layer type: max |nnzero - PyTorch| = %.3g (largest output %.3g)\n",
               c.max_abs_diff, c.max_abs_logit);
   EXPECT_LE(c.max_abs_diff, 1e-5);  // softmax outputs in [0, 1]
+}
+
+// Every type in the layer registry, each in a network of its own on its registry example
+// (flattened when its output is not flat), with PyTorch's module and arguments as the
+// registry gives them: the same outputs on a random batch, in one run of the script.
+TEST(TorchInterop, EveryRegisteredLayerTypeGivesPyTorchsOutputs) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  std::string triples;
+  std::vector<std::pair<std::string, Tensor>> want;
+  for (const LayerType& t : layer_types()) {
+    nlohmann::json layer = t.example_fields;
+    layer["type"] = t.name;
+    nlohmann::json layers = nlohmann::json::array({layer});
+    Rng probe_rng(0);
+    const Shape out =
+        make_layer(parse_layer_spec(layer, t.name), t.example_input, probe_rng, t.name)
+            ->out_shape();
+    if (out.rank() != 1) layers.push_back({{"type", "flatten"}});
+    const nlohmann::json spec = {
+        {"name", t.name},
+        {"input", std::vector<int64_t>(t.example_input.begin(), t.example_input.end())},
+        {"layers", layers}};
+    Rng rng(21);
+    Sequential model(ModelSpec::parse(spec.dump(), t.name), rng);
+    for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 1.0f);
+    Tensor x(model.input_shape().with_batch(6));
+    rng.fill_normal(x, 0.0f, 1.0f);
+    for (int i = 0; i < 3; ++i) model.forward(x, true);  // BatchNorm's running statistics move
+    const std::string base = dir / t.name;
+    save_model(model, base + ".safetensors");
+    write_safetensors(base + ".x.safetensors", {{"x", &x}}, {});
+    want.emplace_back(t.name, model.forward(x, false).clone());
+    triples +=
+        " '" + base + ".safetensors' '" + base + ".x.safetensors' '" + base + ".y.safetensors'";
+  }
+  const CliResult r = run_script("forward" + triples, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& [name, y] : want) {
+    SCOPED_TRACE(name);
+    const Tensor theirs = SafetensorsFile::read(dir / name + ".y.safetensors").tensor("y");
+    ASSERT_EQ(theirs.numel(), y.numel());
+    for (int64_t i = 0; i < y.numel(); ++i) {
+      EXPECT_NEAR(theirs[i], y[i], 1e-5f * std::max(1.0f, std::abs(y[i]))) << i;
+    }
+  }
 }
 
 TEST(TorchInterop, ModelTrainedInPyTorchRunsInNnzero) {

@@ -7,6 +7,7 @@
 
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/train/evaluate.h"
 #include "nnzero/train/lr_schedule.h"

@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "common.h"
-#include "nnzero/blas_setup.h"
 #include "nnzero/data/batch_loader.h"
+#include "nnzero/kernels/blas_setup.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/process_stats.h"
@@ -33,7 +33,7 @@ void run_bench(const BenchArgs& a) {
   const ModelSpec spec = a.choice.resolve();
   const Mnist mnist = load_mnist_for(resolve_data_dir(a.data));
   Rng rng(0);
-  Sequential model(spec, rng);
+  Sequential model(spec, rng, a.choice.resolve_engine());
   std::vector<Param*> params;
   for (const NamedParam& np : model.named_params()) params.push_back(np.param);
   auto opt = make_optimizer(spec.train.optimizer.value_or("sgd"), params,
@@ -45,7 +45,8 @@ void run_bench(const BenchArgs& a) {
   // As Trainer does: with two or more threads, a model whose first layer prepares its input
   // (two_layer_net) gets the next batch gathered and prepared during the step.
   BatchLoader loader(mnist.train, model.input_shape(),
-                     num_threads() > 1 && model.prepares_input(a.batch), &model);
+                     num_threads() > 1 && model.prepares_input(a.batch),
+                     [&model](const Tensor& x, Tensor& p) { return model.prepare_input(x, p); });
   int64_t cursor = 0;
   auto batch_at = [&](int64_t start) {
     return std::span<const int32_t>(order.data() + start, static_cast<size_t>(a.batch));
@@ -56,7 +57,8 @@ void run_bench(const BenchArgs& a) {
     cursor += a.batch;
     loader.prefetch(batch_at(cursor + a.batch > n ? 0 : cursor));
     model.zero_grad();
-    model.loss(batch.x, batch.target(), true, batch.prepared_input());
+    model.use_prepared(batch.prepared_input());
+    model.loss(batch.x, batch.target(), true);
     model.backward();
     opt->step();
   };
@@ -102,6 +104,7 @@ void run_bench(const BenchArgs& a) {
   const double infer_rate = static_cast<double>(inferred) / infer_s;
 
   print_result({{"model", spec.name},
+                {"engine", a.choice.resolve_engine() == Engine::book ? "book" : "fast"},
                 {"batch", a.batch},
                 {"steps", a.steps},
                 {"threads", num_threads()},

@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "commands.h"
-#include "nnzero/data/fetch.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/error.h"
+#include "nnzero/net/fetch.h"
 #include "nnzero/strings.h"
 
 namespace nnzero::cli {

@@ -31,9 +31,10 @@ void run_eval(const EvalArgs& a) {
   if (a.batch < 1) throw Error("--batch must be at least 1");
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
-  Sequential& model = *loaded.model;
+  Model& model = *loaded.model;
   const Mnist data = load_mnist_for(resolve_data_dir(a.data));
   const Dataset& test = data.test;
+  if (test.size() == 0) throw Error(test.name + ": no images to evaluate (the test set is empty)");
   if (test.sample_size() != model.input_shape().numel()) {
     throw Error(a.model + ": the model takes samples of shape " + model.input_shape().str() +
                 " but the data's are " + test.sample_shape.str());

@@ -26,11 +26,11 @@ void run_gradcheck(const GradcheckArgs& a) {
   if (a.choice.init.empty()) {
     if (spec.init.rfind("std:", 0) == 0) spec.init = "he";
     for (LayerSpec& l : spec.layers) {
-      if (l.init.rfind("std:", 0) == 0) l.init = "he";
+      if (l.init().rfind("std:", 0) == 0) l.fields["init"] = "he";
     }
   }
   Rng rng(a.seed);
-  Sequential model(spec, rng);
+  Sequential model(spec, rng, a.choice.resolve_engine());
   GradCheckOptions o;
   o.max_elements = a.max_elements;
   o.h = a.h;

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "common.h"
-#include "nnzero/data/digit_preprocess.h"
+#include "nnzero/io/digit_preprocess.h"
 #include "nnzero/io/image.h"
 #include "nnzero/model/classifier.h"
 #include "table.h"

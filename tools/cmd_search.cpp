@@ -78,7 +78,7 @@ void run_search(SearchArgs& a) {
     const double lr = std::pow(10.0, lr_lo + (lr_hi - lr_lo) * rng.uniform_double());
     const double wd = std::pow(10.0, wd_lo + (wd_hi - wd_lo) * rng.uniform_double());
     Rng init(a.seed + 1 + static_cast<uint64_t>(t));
-    Sequential model(spec, init);
+    Sequential model(spec, init, a.choice.resolve_engine());
     TrainOptions o;
     o.epochs = a.epochs;
     o.batch = a.batch;

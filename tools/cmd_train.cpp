@@ -1,5 +1,6 @@
 // nnzero train: trains a built-in model or a spec on MNIST-format data, writing a run folder
 // (metrics.csv, model.safetensors, checkpoint.safetensors) and the result as JSON.
+#include <cctype>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
@@ -23,7 +24,7 @@ struct TrainArgs {
   double lr = 0.0, weight_decay = 0.0;
   uint64_t seed = 0;
   int threads = 0;
-  bool no_shuffle = false, quiet = false;
+  bool no_shuffle = false, quiet = false, force = false;
   CLI::App* cmd = nullptr;
   bool given(const char* flag) const { return cmd->count(flag) > 0; }
 };
@@ -33,11 +34,25 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
 }
 
+// runs/<model>-<date>-<time>, the model's name made safe for a folder name: a spec's name
+// is the user's text ("../../x" must not lead out of runs/).
 std::string default_run_dir(const std::string& model) {
+  std::string name;
+  for (char c : model)
+    name += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "runs/" + model + "-" + stamp;
+  return "runs/" + (name.empty() ? std::string("model") : name) + "-" + stamp;
+}
+
+// A folder that holds a run's files: training into it again would replace them.
+bool holds_a_run(const std::string& dir) {
+  namespace fs = std::filesystem;
+  for (const char* file : {"model.safetensors", "checkpoint.safetensors", "metrics.csv"}) {
+    if (fs::exists(fs::path(dir) / file)) return true;
+  }
+  return false;
 }
 
 // Flag, else the spec's training default, else the library default.
@@ -94,7 +109,7 @@ void run_train(TrainArgs& a) {
   if (!a.resume.empty()) {
     for (const char* flag :
          {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--batch",
-          "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples"}) {
+          "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples", "--force"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -106,7 +121,12 @@ void run_train(TrainArgs& a) {
     spec = a.choice.resolve();
     opt = options_from(a, spec);
     opt.data_dir = std::filesystem::absolute(resolve_data_dir(a.data)).string();
-    opt.out_dir = a.out.empty() ? default_run_dir(spec.name) : a.out;
+    if (a.given("--out") && a.out.empty()) throw Error("--out: give a folder name (it is empty)");
+    opt.out_dir = a.given("--out") ? a.out : default_run_dir(spec.name);
+    if (holds_a_run(opt.out_dir) && !a.force) {
+      throw Error(opt.out_dir + ": already holds a run (model.safetensors, checkpoint, metrics); " +
+                  "continue it with --resume " + opt.out_dir + ", or pass --force to replace it");
+    }
   }
   opt.live_progress = !a.quiet && Progress::stderr_is_terminal();
   opt.log_epochs = !a.quiet;
@@ -118,7 +138,7 @@ void run_train(TrainArgs& a) {
     data.train = subset(data.train, first);
   }
   Rng init_rng(opt.seed);
-  Sequential model(spec, init_rng);
+  Sequential model(spec, init_rng, a.choice.resolve_engine());
   if (!a.init_from.empty()) load_weights(model, a.init_from);
   Trainer trainer(model, data.train, &data.test, opt);
   if (!a.resume.empty()) trainer.load_checkpoint(Trainer::checkpoint_path(a.resume));
@@ -176,6 +196,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--init-from", args->init_from, "Start from this model file's weights");
   cmd->add_option("--resume", args->resume, "Continue the run in this folder from its checkpoint");
   cmd->add_option("--out", args->out, "Run folder (default runs/<model>-<date>-<time>)");
+  cmd->add_flag("--force", args->force,
+                "Train into an --out folder that holds a run, replacing it");
   cmd->add_option("--train-samples", args->train_samples,
                   "Train on the first N training samples only");
   cmd->add_flag("--quiet", args->quiet, "No progress output");

@@ -10,7 +10,10 @@ namespace nnzero::cli {
 
 void ModelChoice::add_flags(CLI::App& cmd, bool with_multi_layer_options) {
   cmd.add_option("--model", model, "Built-in model: " + join(builtin_model_names(), ", "));
-  cmd.add_option("--spec", spec_file, "Model spec (JSON file; docs/spec.md describes the format)");
+  cmd.add_option("--spec", spec_file, "Model spec (JSON file, see docs/spec.md)");
+  cmd.add_option("--engine", engine,
+                 "fast (default: the planned fast layers) or book (every layer as the book "
+                 "computes it, one by one)");
   if (!with_multi_layer_options) return;
   cmd.add_option("--hidden", hidden, "multi_layer_net: hidden sizes, e.g. 100,100,100");
   cmd.add_option("--activation", activation, "multi_layer_net: relu, leaky_relu, sigmoid or tanh");
@@ -86,7 +89,13 @@ std::vector<int64_t> parse_sizes(const std::string& text, const std::string& fla
 
 void apply_threads(int threads) {
   if (threads < 0) throw Error("--threads must be at least 1, got " + std::to_string(threads));
-  if (threads > 0) set_num_threads(threads);
+  if (threads > 0) {
+    try {
+      set_num_threads(threads);
+    } catch (const Error& e) {
+      throw Error("--threads " + std::to_string(threads) + ": " + e.what());
+    }
+  }
 }
 
 }  // namespace nnzero::cli

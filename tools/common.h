@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/model/spec.h"
 #include "nnzero/strings.h"
 
@@ -20,11 +21,14 @@ struct ModelChoice {
   std::string activation;  // multi_layer_net activation
   bool batchnorm = false;
   double dropout = 0.0;
-  std::string init;  // overrides the spec's init
+  std::string init;    // overrides the spec's init
+  std::string engine;  // "fast" (default) or "book" (model/plan.h)
 
   void add_flags(CLI::App& cmd, bool with_multi_layer_options = true);
   // The spec the flags describe; throws naming the problem.
   ModelSpec resolve() const;
+  // --engine: fast, or book (every layer as the book computes it).
+  Engine resolve_engine() const { return engine.empty() ? Engine::fast : engine_named(engine); }
 };
 
 // The MNIST-format folder to use: --data, else $NNZERO_DATA/mnist, else ./data/mnist.

@@ -9,9 +9,10 @@
 #include <vector>
 
 #include "commands.h"
-#include "nnzero/blas_setup.h"
 #include "nnzero/denormals.h"
 #include "nnzero/error.h"
+#include "nnzero/kernels/blas_setup.h"
+#include "nnzero/parallel.h"
 #include "nnzero/strings.h"
 #include "nnzero/version.h"
 
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_gradcheck_command(app);
   add_info_command(app);
+  add_layers_command(app);
   add_data_command(app);
   add_search_command(app);
   app.set_version_flag("--version", std::string("nnzero ") + nnzero::kVersion,
@@ -71,6 +73,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    // At most the cores this process may use, and what its address-space limit leaves room
+    // for, unless --threads asks for more (nnzero/parallel.h).
+    nnzero::set_num_threads(nnzero::default_threads());
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

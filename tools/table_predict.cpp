@@ -24,7 +24,7 @@ std::string default_out(const std::string& input) {
 }
 
 // The rows of `x` (n x inputs) through the network, kBatch at a time: one text per row.
-std::vector<std::string> predict_rows(Sequential& model, const TableEncoding& e,
+std::vector<std::string> predict_rows(Model& model, const TableEncoding& e,
                                       const std::vector<float>& x, int64_t n) {
   const int64_t inputs = e.num_inputs();
   std::vector<std::string> out(static_cast<size_t>(n));
@@ -49,7 +49,7 @@ void predict_table(LoadedModel& loaded, const std::vector<std::string>& inputs,
                    const std::string& out_path) {
   const TableEncoding e =
       TableEncoding::from_json(loaded.metadata.at("nnzero.table"), "nnzero.table metadata");
-  Sequential& model = *loaded.model;
+  Model& model = *loaded.model;
   if (model.input_shape().numel() != e.num_inputs()) {
     throw Error("the model's input is " + model.input_shape().str() +
                 " but its table metadata encodes " + std::to_string(e.num_inputs()) + " features");

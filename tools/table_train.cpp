@@ -149,7 +149,7 @@ ModelSpec table_spec(const TableArgs& a, const TableEncoding& e, const std::stri
     spec = builtin_spec("multi_layer_net", o);
     spec.name = name;
     spec.input = Shape{inputs};
-    spec.layers.back().out_features = outputs;
+    spec.layers.back().fields["out_features"] = outputs;
     spec.loss = loss;
     spec.train = {.optimizer = kDefaultOptimizer,
                   .lr_schedule = {},
@@ -254,7 +254,7 @@ struct Scores {
   std::vector<int64_t> confusion;
 };
 
-Scores score(Sequential& model, const Dataset& val, const TableEncoding& e) {
+Scores score(Model& model, const Dataset& val, const TableEncoding& e) {
   Scores s;
   if (val.size() == 0) return s;
   const EvalResult r = evaluate(model, val, 256, 0, true);

@@ -11,12 +11,15 @@ builds that nn.Sequential, loads the weights and
           [--optimizer NAME] [--lr X] [--weight-decay X] [--lr-schedule S] [--max-steps N]
           [--train-samples N] [--seed N]        trains in PyTorch, saves an nnzero model file
   convert --spec FILE --state-dict FILE.pt --out MODEL   a PyTorch state_dict -> model file
+  forward MODEL INPUT OUTPUT [...]               the model's outputs for the tensor "x" of INPUT
+                                                 (a safetensors file), written as "y" to OUTPUT
   info    MODEL                                  the spec, the nn.Sequential, the tensors
 
 Each command prints its result as one JSON object on the last line of stdout (logs go to
 stderr), like the nnzero command. Every command takes --threads N (PyTorch's thread count).
-Needs only PyTorch and NumPy (Debian: python3-torch, python3-numpy); safetensors files are
-read and written here with json + numpy. Run with /usr/bin/python3.
+Needs PyTorch and NumPy (Debian: python3-torch, python3-numpy) and the nnzero command (for
+its layer registry: which module each layer type is); safetensors files are read and written
+here with json + numpy. Run with /usr/bin/python3.
 
 As a module (sys.path.insert(0, "tools"); import torch_interop as ti):
   model, spec, metadata = ti.load_model("model.safetensors")   # nn.Sequential in eval mode
@@ -29,7 +32,9 @@ import gzip
 import json
 import math
 import os
+import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -99,76 +104,45 @@ def write_safetensors(path, tensors, metadata):
 
 
 # --- the model spec as an nn.Sequential ---
+#
+# Which torch.nn module each layer type is, and with which constructor arguments, comes from
+# nnzero's layer registry: `nnzero info SPEC` lists, for every layer, {"module", "args"} with
+# the input sizes filled in (docs/model-files.md). The nnzero command is $NNZERO_BIN, else
+# build/nnzero in this checkout, else `nnzero` on the PATH.
 
-_DEFAULTS = {
-    "linear": {"bias": True},
-    "conv2d": {"stride": 1, "padding": 0, "bias": True},
-    "maxpool2d": {"padding": 0},
-    "avgpool2d": {"padding": 0},
-    "leaky_relu": {"negative_slope": 0.01},
-    "dropout": {"p": 0.5},
-    "batchnorm1d": {"eps": 1e-5, "momentum": 0.1},
-    "batchnorm2d": {"eps": 1e-5, "momentum": 0.1},
-}
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _layer(spec, i):
-    layer = dict(_DEFAULTS.get(spec["type"], {}))
-    layer.update(spec)
-    if layer["type"] in ("maxpool2d", "avgpool2d"):
-        layer.setdefault("stride", layer["kernel"])
-    return layer
+def nnzero_binary():
+    for candidate in (os.environ.get("NNZERO_BIN"), os.path.join(REPO, "build", "nnzero")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("nnzero")
+    if not found:
+        raise OSError("the nnzero command is needed to read model specs: build it "
+                      "(scripts/test.sh) or set NNZERO_BIN")
+    return found
+
+
+def torch_modules(spec):
+    """[(module name in torch.nn, constructor arguments)] for the layers of a spec (a dict)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(spec, f)
+        path = f.name
+    try:
+        run = subprocess.run([nnzero_binary(), "info", path], capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    if run.returncode != 0:
+        raise ValueError(run.stderr.strip().removeprefix("error: ").replace(path, "spec"))
+    info = json.loads(run.stdout.strip().splitlines()[-1])
+    return [(layer["torch"]["module"], layer["torch"]["args"]) for layer in info["layers"]]
 
 
 def build_sequential(spec):
-    """The nn.Sequential of a model spec (a dict), module i = layer i, with the sample shape
-    tracked to fill in in_features and in_channels. Weights are PyTorch's defaults."""
-    shape = list(spec["input"])
-    modules = []
-    for i, raw in enumerate(spec["layers"]):
-        l, t = _layer(raw, i), raw["type"]
-        where = f"layer {i} ({t})"
-        if t == "linear":
-            if len(shape) != 1:
-                raise ValueError(f"{where}: needs flat input, got {shape}")
-            m = nn.Linear(shape[0], l["out_features"], bias=l["bias"])
-            shape = [l["out_features"]]
-        elif t == "conv2d":
-            c, h, w = shape
-            k, s, p = l["kernel"], l["stride"], l["padding"]
-            m = nn.Conv2d(c, l["out_channels"], k, stride=s, padding=p, bias=l["bias"])
-            shape = [l["out_channels"], (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
-        elif t in ("maxpool2d", "avgpool2d"):
-            c, h, w = shape
-            k, s, p = l["kernel"], l["stride"], l["padding"]
-            m = (nn.MaxPool2d(k, s, p) if t == "maxpool2d"
-                 else nn.AvgPool2d(k, s, p, count_include_pad=True))
-            shape = [c, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
-        elif t == "global_avgpool2d":
-            m = nn.AdaptiveAvgPool2d(1)
-            shape = [shape[0], 1, 1]
-        elif t == "flatten":
-            m = nn.Flatten()
-            shape = [math.prod(shape)]
-        elif t == "relu":
-            m = nn.ReLU()
-        elif t == "leaky_relu":
-            m = nn.LeakyReLU(l["negative_slope"])
-        elif t == "sigmoid":
-            m = nn.Sigmoid()
-        elif t == "tanh":
-            m = nn.Tanh()
-        elif t == "softmax":
-            m = nn.Softmax(dim=1)
-        elif t == "dropout":
-            m = nn.Dropout(l["p"])
-        elif t in ("batchnorm1d", "batchnorm2d"):
-            cls = nn.BatchNorm1d if t == "batchnorm1d" else nn.BatchNorm2d
-            m = cls(shape[0], eps=l["eps"], momentum=l["momentum"])
-        else:
-            raise ValueError(f"{where}: unknown layer type {t!r}")
-        modules.append(m)
-    return nn.Sequential(*modules)
+    """The nn.Sequential of a model spec (a dict), module i = layer i. Weights are PyTorch's
+    defaults."""
+    return nn.Sequential(*[getattr(nn, module)(**args) for module, args in torch_modules(spec)])
 
 
 def init_weights(model, spec):
@@ -371,6 +345,10 @@ def main(argv=None):
     p.add_argument("--spec", required=True)
     p.add_argument("--state-dict", required=True, help="torch.save(model.state_dict(), FILE)")
     p.add_argument("--out", required=True)
+    p = sub.add_parser("forward")
+    p.add_argument("triples", nargs="+", metavar="MODEL INPUT OUTPUT",
+                   help="model file, safetensors file holding 'x', file to write 'y' to")
+    p.add_argument("--train", action="store_true", help="training mode (BatchNorm, dropout)")
     p = sub.add_parser("info")
     p.add_argument("model")
     a = ap.parse_args(argv)
@@ -410,6 +388,16 @@ def main(argv=None):
         test = evaluate(model, spec, images, labels)
         _print({"model": spec.get("name", "model"), "out": a.out, **r,
                 "test_acc": test["accuracy"], "test_loss": test["loss"]})
+    elif a.command == "forward":
+        if len(a.triples) % 3:
+            raise ValueError("forward takes MODEL INPUT OUTPUT triples")
+        for model_path, x_path, y_path in zip(*[iter(a.triples)] * 3):
+            model = load_model(model_path)[0].train(a.train)
+            x = torch.from_numpy(read_safetensors(x_path)[0]["x"])
+            with torch.no_grad():
+                y = model(x)
+            write_safetensors(y_path, {"y": y.numpy()}, {})
+        _print({"models": len(a.triples) // 3})
     elif a.command == "convert":
         with open(a.spec) as f:
             spec = json.load(f)

@@ -1,9 +1,9 @@
 // Denormal (subnormal) floats, those below 1.2e-38, take a slow microcode path on x86:
 // 10-100x the time of a normal multiply-add. Training makes them: Adam's moment estimates for
 // a unit whose gradient is zero (a dead ReLU) decay geometrically through the denormal range,
-// and weight decay drives such a unit's weights there too. simple_convnet with Adam and
-// --weight-decay 1e-4 went from 6 s to 41 s an epoch after its third epoch, most of the time
-// spent in GEMM and the Adam update on denormal operands.
+// and weight decay drives such a unit's weights there too: simple_convnet with Adam and
+// weight decay slowed several-fold after a few epochs, in GEMM and the Adam update on denormal
+// operands (docs/benchmarks.md, "denormals").
 //
 // Flush-to-zero (results) and denormals-are-zero (inputs) make such values exactly 0: a
 // change of less than 1.2e-38 in any value, below anything float32 training can notice

@@ -8,9 +8,13 @@
 
 namespace nnzero {
 
+// `text` with control characters (a NUL byte from a file, say) written as \0 or \xHH, so that
+// all of it shows in a terminal; newlines and tabs are kept.
+std::string printable(const std::string& text);
+
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message) : std::runtime_error(message) {}
+  explicit Error(const std::string& message) : std::runtime_error(printable(message)) {}
 };
 
 }  // namespace nnzero

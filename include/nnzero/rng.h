@@ -37,7 +37,8 @@ class Rng {
   void fill_uniform(Tensor& t, float lo, float hi);
 
   State state() const { return s_; }
-  void set_state(const State& s) { s_ = s; }
+  // Throws for the all-zero state, which xoshiro256** never leaves (every draw would be 0).
+  void set_state(const State& s);
 
  private:
   State s_;

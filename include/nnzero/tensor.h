@@ -80,6 +80,12 @@ class Tensor {
   int64_t capacity_ = 0;
 };
 
+// The largest storage one Tensor may take: a bigger one (a layer of a million outputs, a huge
+// batch) is refused with an Error naming its shape, before anything is allocated. 2 GiB
+// unless the environment sets NNZERO_MAX_TENSOR_MB.
+inline constexpr int64_t kDefaultMaxTensorBytes = int64_t{2} << 30;
+int64_t max_tensor_bytes();
+
 // How many times a Tensor has allocated storage since the program started (all threads):
 // the allocation test checks that a steady training step adds none.
 int64_t tensor_allocations();

@@ -1,8 +1,8 @@
 #include "nnzero/data/batch_loader.h"
 
-#include <omp.h>
-
 #include <utility>
+
+#include "nnzero/parallel.h"
 
 namespace nnzero {
 
@@ -47,8 +47,8 @@ Target Batch::target() const {
 }
 
 BatchLoader::BatchLoader(const Dataset& data, const Shape& sample_shape, bool ahead,
-                         const Sequential* model)
-    : data_(data), sample_shape_(sample_shape), model_(model), ahead_(ahead) {
+                         PrepareInput prepare)
+    : data_(data), sample_shape_(sample_shape), prepare_(std::move(prepare)), ahead_(ahead) {
   if (ahead_) worker_ = std::thread([this] { work(); });
 }
 
@@ -61,7 +61,7 @@ BatchLoader::~BatchLoader() {
 
 void BatchLoader::gather(std::span<const int32_t> indices, Batch& b) const {
   gather_images(data_, indices, sample_shape_, b.x);
-  b.prepared = model_ != nullptr && model_->prepare_input(b.x, b.xt);
+  b.prepared = prepare_ && prepare_(b.x, b.xt);
   if (data_.is_regression()) {
     gather_targets(data_, indices, b.targets);
   } else {
@@ -71,7 +71,7 @@ void BatchLoader::gather(std::span<const int32_t> indices, Batch& b) const {
 
 // The worker: waits for a request, gathers into the batch take() did not return last.
 void BatchLoader::work() {
-  omp_set_num_threads(1);  // gather_images' own loop stays on this thread
+  run_loops_serially_on_this_thread();  // gather_images' own loop stays on this thread
   uint32_t seen = 0;
   auto last = Clock::now();
   Clock::duration interval{};  // between the last two requests

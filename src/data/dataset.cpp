@@ -41,15 +41,17 @@ void gather_images(const Dataset& data, std::span<const int32_t> indices, const 
     return;
   }
   constexpr float kScale = 1.0f / 255.0f;
-  // Split over threads only for big batches (parallel.h's threshold): a batch of 100 MNIST
-  // images (about 25 us) gathered on two threads left the step that follows reading half of
-  // it from the other core: two_layer_net then trained at 601k samples/s, 633k gathered on
-  // one (medians of 8 runs each).
-#pragma omp parallel for if (n * size >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) {
-    if (i + 2 < n) data.pixels.prefetch(indices[static_cast<size_t>(i + 2)]);
-    data.pixels.unpack(indices[static_cast<size_t>(i)], kScale, x.data() + i * size);
-  }
+  // Split over threads only for big batches (parallel.h's threshold): a small batch gathered
+  // on two threads leaves the step that follows reading half of it from the other core.
+  parallel_for(
+      n,
+      [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) {
+          if (i + 2 < n) data.pixels.prefetch(indices[static_cast<size_t>(i + 2)]);
+          data.pixels.unpack(indices[static_cast<size_t>(i)], kScale, x.data() + i * size);
+        }
+      },
+      min_items(kParallelMinElements, size));
 }
 
 void gather_labels(const Dataset& data, std::span<const int32_t> indices,

@@ -86,7 +86,7 @@ void PackedImages::unpack(int64_t i, float scale, float* out) const {
   const uint8_t* end = bytes_.data() + offsets_[at + 1];
   const auto scaled = [scale](uint8_t v) { return static_cast<float>(v) * scale; };
   // Runs of a few pixels make short scalar loops: unpacked into bytes first (memset and
-  // short copies), then converted in one loop the compiler vectorizes, 2x faster for MNIST.
+  // short copies), then converted in one loop the compiler vectorizes.
   constexpr int64_t kStack = 4096;
   if (image_size_ > kStack) {
     unpack_into(begin, end, image_size_, out, scaled);

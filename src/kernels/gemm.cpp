@@ -11,8 +11,8 @@ void gemm(Trans trans_a, Trans trans_b, int M, int N, int K, float alpha, const 
   if (M == 0 || N == 0) return;
   if (M == 1 && K > 0) {
     // One row (single-image inference): C = alpha A op(B) + beta C is a matrix-vector
-    // product. OpenBLAS 0.3.21's Haswell SGEMM takes 5-7x longer on it than its SGEMV
-    // (simple_convnet's 4320 -> 100 layer: 126 vs 26 us on a Zen 5 core).
+    // product, which OpenBLAS 0.3.21's SGEMV computes several times faster than its SGEMM
+    // (docs/benchmarks.md, "single-image latency").
     if (beta == 0.0f) std::fill(C, C + N, 0.0f);  // beta 0 must ignore C, NaN included
     const int incx = trans_a == Trans::Yes ? lda : 1;
     if (trans_b == Trans::Yes) {  // B is N x K: y = alpha B x + beta y

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <vector>
 
 namespace nnzero {
 
@@ -14,9 +13,9 @@ ConvGeometry ConvGeometry::make(int64_t C, int64_t H, int64_t W, int64_t KH, int
   return g;
 }
 
-// The fast versions first copy the image into a zero-padded buffer (one per thread, kept
-// between calls), so that every row of col is a plain strided copy with no bounds checks;
-// for stride 1 each output row is a contiguous run of OW floats.
+// The fast versions first copy the image into the caller's zero-padded buffer, so that every
+// row of col is a plain strided copy with no bounds checks; for stride 1 each output row is a
+// contiguous run of OW floats.
 namespace {
 struct Padded {
   int64_t H, W;  // padded size
@@ -24,24 +23,23 @@ struct Padded {
 };
 
 // x (C, H, W) -> the padded image, or x itself when there is no padding.
-Padded pad_image(const float* x, const ConvGeometry& g, std::vector<float>& buffer) {
+Padded padded_view(const float* x, const ConvGeometry& g, float* buffer) {
   if (g.pad == 0) return {g.H, g.W, x};
   const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
-  buffer.assign(static_cast<size_t>(g.C * Hp * Wp), 0.0f);
+  std::fill(buffer, buffer + g.C * Hp * Wp, 0.0f);
   for (int64_t c = 0; c < g.C; ++c) {
     for (int64_t h = 0; h < g.H; ++h) {
       const float* src = x + (c * g.H + h) * g.W;
-      float* dst = buffer.data() + (c * Hp + h + g.pad) * Wp + g.pad;
+      float* dst = buffer + (c * Hp + h + g.pad) * Wp + g.pad;
       for (int64_t w = 0; w < g.W; ++w) dst[w] = src[w];
     }
   }
-  return {Hp, Wp, buffer.data()};
+  return {Hp, Wp, buffer};
 }
 }  // namespace
 
-void im2col(const float* x, const ConvGeometry& g, float* col) {
-  thread_local std::vector<float> buffer;
-  const Padded xp = pad_image(x, g, buffer);
+void im2col(const float* x, const ConvGeometry& g, float* xpad, float* col) {
+  const Padded xp = padded_view(x, g, xpad);
   for (int64_t c = 0; c < g.C; ++c) {
     for (int64_t i = 0; i < g.KH; ++i) {
       for (int64_t j = 0; j < g.KW; ++j) {
@@ -60,12 +58,11 @@ void im2col(const float* x, const ConvGeometry& g, float* col) {
   }
 }
 
-void col2im(const float* col, const ConvGeometry& g, float* x) {
+void col2im(const float* col, const ConvGeometry& g, float* xpad, float* x) {
   // Accumulate into a zeroed padded buffer, then add its interior onto x.
-  thread_local std::vector<float> buffer;
   const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad;
-  buffer.assign(static_cast<size_t>(g.C * Hp * Wp), 0.0f);
-  float* xp = buffer.data();
+  float* xp = xpad;
+  std::fill(xp, xp + g.C * Hp * Wp, 0.0f);
   for (int64_t c = 0; c < g.C; ++c) {
     for (int64_t i = 0; i < g.KH; ++i) {
       for (int64_t j = 0; j < g.KW; ++j) {

@@ -32,7 +32,7 @@ void store(float* p, Vec v) {
 
 // Tells GCC that v is needed in a register here: it otherwise folds a vector's load into
 // each multiply-add that uses it (d_colt_block then made 2 loads per multiply-add instead of
-// 1/2, and ran at half the speed on Zen 5).
+// 1/2).
 void keep_in_register([[maybe_unused]] Vec& v) {
 #if defined(__x86_64__)
   __asm__("" : "+v"(v));
@@ -92,8 +92,8 @@ Vec load_partial(const float* p, int64_t n) {
 
 // Added as a tree (halves, quarters...): log2(kLanes) dependent adds, not kLanes. The
 // one-channel first layers' weight gradient (K = 25 offsets) ends each image with 16 of
-// these per 4 x 4 block; added one after the other, they took a tenth of simple_convnet's
-// first backward convolution.
+// these per 4 x 4 block; added one after the other, they were a large share of that layer's
+// backward pass.
 float lane_sum(Vec v) {
 #if defined(__AVX512F__)
   using V8 = float __attribute__((vector_size(32)));

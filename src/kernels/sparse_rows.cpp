@@ -269,44 +269,38 @@ void sparse_times_transposed(const SparseRows& x, const float* wt, int64_t out, 
 }
 
 void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int64_t out,
-                                     const float* bias, float* y) {
+                                     const float* bias, float* acc, float* y) {
   const int64_t n = xt.cols, width = sparse_padded_width(out);
   // out, padded: each row gathers its entries' rows of W^T (25.6 KB for 100 rows and 64
   // features: in L1).
-  thread_local Tensor acc;
-  acc.resize(Shape{n, width});
   for (int64_t i = 0; i < n; ++i) {
-    float* a = acc.data() + i * width;
+    float* a = acc + i * width;
     for (int64_t j = 0; j < width; ++j) a[j] = bias != nullptr && j < out ? bias[j] : 0.0f;
   }
   for_each_chunk(width, [&](int64_t j0, auto vecs) {
     constexpr int V = decltype(vecs)::value;
     for (int64_t k = 0; k < xt.rows; ++k) {
       const SparseRows::Row c = xt.row(k);  // column k of x: its rows i and values
-      add_column<V>(c.column, c.value, c.count, wt + k * width + j0, acc.data() + j0, width);
+      add_column<V>(c.column, c.value, c.count, wt + k * width + j0, acc + j0, width);
     }
   });
-  for (int64_t i = 0; i < n; ++i) {
-    std::copy(acc.data() + i * width, acc.data() + i * width + out, y + i * out);
-  }
+  for (int64_t i = 0; i < n; ++i) std::copy(acc + i * width, acc + i * width + out, y + i * out);
 }
 
 void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const float* dout_padded,
-                             int64_t out, float* dW) {
+                             int64_t out, float* t, float* dW) {
   const int64_t ldd = sparse_padded_width(out), width = c1 - c0;
   if (c0 >= out) return;
   // This piece of dW^T, (in, width), row by row, then added into dW transposed.
-  thread_local Tensor t;
-  t.resize(Shape{xt.rows, width});
   for_each_chunk(width, [&](int64_t j0, auto vecs) {
     constexpr int V = decltype(vecs)::value;
     for (int64_t k = 0; k < xt.rows; ++k) {
       const SparseRows::Row c = xt.row(k);  // column k of x: its rows i and values
       weighted_sum_of_rows<V>(c.column, c.value, c.count, dout_padded + c0 + j0, ldd,
-                              t.data() + k * width + j0);
+                              t + k * width + j0);
     }
   });
-  add_transposed(t.data(), width, c0, std::min(c1, out), xt.rows, dW);
+  add_transposed(t, width, c0, std::min(c1, out), xt.rows, dW);
 }
 
 }  // namespace nnzero

@@ -16,4 +16,10 @@ void Layer::check_dout(const Tensor& dout, int64_t batch) const {
   }
 }
 
+Workspace& Layer::workspace() {
+  if (workspace_ != nullptr) return *workspace_;
+  if (!own_workspace_) own_workspace_ = std::make_unique<Workspace>();
+  return *own_workspace_;
+}
+
 }  // namespace nnzero

@@ -6,37 +6,25 @@
 namespace nnzero {
 
 namespace {
-LayerSpec layer(const char* type) {
-  LayerSpec l;
-  l.type = type;
-  return l;
+// The layers of the built-in models go through the same parser as a spec file's.
+LayerSpec layer(const nlohmann::json& j) {
+  return parse_layer_spec(j, "built-in model");
 }
 LayerSpec linear(int64_t out) {
-  LayerSpec l = layer("linear");
-  l.out_features = out;
-  return l;
+  return layer({{"type", "linear"}, {"out_features", out}});
 }
 LayerSpec conv(int64_t out, int64_t kernel, int64_t padding) {
-  LayerSpec l = layer("conv2d");
-  l.out_channels = out;
-  l.kernel = kernel;
-  l.stride = 1;
-  l.padding = padding;
-  return l;
+  return layer(
+      {{"type", "conv2d"}, {"out_channels", out}, {"kernel", kernel}, {"padding", padding}});
 }
 LayerSpec maxpool(int64_t kernel) {
-  LayerSpec l = layer("maxpool2d");
-  l.kernel = kernel;
-  l.stride = kernel;
-  return l;
+  return layer({{"type", "maxpool2d"}, {"kernel", kernel}});
 }
 LayerSpec dropout(float p) {
-  LayerSpec l = layer("dropout");
-  l.p = p;
-  return l;
+  return layer({{"type", "dropout"}, {"p", p}});
 }
-LayerSpec simple(const char* type) {
-  return layer(type);
+LayerSpec simple(const std::string& type) {
+  return layer({{"type", type}});
 }
 
 ModelSpec two_layer_net() {
@@ -73,7 +61,7 @@ ModelSpec multi_layer_net(const MultiLayerOptions& o) {
     if (h < 1) throw Error("multi_layer_net: hidden sizes must be at least 1");
     s.layers.push_back(linear(h));
     if (o.batchnorm) s.layers.push_back(simple("batchnorm1d"));
-    s.layers.push_back(simple(o.activation.c_str()));
+    s.layers.push_back(simple(o.activation));
     if (o.dropout > 0.0f) s.layers.push_back(dropout(o.dropout));
   }
   s.layers.push_back(linear(10));

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 
-#include "nnzero/data/digit_preprocess.h"
 #include "nnzero/functions/activation.h"
+#include "nnzero/io/digit_preprocess.h"
 
 namespace nnzero {
 
 namespace {
 constexpr int64_t kPixels = kMnistSide * kMnistSide;
 
-void check_digit_model(const Sequential& model, const std::string& where) {
+void check_digit_model(const Model& model, const std::string& where) {
   const Shape& in = model.input_shape();
   const bool ok = in == Shape{1, kMnistSide, kMnistSide} || in == Shape{kPixels};
   if (!ok) {

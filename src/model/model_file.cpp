@@ -3,11 +3,12 @@
 #include <set>
 
 #include "nnzero/io/safetensors.h"
+#include "nnzero/model/sequential.h"
 
 namespace nnzero {
 
 namespace {
-void copy_state(Sequential& model, const SafetensorsFile& file) {
+void copy_state(Model& model, const SafetensorsFile& file) {
   std::set<std::string> expected;
   for (const NamedTensor& nt : model.state()) {
     expected.insert(nt.name);
@@ -30,7 +31,7 @@ void copy_state(Sequential& model, const SafetensorsFile& file) {
 }
 }  // namespace
 
-void save_model(Sequential& model, const std::string& path,
+void save_model(Model& model, const std::string& path,
                 const std::map<std::string, std::string>& extra_metadata) {
   std::vector<std::pair<std::string, const Tensor*>> tensors;
   for (const NamedTensor& nt : model.state()) tensors.emplace_back(nt.name, nt.tensor);
@@ -40,7 +41,7 @@ void save_model(Sequential& model, const std::string& path,
   write_safetensors(path, tensors, metadata);
 }
 
-LoadedModel load_model(const std::string& path) {
+LoadedModel load_model(const std::string& path, Engine engine) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   const auto it = file.metadata().find("nnzero.spec");
   if (it == file.metadata().end()) {
@@ -50,12 +51,12 @@ LoadedModel load_model(const std::string& path) {
   }
   const ModelSpec spec = ModelSpec::parse(it->second, path + ": nnzero.spec");
   Rng rng(0);
-  LoadedModel loaded{std::make_unique<Sequential>(spec, rng), file.metadata()};
+  LoadedModel loaded{make_model(spec, rng, engine), file.metadata()};
   copy_state(*loaded.model, file);
   return loaded;
 }
 
-void load_weights(Sequential& model, const std::string& path) {
+void load_weights(Model& model, const std::string& path) {
   copy_state(model, SafetensorsFile::read(path));
 }
 

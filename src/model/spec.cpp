@@ -2,13 +2,12 @@
 
 #include <cmath>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
+#include "nnzero/model/layer_registry.h"
 #include "nnzero/strings.h"
-#include "nnzero/train/lr_schedule.h"
 
 namespace nnzero {
 
@@ -16,10 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kLayerTypes = {
-    "linear",  "conv2d",  "maxpool2d",   "avgpool2d",  "global_avgpool2d",
-    "flatten", "relu",    "leaky_relu",  "sigmoid",    "tanh",
-    "softmax", "dropout", "batchnorm1d", "batchnorm2d"};
+// An integer that int64 holds (2^64 - 1 parses as an unsigned number, which int64 would read
+// as -1).
+bool is_int64(const json& v) {
+  return v.is_number_integer() &&
+         !(v.is_number_unsigned() &&
+           v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+}
 
 // Reads the fields of one JSON object, remembering which were used, so that anything left
 // over can be reported as unknown.
@@ -28,46 +30,43 @@ class Fields {
   Fields(const json& j, std::string where) : j_(j), where_(std::move(where)) {
     if (!j.is_object()) throw Error(where_ + ": expected a JSON object, got " + j.dump());
   }
-  bool has(const char* key) {
+  bool has(const std::string& key) {
     used_.insert(key);
     return j_.contains(key);
   }
-  int64_t integer(const char* key, std::optional<int64_t> fallback = std::nullopt) {
-    if (!has(key)) return required(key, fallback);
-    const json& v = j_.at(key);
-    if (!v.is_number_integer())
-      throw Error(where_ + ": \"" + key + "\" must be an integer, got " + v.dump());
+  int64_t integer(const std::string& key) {
+    const json& v = at(key);
+    if (!is_int64(v)) {
+      throw Error(where_ + ": \"" + key + "\" must be an integer (below 2^63), got " + v.dump());
+    }
     return v.get<int64_t>();
   }
-  double number(const char* key, std::optional<double> fallback = std::nullopt) {
-    if (!has(key)) return required(key, fallback);
-    const json& v = j_.at(key);
+  double number(const std::string& key) {
+    const json& v = at(key);
     if (!v.is_number()) throw Error(where_ + ": \"" + key + "\" must be a number, got " + v.dump());
     return v.get<double>();
   }
   // A layer's float32 field: 1e39 would become infinity, which the canonical JSON (and so
   // the model file) cannot hold.
-  float number_f32(const char* key, double fallback) {
-    const double v = number(key, fallback);
+  float number_f32(const std::string& key) {
+    const double v = number(key);
     if (!(std::fabs(v) <= std::numeric_limits<float>::max())) {
       throw Error(where_ + ": \"" + key + "\" is out of float32 range, got " + j_.at(key).dump());
     }
     return static_cast<float>(v);
   }
-  bool boolean(const char* key, bool fallback) {
-    if (!has(key)) return fallback;
-    const json& v = j_.at(key);
+  bool boolean(const std::string& key) {
+    const json& v = at(key);
     if (!v.is_boolean())
       throw Error(where_ + ": \"" + key + "\" must be true or false, got " + v.dump());
     return v.get<bool>();
   }
-  std::string string(const char* key, std::optional<std::string> fallback = std::nullopt) {
-    if (!has(key)) return required(key, fallback);
-    const json& v = j_.at(key);
+  std::string string(const std::string& key) {
+    const json& v = at(key);
     if (!v.is_string()) throw Error(where_ + ": \"" + key + "\" must be a string, got " + v.dump());
     return v.get<std::string>();
   }
-  const json& at(const char* key) {
+  const json& at(const std::string& key) {
     if (!has(key)) throw Error(where_ + ": missing field \"" + key + "\"");
     return j_.at(key);
   }
@@ -78,94 +77,50 @@ class Fields {
   }
 
  private:
-  template <class T>
-  T required(const char* key, const std::optional<T>& fallback) {
-    if (!fallback) throw Error(where_ + ": missing field \"" + key + "\"");
-    return *fallback;
-  }
   const json& j_;
   std::string where_;
   std::set<std::string> used_;
 };
 
-LayerSpec parse_layer(const json& j, const std::string& where) {
-  Fields f(j, where);
-  LayerSpec l;
-  l.type = f.string("type");
-  if (!kLayerTypes.contains(l.type)) {
-    throw Error(where + ": unknown layer type \"" + l.type +
-                "\" (known: " + join(kLayerTypes, ", ") + ")");
+// The field's value as given, checked for its kind, as JSON.
+json read_field(Fields& f, const FieldDef& d) {
+  switch (d.kind) {
+    case FieldDef::integer:
+      return f.integer(d.name);
+    case FieldDef::number:
+      return static_cast<double>(f.number_f32(d.name));
+    case FieldDef::boolean:
+      return f.boolean(d.name);
+    case FieldDef::string:
+      return f.string(d.name);
   }
-  auto positive = [&](const char* key, int64_t v) {
-    if (v < 1)
-      throw Error(where + " (" + l.type + "): \"" + key + "\" must be at least 1, got " +
-                  std::to_string(v));
-    return v;
-  };
-  const std::string& t = l.type;
-  if (t == "linear") {
-    l.out_features = positive("out_features", f.integer("out_features"));
-    l.bias = f.boolean("bias", true);
-    if (f.has("in_features")) l.in_features = f.integer("in_features");
-    if (f.has("init")) l.init = f.string("init");
-  } else if (t == "conv2d") {
-    l.out_channels = positive("out_channels", f.integer("out_channels"));
-    l.kernel = positive("kernel", f.integer("kernel"));
-    l.stride = positive("stride", f.integer("stride", 1));
-    l.padding = f.integer("padding", 0);
-    l.bias = f.boolean("bias", true);
-    if (f.has("in_channels")) l.in_channels = f.integer("in_channels");
-    if (f.has("init")) l.init = f.string("init");
-  } else if (t == "maxpool2d" || t == "avgpool2d") {
-    l.kernel = positive("kernel", f.integer("kernel"));
-    l.stride = positive("stride", f.integer("stride", l.kernel));
-    l.padding = f.integer("padding", 0);
-  } else if (t == "leaky_relu") {
-    l.negative_slope = f.number_f32("negative_slope", 0.01);
-  } else if (t == "dropout") {
-    l.p = f.number_f32("p", 0.5);
-    if (!(l.p >= 0.0f && l.p < 1.0f)) throw Error(where + " (dropout): \"p\" must be in [0, 1)");
-  } else if (t == "batchnorm1d" || t == "batchnorm2d") {
-    l.eps = f.number_f32("eps", 1e-5);
-    l.momentum = f.number_f32("momentum", 0.1);
-    if (!(l.eps > 0.0f)) throw Error(where + " (" + t + "): \"eps\" must be positive");
-    if (!(l.momentum >= 0.0f && l.momentum <= 1.0f)) {
-      throw Error(where + " (" + t + "): \"momentum\" must be in [0, 1]");
-    }
-    if (f.has("num_features")) l.num_features = f.integer("num_features");
-  }
-  if (l.padding < 0) throw Error(where + " (" + t + "): \"padding\" must be non-negative");
-  if (!l.init.empty()) check_init(l.init, where + " (" + t + ")");
-  f.reject_unknown();
-  return l;
+  return nullptr;
 }
 
-json layer_to_json(const LayerSpec& l) {
-  json j = {{"type", l.type}};
-  const std::string& t = l.type;
-  if (t == "linear") {
-    j["out_features"] = l.out_features;
-    j["bias"] = l.bias;
-  } else if (t == "conv2d") {
-    j["out_channels"] = l.out_channels;
-    j["kernel"] = l.kernel;
-    j["stride"] = l.stride;
-    j["padding"] = l.padding;
-    j["bias"] = l.bias;
-  } else if (t == "maxpool2d" || t == "avgpool2d") {
-    j["kernel"] = l.kernel;
-    j["stride"] = l.stride;
-    j["padding"] = l.padding;
-  } else if (t == "leaky_relu") {
-    j["negative_slope"] = l.negative_slope;
-  } else if (t == "dropout") {
-    j["p"] = l.p;
-  } else if (t == "batchnorm1d" || t == "batchnorm2d") {
-    j["eps"] = l.eps;
-    j["momentum"] = l.momentum;
+void check_rule(const FieldDef& d, const json& v, const std::string& where) {
+  const std::string field = where + ": \"" + d.name + "\" must be ";
+  switch (d.rule) {
+    case FieldRule::none:
+      return;
+    case FieldRule::positive:
+      if (v.get<int64_t>() < 1) throw Error(field + "at least 1, got " + v.dump());
+      return;
+    case FieldRule::non_negative:
+      if (v.get<int64_t>() < 0) throw Error(field + "non-negative, got " + v.dump());
+      return;
+    case FieldRule::probability:
+      if (!(v.get<double>() >= 0.0 && v.get<double>() < 1.0)) throw Error(field + "in [0, 1)");
+      return;
+    case FieldRule::unit_interval:
+      if (!(v.get<double>() >= 0.0 && v.get<double>() <= 1.0)) throw Error(field + "in [0, 1]");
+      return;
+    case FieldRule::positive_number:
+      if (!(v.get<double>() > 0.0)) throw Error(field + "positive");
+      return;
+    case FieldRule::init:
+      check_init(v.get<std::string>(), where);
+      return;
   }
-  if (!l.init.empty()) j["init"] = l.init;
-  return j;
 }
 
 TrainDefaults parse_train(const json& j, const std::string& where) {
@@ -175,10 +130,10 @@ TrainDefaults parse_train(const json& j, const std::string& where) {
   if (f.has("lr")) d.lr = f.number("lr");
   if (f.has("lr_schedule")) {
     d.lr_schedule = f.string("lr_schedule");
-    try {
-      check_lr_schedule(*d.lr_schedule);
-    } catch (const Error& e) {
-      throw Error(where + ": " + e.what());
+    const auto& known = lr_schedule_names();
+    if (std::find(known.begin(), known.end(), *d.lr_schedule) == known.end()) {
+      throw Error(where + ": unknown learning-rate schedule \"" + *d.lr_schedule +
+                  "\" (known: " + join(known, ", ") + ")");
     }
   }
   if (f.has("weight_decay")) d.weight_decay = f.number("weight_decay");
@@ -189,7 +144,91 @@ TrainDefaults parse_train(const json& j, const std::string& where) {
   return d;
 }
 
+// nlohmann's parser keeps the last of two equal keys; a spec with both is refused instead.
+// Also bounds the nesting: a spec nests 3 deep ({"layers": [{...}]}), and copying and
+// printing a value (error messages show values) recurse, so a hostile spec of a million '['
+// would otherwise overflow the stack.
+class ParseGuard {
+ public:
+  explicit ParseGuard(std::string where) : where_(std::move(where)) {}
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
+    constexpr int kMaxDepth = 16;
+    if (depth > kMaxDepth) {
+      throw Error(where_ + ": JSON nests deeper than " + std::to_string(kMaxDepth) +
+                  " levels: not a model spec");
+    }
+    if (event == json::parse_event_t::object_start) keys_.emplace_back();
+    if (event == json::parse_event_t::object_end && !keys_.empty()) keys_.pop_back();
+    if (event == json::parse_event_t::key && !keys_.empty() &&
+        !keys_.back().insert(parsed.get<std::string>()).second) {
+      throw Error(where_ + ": the key \"" + parsed.get<std::string>() +
+                  "\" appears twice in one object");
+    }
+    return true;
+  }
+
+ private:
+  std::string where_;
+  std::vector<std::set<std::string>> keys_;
+};
+
 }  // namespace
+
+int64_t LayerSpec::integer(const std::string& key) const {
+  return fields.at(key).get<int64_t>();
+}
+
+float LayerSpec::number(const std::string& key) const {
+  return static_cast<float>(fields.at(key).get<double>());
+}
+
+bool LayerSpec::boolean(const std::string& key) const {
+  return fields.at(key).get<bool>();
+}
+
+std::string LayerSpec::string(const std::string& key, const std::string& fallback) const {
+  return has(key) ? fields.at(key).get<std::string>() : fallback;
+}
+
+LayerSpec parse_layer_spec(const json& j, const std::string& where) {
+  Fields f(j, where);
+  LayerSpec l;
+  l.type = f.string("type");
+  const LayerType& type = [&]() -> const LayerType& {
+    try {
+      return layer_type(l.type);
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }();
+  const std::string field_where = where + " (" + l.type + ")";
+  for (const FieldDef& d : type.fields) {
+    json v;
+    if (f.has(d.name)) {
+      v = read_field(f, d);
+    } else if (!d.fallback_from.empty()) {
+      v = l.fields.at(d.fallback_from);
+    } else if (!d.fallback.is_null()) {
+      v = d.fallback;
+    } else if (d.optional) {
+      continue;
+    } else {
+      throw Error(where + ": missing field \"" + d.name + "\"");
+    }
+    // A float32 field holds the float32 nearest its value, given or default, so that the
+    // canonical JSON of a spec read back from a model file is the same text.
+    if (d.kind == FieldDef::number) v = static_cast<double>(static_cast<float>(v.get<double>()));
+    check_rule(d, v, field_where);
+    l.fields[d.name] = v;
+  }
+  f.reject_unknown();
+  return l;
+}
+
+const std::vector<std::string>& lr_schedule_names() {
+  static const std::vector<std::string> names = {"constant", "cosine"};
+  return names;
+}
 
 void check_init(const std::string& init, const std::string& where) {
   if (init == "he" || init == "xavier") return;
@@ -197,14 +236,16 @@ void check_init(const std::string& init, const std::string& where) {
     try {
       size_t used = 0;
       const double s = std::stod(init.substr(4), &used);
-      // A positive normal float32 (1e39 and 1e-50 are not): the weights are float32.
-      const bool in_range =
-          s >= std::numeric_limits<float>::min() && s <= std::numeric_limits<float>::max();
+      // 0 (the book's all-zero weights) or a positive normal float32 (1e39 and 1e-50 are
+      // not): the weights are float32.
+      const bool in_range = s == 0.0 || (s >= std::numeric_limits<float>::min() &&
+                                         s <= std::numeric_limits<float>::max());
       if (used == init.size() - 4 && in_range) return;
     } catch (const std::exception&) {
     }
   }
-  throw Error(where + ": unknown init \"" + init + "\" (use he, xavier or std:<s>, e.g. std:0.01)");
+  throw Error(where + ": unknown init \"" + init +
+              "\" (use he, xavier or std:<s>, e.g. std:0.01; std:0 for all-zero weights)");
 }
 
 float init_std(const std::string& init, int64_t fan_in) {
@@ -214,32 +255,21 @@ float init_std(const std::string& init, int64_t fan_in) {
 }
 
 ModelSpec ModelSpec::parse(const std::string& json_text, const std::string& where) {
-  // A spec nests 3 deep ({"layers": [{...}]}). nlohmann's parser is iterative but copying
-  // and printing a value (error messages show values) recurse, so deeper nesting is refused
-  // while parsing: a hostile spec of a million '[' would otherwise overflow the stack.
-  constexpr int kMaxDepth = 16;
-  const auto limit_depth = [&](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxDepth) {
-      throw Error(where + ": JSON nests deeper than " + std::to_string(kMaxDepth) +
-                  " levels: not a model spec");
-    }
-    return true;
-  };
   json j;
   try {
-    j = json::parse(json_text, limit_depth);
+    j = json::parse(json_text, ParseGuard(where));
   } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw Error(where + ": not valid JSON (" + e.what() + ")");
   }
   Fields f(j, where);
   ModelSpec spec;
-  spec.name = f.string("name", "model");
+  spec.name = f.has("name") ? f.string("name") : "model";
   const json& input = f.at("input");
   if (!input.is_array() || input.empty() || input.size() > 3) {
     throw Error(where + ": \"input\" must be a list of 1 to 3 sizes, e.g. [784] or [1, 28, 28]");
   }
   for (const json& d : input) {
-    if (!d.is_number_integer() || d.get<int64_t>() < 1) {
+    if (!is_int64(d) || d.get<int64_t>() < 1) {
       throw Error(where + ": \"input\" sizes must be positive integers, got " + input.dump());
     }
     spec.input.push_back(d.get<int64_t>());
@@ -249,13 +279,13 @@ ModelSpec ModelSpec::parse(const std::string& json_text, const std::string& wher
     throw Error(where + ": \"layers\" must be a non-empty list");
   }
   for (size_t i = 0; i < layers.size(); ++i) {
-    spec.layers.push_back(parse_layer(layers[i], where + ": layer " + std::to_string(i)));
+    spec.layers.push_back(parse_layer_spec(layers[i], where + ": layer " + std::to_string(i)));
   }
-  spec.loss = f.string("loss", "softmax_cross_entropy");
+  spec.loss = f.has("loss") ? f.string("loss") : "softmax_cross_entropy";
   if (spec.loss != "softmax_cross_entropy" && spec.loss != "mse") {
     throw Error(where + ": unknown loss \"" + spec.loss + "\" (use softmax_cross_entropy or mse)");
   }
-  spec.init = f.string("init", "he");
+  spec.init = f.has("init") ? f.string("init") : "he";
   check_init(spec.init, where);
   if (f.has("train")) spec.train = parse_train(j.at("train"), where + ": train");
   f.reject_unknown();
@@ -272,7 +302,11 @@ std::string ModelSpec::to_json(bool pretty) const {
   j["name"] = name;
   j["input"] = std::vector<int64_t>(input.begin(), input.end());
   j["layers"] = json::array();
-  for (const LayerSpec& l : layers) j["layers"].push_back(layer_to_json(l));
+  for (const LayerSpec& l : layers) {
+    json layer = l.fields;
+    layer["type"] = l.type;
+    j["layers"].push_back(layer);
+  }
   j["loss"] = loss;
   j["init"] = init;
   json t = json::object();

@@ -16,7 +16,7 @@ void argmax_rows(const Tensor& scores, std::vector<int32_t>& out) {
   }
 }
 
-EvalResult evaluate(Sequential& model, const Dataset& data, int64_t batch, int64_t limit,
+EvalResult evaluate(Model& model, const Dataset& data, int64_t batch, int64_t limit,
                     bool confusion) {
   EvalResult r;
   const int64_t n = limit > 0 ? std::min(limit, data.size()) : data.size();

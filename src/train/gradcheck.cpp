@@ -66,8 +66,8 @@ std::vector<double> gather(const Tensor& t, const std::vector<int64_t>& idx) {
 // Remembers the random generators of dropout layers so every forward pass replays them.
 struct RngReplay {
   std::vector<std::pair<Rng*, Rng::State>> saved;
-  void add(Layer& layer) {
-    if (Rng* r = layer.rng()) saved.emplace_back(r, r->state());
+  void add(Rng* r) {
+    if (r != nullptr) saved.emplace_back(r, r->state());
   }
   void restore() const {
     for (const auto& [r, s] : saved) r->set_state(s);
@@ -109,10 +109,11 @@ GradCheckResult compare(const std::string& name, const std::vector<double>& anal
 }  // namespace
 
 std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x_in, Rng& rng,
-                                             const GradCheckOptions& o) {
+                                             const GradCheckOptions& o, Layer* params_of) {
+  const std::vector<Param*> params = (params_of != nullptr ? params_of : &layer)->params();
   Tensor x = x_in.clone();
   RngReplay replay;
-  replay.add(layer);
+  replay.add(layer.rng());
   Tensor r(layer.out_shape().with_batch(x.dim(0)));
   rng.fill_normal(r, 0.0f, 1.0f);
   auto loss = [&] {
@@ -122,7 +123,7 @@ std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x_in, R
     for (int64_t i = 0; i < y.numel(); ++i) sum += static_cast<double>(y[i]) * r[i];
     return sum;
   };
-  for (Param* p : layer.params()) p->grad.zero();
+  for (Param* p : params) p->grad.zero();
   loss();
   const Tensor dx = layer.backward(r).clone();
   std::vector<GradCheckResult> out;
@@ -130,7 +131,7 @@ std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x_in, R
     const auto idx = pick(x.numel(), o.max_elements, rng);
     out.push_back(compare("dx", gather(dx, idx), numerical(x, idx, o.h, loss)));
   }
-  for (Param* p : layer.params()) {
+  for (Param* p : params) {
     const Tensor grad = p->grad.clone();
     const auto idx = pick(p->value.numel(), o.max_elements, rng);
     out.push_back(compare(p->name, gather(grad, idx), numerical(p->value, idx, o.h, loss)));
@@ -138,7 +139,7 @@ std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x_in, R
   return out;
 }
 
-std::vector<GradCheckResult> gradcheck_model(Sequential& model, int64_t batch, Rng& rng,
+std::vector<GradCheckResult> gradcheck_model(Model& model, int64_t batch, Rng& rng,
                                              const GradCheckOptions& o) {
   Tensor x(model.input_shape().with_batch(batch));
   rng.fill_normal(x, 0.0f, 1.0f);
@@ -156,7 +157,7 @@ std::vector<GradCheckResult> gradcheck_model(Sequential& model, int64_t batch, R
     target.labels = labels;
   }
   RngReplay replay;
-  for (size_t i = 0; i < model.size(); ++i) replay.add(model.layer(i));
+  for (Rng* r : model.rngs()) replay.add(r);
   auto loss = [&] {
     replay.restore();
     return model.loss(x, target, o.train);

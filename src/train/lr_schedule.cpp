@@ -5,15 +5,12 @@
 #include <numbers>
 
 #include "nnzero/error.h"
+#include "nnzero/model/spec.h"
 
 namespace nnzero {
 
-std::vector<std::string> lr_schedule_names() {
-  return {"constant", "cosine"};
-}
-
 void check_lr_schedule(const std::string& name) {
-  const std::vector<std::string> names = lr_schedule_names();
+  const std::vector<std::string>& names = lr_schedule_names();
   if (std::find(names.begin(), names.end(), name) != names.end()) return;
   std::string known;
   for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;

@@ -7,12 +7,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "nnzero/data/batch_loader.h"
 #include "nnzero/io/file.h"
+#include "nnzero/io/folder_lock.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/parallel.h"
+#include "nnzero/train/checkpoint.h"
 #include "nnzero/train/evaluate.h"
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
@@ -27,35 +30,6 @@ std::atomic<bool> g_stop{false};
 // Shuffling gets its own stream, distinct from the initial weights drawn with the same seed.
 constexpr uint64_t kShuffleStream = 0x53485546464c4531ULL;
 
-std::string rng_to_json(const Rng::State& s) {
-  json j = json::array();
-  for (uint64_t w : s) j.push_back(std::to_string(w));  // as strings: JSON numbers are doubles
-  return j.dump();
-}
-
-Rng::State rng_from_json(const json& j) {
-  Rng::State s{};
-  if (!j.is_array() || j.size() != 4) throw Error("checkpoint: bad random generator state");
-  for (size_t i = 0; i < 4; ++i) s[i] = std::stoull(j[i].get<std::string>());
-  return s;
-}
-
-// JSON has no NaN (a metric without a test set): it travels as null.
-json number(double v) {
-  return std::isnan(v) ? json(nullptr) : json(v);
-}
-double number(const json& j) {
-  return j.is_null() ? std::nan("") : j.get<double>();
-}
-
-json metrics_to_json(const std::vector<EpochMetrics>& history) {
-  json rows = json::array();
-  for (const auto& m : history) {
-    rows.push_back({m.epoch, number(m.train_loss), number(m.train_acc), number(m.test_loss),
-                    number(m.test_acc), m.seconds});
-  }
-  return rows;
-}
 }  // namespace
 
 void request_stop() {
@@ -68,7 +42,7 @@ void clear_stop_request() {
   g_stop.store(false);
 }
 
-Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test, TrainOptions options)
+Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainOptions options)
     : model_(model),
       train_(train),
       test_(test),
@@ -105,8 +79,7 @@ Trainer::Trainer(Sequential& model, const Dataset& train, const Dataset* test, T
 
 // The steps the whole run will take, over which a schedule decays.
 int64_t Trainer::total_steps() const {
-  const int64_t per_epoch = (train_.size() + opt_.batch - 1) / opt_.batch;
-  const int64_t all = opt_.epochs * per_epoch;
+  const int64_t all = opt_.epochs * batches_per_epoch();
   return opt_.max_steps > 0 ? std::min(all, opt_.max_steps) : all;
 }
 
@@ -143,95 +116,131 @@ std::span<const int32_t> Trainer::batch_of(const std::vector<int32_t>& order, in
       begin, std::min(static_cast<size_t>(opt_.batch), order.size() - begin));
 }
 
+int64_t Trainer::batches_per_epoch() const {
+  return (train_.size() + opt_.batch - 1) / opt_.batch;
+}
+
+bool Trainer::steps_done() const {
+  return opt_.max_steps > 0 && step_ >= opt_.max_steps;
+}
+
+// One step on the samples of `batch`: forward, loss, backward, update. Returns the loss.
+double Trainer::train_step(const Batch& batch) {
+  model_.zero_grad();
+  model_.use_prepared(batch.prepared_input());
+  const double loss = model_.loss(batch.x, batch.target(), true);
+  if (!std::isfinite(loss)) {
+    throw Error("training diverged: the loss is " +
+                std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+                std::to_string(step_ + 1) + " (epoch " + std::to_string(epoch_ + 1) +
+                "); try a smaller learning rate");
+  }
+  model_.backward();
+  optimizer_->set_lr(
+      static_cast<float>(base_lr_ * lr_factor(opt_.lr_schedule, step_, total_steps())));
+  optimizer_->step();
+  ++step_;
+  return loss;
+}
+
+// The batches of the current epoch from batch_in_epoch_ on, until the epoch ends, the step
+// budget is spent (false) or a stop is requested (false, `interrupted` set).
+bool Trainer::run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, Progress& progress,
+                        RunStats& stats) {
+  const int64_t n = train_.size(), batches = batches_per_epoch();
+  for (; batch_in_epoch_ < batches; ++batch_in_epoch_) {
+    if (steps_done()) return false;
+    if (stop_requested()) {
+      stats.interrupted = true;
+      return false;
+    }
+    const int64_t begin = batch_in_epoch_ * opt_.batch;
+    const int64_t count = std::min(opt_.batch, n - begin);
+    const auto step_start = std::chrono::steady_clock::now();
+    const Batch& batch = loader.take(batch_of(order, batch_in_epoch_));
+    if (batch_in_epoch_ + 1 < batches) loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
+    const double loss = train_step(batch);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
+    stats.samples += count;
+    stats.train_seconds += seconds;
+    stats.threads->step_done(seconds, count);
+    progress.update(begin + count, loss);
+    if (opt_.on_step) opt_.on_step(step_, loss);
+  }
+  return true;
+}
+
+// The order of the current epoch's samples, from the shuffling generator's state at the
+// epoch's start: a resumed run regenerates it exactly.
+void Trainer::epoch_order(std::vector<int32_t>& order) {
+  shuffle_rng_.set_state(epoch_rng_state_);
+  if (opt_.shuffle) {
+    shuffle_rng_.permutation(order);
+  } else {
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+  }
+}
+
 TrainResult Trainer::run() {
-  const int64_t n = train_.size();
-  const int64_t batches_per_epoch = (n + opt_.batch - 1) / opt_.batch;
-  std::vector<int32_t> order(static_cast<size_t>(n));
+  std::vector<int32_t> order(static_cast<size_t>(train_.size()));
   // With two or more threads, a model whose first layer prepares its input (two_layer_net)
   // gets the next batch gathered and prepared during each step.
-  BatchLoader loader(train_, model_.input_shape(),
-                     num_threads() > 1 && model_.prepares_input(opt_.batch), &model_);
+  BatchLoader loader(
+      train_, model_.input_shape(), num_threads() > 1 && model_.prepares_input(opt_.batch),
+      [this](const Tensor& x, Tensor& prepared) { return model_.prepare_input(x, prepared); });
   Progress progress(opt_.live_progress);
   const auto run_start = std::chrono::steady_clock::now();
-  int64_t samples_seen = 0;
-  double train_seconds = 0.0;  // time in training steps only, for samples/s
-  bool interrupted = false;
-  bool steps_exhausted = opt_.max_steps > 0 && step_ >= opt_.max_steps;
-  if (!opt_.out_dir.empty()) make_directories(opt_.out_dir);  // a bad --out fails now, not later
+  // The caller's thread count again when training ends, however it ends.
+  struct RestoreThreads {
+    int n = num_threads();
+    ~RestoreThreads() { set_num_threads(n); }
+  } restore;
+  ThreadGovernor governor(restore.n, opt_.adapt_threads);
+  RunStats stats;
+  stats.threads = &governor;
+  // A bad --out, or one another run is writing to, fails now, not after an epoch.
+  std::optional<FolderLock> lock;
+  if (!opt_.out_dir.empty()) lock.emplace(opt_.out_dir);
 
-  while (epoch_ < opt_.epochs && !steps_exhausted && !interrupted) {
-    // The permutation of this epoch comes from the generator's state at its start, so a
-    // resumed run regenerates it exactly.
-    shuffle_rng_.set_state(epoch_rng_state_);
-    if (opt_.shuffle) {
-      shuffle_rng_.permutation(order);
-    } else {
-      for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = static_cast<int32_t>(i);
-    }
-    progress.start_epoch(epoch_ + 1, opt_.epochs, n);
+  // An epoch cut short by --max-steps counts as an epoch: it trained.
+  while (epoch_ < opt_.epochs && !steps_done() && !stats.interrupted) {
+    epoch_order(order);
+    progress.start_epoch(epoch_ + 1, opt_.epochs, train_.size());
     const auto epoch_start = std::chrono::steady_clock::now();
-    for (; batch_in_epoch_ < batches_per_epoch; ++batch_in_epoch_) {
-      if (opt_.max_steps > 0 && step_ >= opt_.max_steps) {
-        steps_exhausted = true;
-        break;
-      }
-      if (stop_requested()) {
-        interrupted = true;
-        break;
-      }
-      const int64_t begin = batch_in_epoch_ * opt_.batch;
-      const int64_t count = std::min(opt_.batch, n - begin);
-      const auto step_start = std::chrono::steady_clock::now();
-      const Batch& batch = loader.take(batch_of(order, batch_in_epoch_));
-      if (batch_in_epoch_ + 1 < batches_per_epoch) {
-        loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
-      }
-      model_.zero_grad();
-      const double loss = model_.loss(batch.x, batch.target(), true, batch.prepared_input());
-      if (!std::isfinite(loss)) {
-        throw Error("training diverged: the loss is " +
-                    std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
-                    std::to_string(step_ + 1) + " (epoch " + std::to_string(epoch_ + 1) +
-                    "); try a smaller learning rate");
-      }
-      model_.backward();
-      optimizer_->set_lr(
-          static_cast<float>(base_lr_ * lr_factor(opt_.lr_schedule, step_, total_steps())));
-      optimizer_->step();
-      ++step_;
-      samples_seen += count;
-      train_seconds +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
-      progress.update(begin + count, loss);
-      if (opt_.on_step) opt_.on_step(step_, loss);
-    }
-    if (interrupted) break;
-    const double epoch_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    run_epoch(order, loader, progress, stats);
+    if (stats.interrupted) break;
     ++epoch_;
     batch_in_epoch_ = 0;
     epoch_rng_state_ = shuffle_rng_.state();
-    history_.push_back(end_epoch(epoch_seconds));
+    history_.push_back(end_epoch(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count()));
     log_epoch(history_.back());
-    write_outputs(false);
+    write_outputs();
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-  if (interrupted) {
-    write_outputs(false);
+  if (stats.interrupted) {
+    write_outputs();
     progress.line(
         "interrupted at step " + std::to_string(step_) + " (epoch " + std::to_string(epoch_ + 1) +
         ")" +
         (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
   }
+  seconds_before_ += seconds;
+  return result(stats);
+}
+
+// What run() returns; the metrics of the last epoch, NaN when none has ended.
+TrainResult Trainer::result(const RunStats& stats) const {
   TrainResult r;
   r.epochs = epoch_;
   r.steps = step_;
-  r.interrupted = interrupted;
+  r.interrupted = stats.interrupted;
   r.history = history_;
-  r.seconds = seconds_before_ + seconds;
-  seconds_before_ += seconds;
-  r.samples_per_s = train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0.0;
+  r.seconds = seconds_before_;
+  r.samples_per_s =
+      stats.train_seconds > 0 ? static_cast<double>(stats.samples) / stats.train_seconds : 0.0;
   if (!history_.empty()) {
     r.train_acc = history_.back().train_acc;
     r.train_loss = history_.back().train_loss;
@@ -241,7 +250,7 @@ TrainResult Trainer::run() {
   return r;
 }
 
-void Trainer::write_outputs(bool /*finished*/) {
+void Trainer::write_outputs() {
   if (opt_.out_dir.empty()) return;
   make_directories(opt_.out_dir);
   std::string csv = "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n";
@@ -268,63 +277,55 @@ void Trainer::save_checkpoint(const std::string& path) {
   for (size_t i = 0; i < slots.size(); ++i) {
     tensors.emplace_back("optimizer." + std::to_string(i), slots[i]);
   }
-  json dropout = json::array();
-  for (size_t i = 0; i < model_.size(); ++i) {
-    if (Rng* r = model_.layer(i).rng()) dropout.push_back(json::parse(rng_to_json(r->state())));
-  }
-  const json state = {{"epoch", epoch_},
-                      {"batch_in_epoch", batch_in_epoch_},
-                      {"step", step_},
-                      {"seconds", seconds_before_},
-                      {"optimizer", opt_.optimizer},
-                      {"lr", base_lr_},
-                      {"lr_schedule", opt_.lr_schedule},
-                      {"iterations", optimizer_->iterations()},
-                      {"weight_decay", opt_.weight_decay},
-                      {"epochs", opt_.epochs},
-                      {"batch", opt_.batch},
-                      {"max_steps", opt_.max_steps},
-                      {"shuffle", opt_.shuffle},
-                      {"seed", std::to_string(opt_.seed)},
-                      {"train_eval_samples", opt_.train_eval_samples},
-                      {"data", opt_.data_dir},
-                      {"train_samples", opt_.train_samples},
-                      {"epoch_rng", json::parse(rng_to_json(epoch_rng_state_))},
-                      {"dropout_rngs", dropout},
-                      {"history", metrics_to_json(history_)}};
+  CheckpointState state;
+  state.epoch = epoch_;
+  state.batch_in_epoch = batch_in_epoch_;
+  state.step = step_;
+  state.seconds = seconds_before_;
+  state.iterations = optimizer_->iterations();
+  state.options = opt_;
+  state.options.lr = base_lr_;
+  state.epoch_rng = epoch_rng_state_;
+  for (Rng* r : model_.rngs()) state.dropout_rngs.push_back(r->state());
+  state.history = history_;
   write_safetensors(path, tensors,
                     {{"nnzero.spec", model_.spec().to_json()},
                      {"nnzero.version", NNZERO_VERSION},
-                     {"nnzero.checkpoint", state.dump()}});
+                     {"nnzero.checkpoint", state.to_json()}});
 }
 
 namespace {
-json read_checkpoint_state(const SafetensorsFile& f) {
+CheckpointState read_checkpoint_state(const SafetensorsFile& f) {
   const auto it = f.metadata().find("nnzero.checkpoint");
   if (it == f.metadata().end()) throw Error(f.name() + ": not an nnzero checkpoint");
-  try {
-    return json::parse(it->second);
-  } catch (const json::exception& e) {
-    throw Error(f.name() + ": corrupt checkpoint state (" + e.what() + ")");
-  }
+  return CheckpointState::parse(it->second, f.name());
 }
 }  // namespace
 
 void Trainer::load_checkpoint(const std::string& path) {
   const SafetensorsFile f = SafetensorsFile::read(path);
-  const json s = read_checkpoint_state(f);
+  const CheckpointState s = read_checkpoint_state(f);
   try {
+    if (s.options.optimizer != optimizer_->name()) {
+      throw Error("the checkpoint was made with optimizer " + s.options.optimizer);
+    }
+    if (s.options.lr_schedule != opt_.lr_schedule) {
+      throw Error("the checkpoint was made with learning-rate schedule " + s.options.lr_schedule);
+    }
+    const std::vector<Rng*> rngs = model_.rngs();
+    if (s.dropout_rngs.size() != rngs.size()) {
+      throw Error("the checkpoint holds " + std::to_string(s.dropout_rngs.size()) +
+                  " dropout generators, the model has " + std::to_string(rngs.size()));
+    }
+    if (s.batch_in_epoch >= batches_per_epoch()) {
+      throw Error("the checkpoint stopped at batch " + std::to_string(s.batch_in_epoch) +
+                  " of an epoch of " + std::to_string(batches_per_epoch()) +
+                  " batches: made with other data or another batch size?");
+    }
     for (const NamedTensor& nt : model_.state()) {
       const Tensor t = f.tensor("model." + nt.name);
       check_same_shape(t.shape(), nt.tensor->shape(), ("checkpoint tensor " + nt.name).c_str());
       nt.tensor->copy_from(t);
-    }
-    if (s.at("optimizer").get<std::string>() != optimizer_->name()) {
-      throw Error("the checkpoint was made with optimizer " + s.at("optimizer").get<std::string>());
-    }
-    const std::string schedule = s.value("lr_schedule", std::string("constant"));
-    if (schedule != opt_.lr_schedule) {
-      throw Error("the checkpoint was made with learning-rate schedule " + schedule);
     }
     const std::vector<Tensor*> slots = optimizer_->state();
     for (size_t i = 0; i < slots.size(); ++i) {
@@ -332,52 +333,24 @@ void Trainer::load_checkpoint(const std::string& path) {
       check_same_shape(t.shape(), slots[i]->shape(), "checkpoint optimizer state");
       slots[i]->copy_from(t);
     }
-    base_lr_ = s.at("lr").get<float>();
-    optimizer_->set_lr(base_lr_);
-    optimizer_->set_iterations(s.at("iterations").get<int64_t>());
-    size_t d = 0;
-    const json& dropout = s.at("dropout_rngs");
-    for (size_t i = 0; i < model_.size(); ++i) {
-      if (Rng* r = model_.layer(i).rng()) r->set_state(rng_from_json(dropout.at(d++)));
-    }
-    epoch_ = s.at("epoch").get<int64_t>();
-    batch_in_epoch_ = s.at("batch_in_epoch").get<int64_t>();
-    step_ = s.at("step").get<int64_t>();
-    seconds_before_ = s.at("seconds").get<double>();
-    epoch_rng_state_ = rng_from_json(s.at("epoch_rng"));
-    history_.clear();
-    for (const json& row : s.at("history")) {
-      history_.push_back({row.at(0).get<int64_t>(), number(row.at(1)), number(row.at(2)),
-                          number(row.at(3)), number(row.at(4)), row.at(5).get<double>()});
-    }
-  } catch (const json::exception& e) {
-    throw Error(path + ": corrupt checkpoint state (" + e.what() + ")");
+    for (size_t i = 0; i < rngs.size(); ++i) rngs[i]->set_state(s.dropout_rngs[i]);
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   }
+  base_lr_ = s.options.lr;
+  optimizer_->set_lr(base_lr_);
+  optimizer_->set_iterations(s.iterations);
+  epoch_ = s.epoch;
+  batch_in_epoch_ = s.batch_in_epoch;
+  step_ = s.step;
+  seconds_before_ = s.seconds;
+  epoch_rng_state_ = s.epoch_rng;
+  history_ = s.history;
 }
 
 TrainOptions Trainer::checkpoint_options(const std::string& run_dir) {
   const SafetensorsFile f = SafetensorsFile::read(checkpoint_path(run_dir));
-  const json s = read_checkpoint_state(f);
-  TrainOptions o;
-  try {
-    o.epochs = s.at("epochs").get<int64_t>();
-    o.batch = s.at("batch").get<int64_t>();
-    o.max_steps = s.at("max_steps").get<int64_t>();
-    o.shuffle = s.at("shuffle").get<bool>();
-    o.seed = std::stoull(s.at("seed").get<std::string>());
-    o.optimizer = s.at("optimizer").get<std::string>();
-    o.lr = s.at("lr").get<float>();
-    o.lr_schedule = s.value("lr_schedule", std::string("constant"));  // older checkpoints: none
-    check_lr_schedule(o.lr_schedule);
-    o.weight_decay = s.at("weight_decay").get<float>();
-    o.train_eval_samples = s.at("train_eval_samples").get<int64_t>();
-    o.data_dir = s.at("data").get<std::string>();
-    o.train_samples = s.at("train_samples").get<int64_t>();
-  } catch (const std::exception& e) {
-    throw Error(f.name() + ": corrupt checkpoint state (" + e.what() + ")");
-  }
+  TrainOptions o = read_checkpoint_state(f).options;
   o.out_dir = run_dir;
   return o;
 }

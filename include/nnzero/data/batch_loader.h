@@ -1,30 +1,29 @@
 // Training batches gathered one step ahead (PyTorch's DataLoader with one worker, as a thread).
 //
-// Unpacking a batch of 100 MNIST images into floats and transposing it for the first layer
-// (Sequential::prepare_input) take about 60 us, two fifths of a two_layer_net step on one
-// core, and that step is too small to split over two cores (a parallel region alone costs
-// about 3 us on the development VM, see docs/benchmarks.md). So with two or more threads, a
-// second thread prepares batch k+1 while the step computes on batch k; the batches are the
-// same ones, bit for bit, as prepared inline.
+// Unpacking a batch of MNIST images into floats and preparing it for the first layer
+// (Layer::prepare_input, e.g. transposing it for a sparse first layer) is a large share of a
+// small network's step, which is too small to split over two cores (docs/benchmarks.md, "the
+// batch loader"). So with two or more threads, a second thread prepares batch k+1 while the
+// step computes on batch k; the batches are the same ones, bit for bit, as prepared inline.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "nnzero/data/dataset.h"
-#include "nnzero/layers/loss.h"
-#include "nnzero/model/sequential.h"
+#include "nnzero/target.h"
 
 namespace nnzero {
 
 // A counter one thread advances and one other thread waits on. The waiter spins for a while
-// before it sleeps: waking a sleeping thread (a futex call) cost each two_layer_net step
-// several microseconds on the development VM, where the whole step is about 150 us.
+// before it sleeps: waking a sleeping thread (a futex call) costs microseconds, a noticeable
+// share of a small network's step.
 class Signal {
  public:
   uint32_t value() const { return value_.load(std::memory_order_acquire); }
@@ -41,19 +40,23 @@ struct Batch {
   Tensor x;                     // (n, sample...)
   std::vector<int32_t> labels;  // classification
   Tensor targets;               // regression: (n, target_size)
-  Tensor xt;                    // x prepared for the model (Sequential::prepare_input)
+  Tensor xt;                    // x prepared for the model (Model::prepare_input)
   bool prepared = false;
 
-  Target target() const;  // what Sequential::loss takes
+  Target target() const;  // what Model::loss takes
   const Tensor* prepared_input() const { return prepared ? &xt : nullptr; }
 };
+
+// Prepares a batch's input for the model (Model::prepare_input): writes `prepared` and
+// returns whether it did.
+using PrepareInput = std::function<bool(const Tensor& x, Tensor& prepared)>;
 
 class BatchLoader {
  public:
   // ahead: gather on a second thread (for prefetch()); otherwise take() gathers inline.
-  // model: prepares each batch's input for it (Sequential::prepare_input), or nullptr.
+  // prepare: applied to each batch's input, or empty.
   BatchLoader(const Dataset& data, const Shape& sample_shape, bool ahead,
-              const Sequential* model = nullptr);
+              PrepareInput prepare = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -72,13 +75,13 @@ class BatchLoader {
 
   const Dataset& data_;
   Shape sample_shape_;
-  const Sequential* model_;
+  PrepareInput prepare_;
   const bool ahead_;  // gathering on worker_
   // Taken in turn when gathering ahead: the one take() returned last, and the next one,
   // being gathered, last read by the step kBatches - 1 steps ago. With 2, the loader's
   // thread wrote lines that the step had just read into its own core's cache (each one
-  // fetched back and invalidated there) and the step waited for it 9 % of the time; with 4,
-  // 4 %. Gathering inline, one.
+  // fetched back and invalidated there), and the step waited for it twice as often as with
+  // 4. Gathering inline, one.
   static constexpr int kBatches = 4;
   Batch batches_[kBatches];
   int current_ = 0;

@@ -26,10 +26,10 @@ struct ConvGeometry {
   int64_t col_cols() const { return OH * OW; }
 };
 
-// Fast versions: each thread keeps a padded copy of the image between calls, so that after
-// the first call with a given geometry they allocate nothing.
-void im2col(const float* x, const ConvGeometry& g, float* col);
-void col2im(const float* col, const ConvGeometry& g, float* x);  // x += ...
+// Fast versions: they pad the image first, into xpad (padded_size(g) floats, the caller's
+// scratch), so that the unfolding needs no bounds checks.
+void im2col(const float* x, const ConvGeometry& g, float* xpad, float* col);
+void col2im(const float* col, const ConvGeometry& g, float* xpad, float* x);  // x += ...
 
 // The "wide" layout for stride 1 (what Conv2d's implicit GEMM reads, kernels/implicit_gemm.h).
 // With the image zero-padded to (C, Hp, Wp), Hp = H + 2*pad, Wp = W + 2*pad, the output is

@@ -1,4 +1,5 @@
-// Products with a mostly-zero left operand: Linear's input when most of it is zero.
+// Products with a mostly-zero left operand: a network's first Linear layer when most of its
+// input is zero (fast/sparse_input_linear.h).
 //
 // MNIST pixels are 81 % zeros (the background), so in two_layer_net's first layer
 // out = x W^T + b and dW += dout^T x, four of five multiply-adds of a dense GEMM multiply by
@@ -70,17 +71,19 @@ void sparse_times_transposed(const SparseRows& x, const float* wt, int64_t out, 
                              float* y);
 // from x's columns (xt: SparseRows of x^T, cols x N): column k's entries add row k of W^T,
 // held in registers, into their rows of out (N x 64 floats, 25.6 KB at batch 100: in L1).
-// For training, whose weight gradient needs x by its columns anyway.
+// For training, whose weight gradient needs x by its columns anyway. acc: N x
+// sparse_padded_width(out) floats of scratch.
 void sparse_columns_times_transposed(const SparseRows& xt, const float* wt, int64_t out,
-                                     const float* bias, float* y);
+                                     const float* bias, float* acc, float* y);
 
 // The weight gradient takes x by its columns: column k's entries sum their rows of dout (in
-// L1) into row k of dW^T in registers. (By x's rows, the row of dW^T of every entry was read
-// and written back in L2 once per entry: 1.4x slower.) Linear takes bigger batches in
+// L1) into row k of dW^T in registers. (By x's rows, the row of dW^T of every entry would be
+// read and written back in L2 once per entry.) SparseInputLinear takes bigger batches in
 // blocks of rows that keep this in cache.
 // dW[j, k] += sum_i dout[i, j] x[i, k] for j in [c0, min(c1, out)), every k. dout is
-// (N, out) padded to sparse_padded_width(out) per row (the padding zero); dW is (out, cols).
+// (N, out) padded to sparse_padded_width(out) per row (the padding zero); dW is (out, cols);
+// t: cols x (c1 - c0) floats of scratch.
 void sparse_transposed_times(const SparseRows& xt, int64_t c0, int64_t c1, const float* dout_padded,
-                             int64_t out, float* dW);
+                             int64_t out, float* t, float* dW);
 
 }  // namespace nnzero

@@ -3,8 +3,8 @@
 // evenly over the window.
 #pragma once
 
+#include "nnzero/kernels/pool_geometry.h"
 #include "nnzero/layers/layer.h"
-#include "nnzero/layers/pool_geometry.h"
 
 namespace nnzero {
 

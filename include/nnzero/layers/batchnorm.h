@@ -32,6 +32,9 @@ class BatchNorm : public Layer {
   float momentum() const { return momentum_; }
 
  private:
+  void normalize_channel(const Tensor& x, int64_t c);
+  void backward_channel(const Tensor& dout, int64_t c);
+
   int64_t channels_, spatial_;  // C, and H*W (1 for batchnorm1d)
   float eps_, momentum_;
   Param gamma_, beta_;

@@ -6,14 +6,21 @@
 // (1, 28, 28) or (784); forward takes a batch (N, ...) of such samples. Outputs and input
 // gradients live in buffers the layer keeps between steps, so steady training allocates
 // nothing; the references returned stay valid until the next call.
+//
+// What a layer must guarantee (the contract every layer's tests check, tests/test_layers.cpp):
+// backward matches numerical differentiation of forward; the same input gives the same output
+// on 1 and N threads; forward in eval mode is deterministic; params() and buffers() name every
+// tensor saved in a model file, as PyTorch's module of the same meaning names it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "nnzero/rng.h"
 #include "nnzero/tensor.h"
+#include "nnzero/workspace.h"
 
 namespace nnzero {
 
@@ -51,19 +58,28 @@ class Layer {
   const Shape& in_shape() const { return in_shape_; }
   const Shape& out_shape() const { return out_shape_; }
 
-  // Asks the layer to apply ReLU to its own output (and the ReLU's mask to dout in backward)
-  // while the values are still in cache; returns whether it will. Sequential then makes
-  // the ReLU layer that follows a pass-through. Only Conv2d says yes.
-  virtual bool fuse_relu() { return false; }
-
   // The tensor backward() writes dL/dx into and returns, when the layer owns one (nullptr
-  // when backward returns dout itself or a view of it). Sequential points these at two
-  // shared buffers (Sequential::share_input_grads).
+  // when backward returns dout itself or a view of it). A model may point these at shared
+  // buffers (Sequential::share_input_grads): a dL/dx is read only by the layer below.
   virtual Tensor* input_grad_buffer() { return nullptr; }
 
   // The first layer of a network need not compute dL/dx (nothing consumes it): skip it.
   void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
   bool needs_input_grad() const { return needs_input_grad_; }
+
+  // Input preparation, for a network's first layer: the part of forward's work that depends
+  // on the input only (not on the weights), done ahead of time, e.g. by a data loader's
+  // thread for the next batch while this one trains. prepare_input writes it into `prepared`
+  // and returns whether it did any; use_prepared hands the next forward what prepare_input
+  // wrote for that same input. Most layers have nothing to prepare.
+  virtual bool prepares_input(int64_t /*batch*/) const { return false; }
+  virtual bool prepare_input(const Tensor& /*x*/, Tensor& /*prepared*/) const { return false; }
+  virtual void use_prepared(const Tensor* /*prepared*/) {}
+
+  // Scratch memory for forward and backward (workspace.h): the model's shared one when it
+  // handed one over, else the layer's own.
+  void use_workspace(Workspace* ws) { workspace_ = ws; }
+  Workspace& workspace();
 
  protected:
   Layer(const Shape& in_shape, const Shape& out_shape)
@@ -76,6 +92,10 @@ class Layer {
   Shape in_shape_;
   Shape out_shape_;
   bool needs_input_grad_ = true;
+
+ private:
+  Workspace* workspace_ = nullptr;
+  std::unique_ptr<Workspace> own_workspace_;
 };
 
 }  // namespace nnzero

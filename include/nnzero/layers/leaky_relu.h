@@ -2,23 +2,24 @@
 // dx = dout if x > 0 else a*dout. Keeps a small gradient where ReLU would have none.
 #pragma once
 
-#include "nnzero/layers/layer.h"
+#include "nnzero/layers/elementwise.h"
 
 namespace nnzero {
 
-class LeakyReLU : public Layer {
- public:
-  LeakyReLU(const Shape& in_shape, float negative_slope = 0.01f)
-      : Layer(in_shape, in_shape), slope_(negative_slope) {}
-  const char* type() const override { return "leaky_relu"; }
-  const Tensor& forward(const Tensor& x, bool train) override;
-  const Tensor& backward(const Tensor& dout) override;
-  Tensor* input_grad_buffer() override { return &dx_; }
-  float negative_slope() const { return slope_; }
+struct LeakyReluMath {
+  static constexpr const char* kType = "leaky_relu";
+  float a = 0.01f;  // negative_slope
+  float y(float x) const { return x > 0.0f ? x : a * x; }
+  float dx(float x, float /*y*/, float dout) const { return x > 0.0f ? dout : a * dout; }
+};
 
- private:
-  float slope_;
-  Tensor x_, out_, dx_;
+extern template class Elementwise<LeakyReluMath>;
+
+class LeakyReLU : public Elementwise<LeakyReluMath> {
+ public:
+  explicit LeakyReLU(const Shape& in_shape, float negative_slope = 0.01f)
+      : Elementwise(in_shape, LeakyReluMath{negative_slope}) {}
+  float negative_slope() const { return math().a; }
 };
 
 }  // namespace nnzero

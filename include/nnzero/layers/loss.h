@@ -2,19 +2,10 @@
 // mean loss over the batch; backward() returns dL/d(score).
 #pragma once
 
-#include <cstdint>
-#include <span>
-
+#include "nnzero/target.h"
 #include "nnzero/tensor.h"
 
 namespace nnzero {
-
-// What the network should have output: class indices (classification) or values
-// (regression, or one-hot rows), whichever the loss needs.
-struct Target {
-  std::span<const int32_t> labels;
-  const Tensor* values = nullptr;
-};
 
 class Loss {
  public:

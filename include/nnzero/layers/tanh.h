@@ -1,20 +1,19 @@
 // Tanh: y = tanh(x); dx = dout * (1 - y^2).
 #pragma once
 
-#include "nnzero/layers/layer.h"
+#include <cmath>
+
+#include "nnzero/layers/elementwise.h"
 
 namespace nnzero {
 
-class Tanh : public Layer {
- public:
-  explicit Tanh(const Shape& in_shape) : Layer(in_shape, in_shape) {}
-  const char* type() const override { return "tanh"; }
-  const Tensor& forward(const Tensor& x, bool train) override;
-  const Tensor& backward(const Tensor& dout) override;
-  Tensor* input_grad_buffer() override { return &dx_; }
-
- private:
-  Tensor out_, dx_;
+struct TanhMath {
+  static constexpr const char* kType = "tanh";
+  float y(float x) const { return std::tanh(x); }
+  float dx(float /*x*/, float y, float dout) const { return dout * (1.0f - y * y); }
 };
+
+using Tanh = Elementwise<TanhMath>;
+extern template class Elementwise<TanhMath>;
 
 }  // namespace nnzero

@@ -8,7 +8,7 @@
 //   // c.label, c.probabilities[k], c.scores[k]
 //
 // For a photo or scan, make the 28x28 pixels with mnist_digit(load_image(path))
-// (data/digit_preprocess.h, io/image.h) or call classify_image.
+// (io/digit_preprocess.h, io/image.h) or call classify_image.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "nnzero/data/digit_preprocess.h"  // mnist_digit, raw_digit
-#include "nnzero/io/image.h"               // load_image
+#include "nnzero/io/digit_preprocess.h"  // mnist_digit, raw_digit
+#include "nnzero/io/image.h"             // load_image
 #include "nnzero/model/model_file.h"
 
 namespace nnzero {
@@ -48,7 +48,7 @@ class Classifier {
   // resize to 28x28 (raw_digit).
   Classification classify_image(const GrayImage& image, bool raw = false);
 
-  Sequential& model() { return *loaded_.model; }
+  Model& model() { return *loaded_.model; }
   const std::map<std::string, std::string>& metadata() const { return loaded_.metadata; }
 
  private:

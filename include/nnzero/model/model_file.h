@@ -8,23 +8,24 @@
 #include <memory>
 #include <string>
 
-#include "nnzero/model/sequential.h"
+#include "nnzero/model/model.h"
+#include "nnzero/model/plan.h"
 
 namespace nnzero {
 
 struct LoadedModel {
-  std::unique_ptr<Sequential> model;
+  std::unique_ptr<Model> model;
   std::map<std::string, std::string> metadata;
 };
 
 // Writes atomically: a crash never leaves a half-written model under `path`.
-void save_model(Sequential& model, const std::string& path,
+void save_model(Model& model, const std::string& path,
                 const std::map<std::string, std::string>& extra_metadata = {});
 // Builds the network from the file's spec and loads every tensor, checking names, shapes and
 // dtypes. PyTorch's "*.num_batches_tracked" counters are ignored; any other tensor the spec
 // does not have is an error.
-LoadedModel load_model(const std::string& path);
+LoadedModel load_model(const std::string& path, Engine engine = Engine::fast);
 // Copies the weights of a model file into `model` (fine-tuning); the architectures must match.
-void load_weights(Sequential& model, const std::string& path);
+void load_weights(Model& model, const std::string& path);
 
 }  // namespace nnzero

@@ -1,9 +1,11 @@
-// ModelSpec: the architecture as the JSON model spec of DESIGN.md describes it, parsed and
+// ModelSpec: the architecture as the JSON model spec describes it (docs/spec.md), parsed and
 // validated. Every layer maps one-to-one onto a PyTorch module, so a spec is also an
-// nn.Sequential. Unknown keys and types are errors, not ignored.
+// nn.Sequential. Unknown keys and types are errors, not ignored. What fields each layer type
+// has, their defaults and their checks come from the layer registry (layer_registry.h).
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,23 +14,24 @@
 
 namespace nnzero {
 
+// One layer: its type and every field of that type (defaults filled in; fields without a
+// default only when given). Built by parse_layer_spec, which validates it.
 struct LayerSpec {
   std::string type;
-  // linear
-  int64_t out_features = 0;
-  // conv2d
-  int64_t out_channels = 0;
-  // conv2d, maxpool2d, avgpool2d (stride 0 means: the default, 1 for conv2d and kernel for
-  // pooling)
-  int64_t kernel = 0, stride = 0, padding = 0;
-  bool bias = true;                    // linear, conv2d
-  float negative_slope = 0.01f;        // leaky_relu
-  float p = 0.5f;                      // dropout
-  float eps = 1e-5f, momentum = 0.1f;  // batchnorm1d, batchnorm2d
-  std::string init;                    // linear, conv2d: overrides the model's init
-  // Optional checks (PyTorch's constructor arguments): when given, must match the input.
-  std::optional<int64_t> in_features, in_channels, num_features;
+  nlohmann::json fields = nlohmann::json::object();
+
+  bool has(const std::string& key) const { return fields.contains(key); }
+  int64_t integer(const std::string& key) const;
+  float number(const std::string& key) const;
+  bool boolean(const std::string& key) const;
+  std::string string(const std::string& key, const std::string& fallback = "") const;
+  // The layer's weight initialisation when the spec overrides the model's ("" otherwise).
+  std::string init() const { return string("init"); }
 };
+
+// Parses one layer of a spec: {"type": ..., fields...}; `where` ("spec: layer 3") prefixes
+// errors. The same function builds the layers of the built-in models from C++.
+LayerSpec parse_layer_spec(const nlohmann::json& j, const std::string& where);
 
 // Training hyperparameters a spec may carry (the built-in models carry the book's); each
 // is optional and the command line overrides it.
@@ -53,7 +56,11 @@ struct ModelSpec {
   std::string to_json(bool pretty = false) const;
 };
 
-// Throws unless `init` is "he", "xavier" or "std:<positive number>".
+// The learning-rate schedules a spec's "train" section may name (train/lr_schedule.h).
+const std::vector<std::string>& lr_schedule_names();
+
+// Throws unless `init` is "he", "xavier" or "std:<s>" with s >= 0 (std:0 is the book's
+// all-zero weights, its example of what not to do).
 void check_init(const std::string& init, const std::string& where);
 // The standard deviation of N(0, s^2) that `init` gives a weight with `fan_in` inputs:
 // he: sqrt(2 / fan_in) (He et al. 2015, for ReLU), xavier: sqrt(1 / fan_in) (the book's

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "nnzero/data/dataset.h"
-#include "nnzero/model/sequential.h"
+#include "nnzero/model/model.h"
 
 namespace nnzero {
 
@@ -21,7 +21,7 @@ struct EvalResult {
 };
 
 // Evaluates on the first `limit` samples (all when limit <= 0), `batch` at a time.
-EvalResult evaluate(Sequential& model, const Dataset& data, int64_t batch, int64_t limit = 0,
+EvalResult evaluate(Model& model, const Dataset& data, int64_t batch, int64_t limit = 0,
                     bool confusion = false);
 
 // Index of the largest value in each row of (N, K) scores.

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "nnzero/layers/layer.h"
-#include "nnzero/model/sequential.h"
+#include "nnzero/model/model.h"
 
 namespace nnzero {
 
@@ -43,13 +43,15 @@ double relative_error(const std::vector<double>& analytic, const std::vector<dou
                       double floor = 0.0);
 
 // One layer, with L = sum(R * layer(x)) for a fixed random R: checks dL/dx (unless the
-// layer skips it) and every parameter.
+// layer skips it) and every parameter: the layer's own, or those of `params_of` (a fused
+// layer's parameters are held by the layer it runs, fast/conv_relu_pool.h).
 std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x, Rng& rng,
-                                             const GradCheckOptions& options = {});
+                                             const GradCheckOptions& options = {},
+                                             Layer* params_of = nullptr);
 
 // A whole model with its own loss, on a random batch (N(0, 1) inputs, random labels or
 // targets): checks every parameter, named as in the model file.
-std::vector<GradCheckResult> gradcheck_model(Sequential& model, int64_t batch, Rng& rng,
+std::vector<GradCheckResult> gradcheck_model(Model& model, int64_t batch, Rng& rng,
                                              const GradCheckOptions& options = {});
 
 }  // namespace nnzero

@@ -13,7 +13,7 @@
 
 namespace nnzero {
 
-std::vector<std::string> lr_schedule_names();
+// (The names are model/spec.h's lr_schedule_names(): a spec's "train" section may name one.)
 // Throws listing the known names if `name` is not one.
 void check_lr_schedule(const std::string& name);
 // The factor for the step after `steps_done` of `total_steps`.

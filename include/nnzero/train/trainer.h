@@ -11,14 +11,18 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "nnzero/data/batch_loader.h"
 #include "nnzero/data/dataset.h"
-#include "nnzero/model/sequential.h"
+#include "nnzero/model/model.h"
 #include "nnzero/train/optimizer.h"
+#include "nnzero/train/progress.h"
+#include "nnzero/train/thread_governor.h"
 
 namespace nnzero {
 
@@ -35,12 +39,17 @@ struct TrainOptions {
   std::string out_dir;                   // run folder ("" : write nothing)
   int64_t train_eval_samples = 10000;    // train_acc/train_loss measured on this many samples
   bool live_progress = false;            // progress bar on stderr
-  bool log_epochs = true;                // one line per epoch on stderr
-  std::string data_dir;                  // recorded in the checkpoint, for --resume
-  int64_t train_samples = 0;             // recorded too: training used the first N samples (0: all)
+  // The thread count in force is a maximum: fewer when they run faster (another program busy
+  // on the cores; train/thread_governor.h). Off: the count stays as it is.
+  bool adapt_threads = true;
+  bool log_epochs = true;     // one line per epoch on stderr
+  std::string data_dir;       // recorded in the checkpoint, for --resume
+  int64_t train_samples = 0;  // recorded too: training used the first N samples (0: all)
   // Called after every step with the step count and the batch's loss (may be empty).
   std::function<void(int64_t step, double loss)> on_step;
 };
+
+inline constexpr double kNoMetric = std::numeric_limits<double>::quiet_NaN();
 
 struct EpochMetrics {
   int64_t epoch = 0;
@@ -49,7 +58,8 @@ struct EpochMetrics {
 
 struct TrainResult {
   int64_t epochs = 0, steps = 0;
-  double train_acc = 0, train_loss = 0, test_acc = 0, test_loss = 0;
+  // The last epoch's metrics; NaN (JSON null) when no epoch has ended, or without test data.
+  double train_acc = kNoMetric, train_loss = kNoMetric, test_acc = kNoMetric, test_loss = kNoMetric;
   double seconds = 0, samples_per_s = 0;
   bool interrupted = false;
   std::vector<EpochMetrics> history;
@@ -63,7 +73,7 @@ void clear_stop_request();
 class Trainer {
  public:
   // `test` may be null (no test evaluation).
-  Trainer(Sequential& model, const Dataset& train, const Dataset* test, TrainOptions options);
+  Trainer(Model& model, const Dataset& train, const Dataset* test, TrainOptions options);
 
   TrainResult run();
   Optimizer& optimizer() { return *optimizer_; }
@@ -79,13 +89,27 @@ class Trainer {
   static ModelSpec checkpoint_spec(const std::string& run_dir);
 
  private:
-  void write_outputs(bool finished);
+  // What run() counts as it goes.
+  struct RunStats {
+    int64_t samples = 0;
+    double train_seconds = 0.0;  // in training steps only, for samples/s
+    bool interrupted = false;
+    ThreadGovernor* threads = nullptr;
+  };
+  double train_step(const Batch& batch);
+  bool run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, Progress& progress,
+                 RunStats& stats);
+  void epoch_order(std::vector<int32_t>& order);
+  TrainResult result(const RunStats& stats) const;
+  void write_outputs();
+  int64_t batches_per_epoch() const;
+  bool steps_done() const;
   int64_t total_steps() const;
   void log_epoch(const EpochMetrics& m);
   EpochMetrics end_epoch(double epoch_seconds);
   std::span<const int32_t> batch_of(const std::vector<int32_t>& order, int64_t b) const;
 
-  Sequential& model_;
+  Model& model_;
   const Dataset& train_;
   const Dataset* test_;
   TrainOptions opt_;

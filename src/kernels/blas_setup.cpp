@@ -1,4 +1,4 @@
-#include "nnzero/blas_setup.h"
+#include "nnzero/kernels/blas_setup.h"
 
 #include <unistd.h>
 

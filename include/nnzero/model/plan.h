@@ -1,0 +1,37 @@
+// The planning step: how a network's layers run. The spec's layers, built by the registry,
+// compute what the book says; the plan, made once when a network is built, may give a layer
+// a faster class of its own with the same parameters and names (fast/), and may run a few
+// layers in a row as one fused step. Nothing else in nnzero chooses between the book path
+// and a fast one.
+//
+// Engine::fast (the default)      Engine::book
+//   first linear -> SparseInputLinear
+//   conv2d       -> FastConv2d
+//   conv2d, relu -> ConvRelu         every layer as the book computes it, one by one
+//   conv2d, relu, maxpool2d -> ConvReluPool
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "nnzero/layers/layer.h"
+#include "nnzero/model/spec.h"
+
+namespace nnzero {
+
+enum class Engine { fast, book };
+
+// The engine named "fast" or "book" (throws otherwise).
+Engine engine_named(const std::string& name);
+
+// Layer `index` of a network (samples of shape `in`) as the engine runs it: the registry's
+// book layer, or a fast variant with the same parameters.
+std::unique_ptr<Layer> plan_layer(const LayerSpec& spec, const Shape& in, Rng& rng, size_t index,
+                                  Engine engine, const std::string& where);
+
+// The steps that run `layers` in order: the layers themselves, or fused steps that stand for
+// several (owned by `fused`, referring to the layers, which keep the parameters).
+std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers, Engine engine,
+                               std::vector<std::unique_ptr<Layer>>& fused);
+
+}  // namespace nnzero

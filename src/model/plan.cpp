@@ -1,0 +1,66 @@
+#include "nnzero/model/plan.h"
+
+#include <string>
+
+#include "nnzero/fast/conv_relu_pool.h"
+#include "nnzero/fast/fast_conv2d.h"
+#include "nnzero/fast/sparse_input_linear.h"
+#include "nnzero/model/layer_registry.h"
+
+namespace nnzero {
+
+Engine engine_named(const std::string& name) {
+  if (name == "fast") return Engine::fast;
+  if (name == "book") return Engine::book;
+  throw Error("unknown engine \"" + name + "\" (use fast or book)");
+}
+
+std::unique_ptr<Layer> plan_layer(const LayerSpec& spec, const Shape& in, Rng& rng, size_t index,
+                                  Engine engine, const std::string& where) {
+  std::unique_ptr<Layer> book = make_layer(spec, in, rng, where);
+  if (engine == Engine::book) return book;
+  if (spec.type == "conv2d") {
+    const auto& c = static_cast<const Conv2d&>(*book);
+    const ConvGeometry& g = c.geometry();
+    return std::make_unique<FastConv2d>(in, c.out_channels(), g.KH, g.KW, g.stride, g.pad,
+                                        spec.boolean("bias"));
+  }
+  if (spec.type == "linear" && index == 0) {
+    // The first layer's input is the data, zero where the data set is (MNIST's background),
+    // batch after batch. (After a ReLU about half the inputs are zero: too few to pay.)
+    const auto& l = static_cast<const Linear&>(*book);
+    return std::make_unique<SparseInputLinear>(in, l.out_features(), l.has_bias());
+  }
+  return book;
+}
+
+namespace {
+bool is(const std::vector<std::unique_ptr<Layer>>& layers, size_t i, const char* type) {
+  return i < layers.size() && std::string(layers[i]->type()) == type;
+}
+}  // namespace
+
+std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers, Engine engine,
+                               std::vector<std::unique_ptr<Layer>>& fused) {
+  std::vector<Layer*> steps;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (engine == Engine::fast && is(layers, i, "conv2d") && is(layers, i + 1, "relu")) {
+      auto& conv = static_cast<FastConv2d&>(*layers[i]);  // plan_layer made every conv2d one
+      if (is(layers, i + 2, "maxpool2d")) {
+        fused.push_back(
+            std::make_unique<ConvReluPool>(conv, static_cast<const MaxPool2d&>(*layers[i + 2])));
+        i += 2;
+      } else {
+        fused.push_back(std::make_unique<ConvRelu>(conv));
+        i += 1;
+      }
+      fused.back()->set_needs_input_grad(conv.needs_input_grad());
+      steps.push_back(fused.back().get());
+      continue;
+    }
+    steps.push_back(layers[i].get());
+  }
+  return steps;
+}
+
+}  // namespace nnzero
