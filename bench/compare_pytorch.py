@@ -17,7 +17,7 @@ does not limit OpenBLAS); the peers also get OPENBLAS_CORETYPE for this CPU (Ope
 does not know recent CPUs and falls back to slow SSE3 kernels; nnzero sets it itself); when
 OPENBLAS_CORETYPE is set already, every system runs with it (the JSON records which).
 
-The peers are built from the model specs below, DESIGN.md's JSON, copied from
+The peers are built from the model specs below, docs/spec.md's JSON, copied from
 src/model/builtin.cpp and checked against `nnzero info NAME` (layer types, output shapes,
 parameter counts) before anything runs: same layers, same initialisation (weights N(0, s^2)
 with nnzero's s, biases 0), same optimizer (SGD or Adam with eps 1e-7, the book's), batch

@@ -1,5 +1,5 @@
 // libtorch_bench: the LibTorch side of bench/compare_pytorch.py. Builds the network of a
-// model spec (DESIGN.md's JSON; compare_pytorch.py writes the built-in ones) as a
+// model spec (docs/spec.md's JSON; compare_pytorch.py writes the built-in ones) as a
 // torch::nn::Sequential with nnzero's initialisation, and measures it as `nnzero bench`
 // does (tools/cmd_bench.cpp): `warmup` then `steps` timed training steps on consecutive
 // real MNIST batches of a seeded permutation (gather and convert the uint8 images, forward,

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seeds of fuzz_safetensors into fuzz/corpus/safetensors/: small model files in
-nnzero's layout (DESIGN.md), a few other valid safetensors files, and bare model specs.
+nnzero's layout (docs/model-files.md), a few other valid safetensors files, and bare model specs.
 
     python3 fuzz/make_safetensors_seeds.py
 """

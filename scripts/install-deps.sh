@@ -2,8 +2,10 @@
 # Installs the Debian packages nnzero needs to build, test and benchmark.
 # Safe to run twice: it asks apt only for what is missing.
 #
-#   scripts/install-deps.sh            # build + test dependencies
-#   scripts/install-deps.sh --torch    # also PyTorch/LibTorch for interop tests and benchmarks
+#   scripts/install-deps.sh            # what building and using nnzero needs
+#   scripts/install-deps.sh --test     # also what every test needs (scripts/test.sh asks for it):
+#                                      # PyTorch for the interop tests, an npm client
+#   scripts/install-deps.sh --torch    # --test, and LibTorch for the benchmarks
 set -euo pipefail
 
 packages=(
@@ -20,9 +22,19 @@ packages=(
   clang-format
   python3                   # local HTTP server in the download test
 )
-if [[ "${1:-}" == "--torch" ]]; then
-  packages+=(python3-torch python3-numpy libtorch-dev libopenblas0-pthread)
-fi
+case "${1:-}" in
+  "") ;;
+  --test | --torch)
+    packages+=(python3-torch python3-numpy)
+    # npm from any source will do (nodejs from NodeSource ships its own): Debian's only if none.
+    command -v npm >/dev/null || packages+=(npm)
+    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread)
+    ;;
+  *)
+    echo "usage: scripts/install-deps.sh [--test | --torch]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,14 +1,17 @@
 // Test helpers for `nnzero data fetch`: temporary folders, a local HTTP server
-// (`python3 -m http.server` on 127.0.0.1, a free port) and running the nnzero binary.
+// (`python3 -m http.server` on 127.0.0.1, a free port), gzip and SHA-512 for the files it
+// serves, and running the nnzero binary.
 #pragma once
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,24 +25,16 @@
 #include <thread>
 #include <vector>
 
+#include "test_data_dir.h"
+
 namespace nnzero_test {
 
 namespace fs = std::filesystem;
 
-// "$NNZERO_TEST_DATA/mnist", or "" after marking the test skipped (failed when
-// NNZERO_REQUIRE_DATA=1) because the variable is unset.
+// The MNIST folder the tests read (test_data_dir.h), or "" after marking the test skipped
+// (failed when NNZERO_REQUIRE_DATA=1).
 inline std::string shared_mnist_dir() {
-  const char* root = std::getenv("NNZERO_TEST_DATA");
-  if (root != nullptr && *root != '\0') return std::string(root) + "/mnist";
-  const char* required = std::getenv("NNZERO_REQUIRE_DATA");
-  if (required != nullptr && std::string(required) == "1") {
-    // A fatal failure (FAIL inside a lambda returns from the lambda only) so that a fixture's
-    // test body does not run either.
-    [] { FAIL() << "NNZERO_TEST_DATA is not set but NNZERO_REQUIRE_DATA=1"; }();
-  } else {
-    [] { GTEST_SKIP() << "NNZERO_TEST_DATA is not set: skipping a test that needs MNIST"; }();
-  }
-  return "";
+  return mnist_dir();
 }
 
 // A fresh folder under the system's temporary folder, removed with everything in it.
@@ -79,6 +74,44 @@ inline std::string read_text(const fs::path& path) {
 
 inline void write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
+}
+
+inline void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+}
+
+// gzip (RFC 1952) of `raw`, as `gzip` writes it.
+inline std::vector<uint8_t> gzip(const std::vector<uint8_t>& raw) {
+  z_stream zs{};
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
+  std::vector<uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())));
+  zs.next_in = const_cast<Bytef*>(raw.data());
+  zs.avail_in = static_cast<uInt>(raw.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  return out;
+}
+
+// Base64 of the SHA-512 of `bytes`: an npm "integrity" value without its "sha512-" prefix.
+inline std::string sha512_base64(const std::vector<uint8_t>& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha512(), nullptr) != 1) {
+    throw std::runtime_error("EVP_Digest failed");
+  }
+  std::string b64(4 * ((length + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest,
+                                static_cast<int>(length));
+  b64.resize(static_cast<size_t>(n));
+  return b64;
 }
 
 // A TCP port on 127.0.0.1 that nothing listens on right now.

@@ -1,6 +1,10 @@
-// Where tests find the real datasets: $NNZERO_TEST_DATA (CTest sets it to the absolute path
-// of ../shared/data; set it yourself when running nnzero_tests by hand). Without it the tests
-// that need data are skipped, unless NNZERO_REQUIRE_DATA=1 (as in CI), where they fail.
+// Where tests find the real datasets, decided when the tests run (not when CMake configures
+// them), the same way scripts/test.sh and the README say:
+//   $NNZERO_TEST_DATA, else $NNZERO_DATA, else ../shared/data beside the checkout (the
+//   developers' read-only copy), else ./data in the checkout (where scripts/quickstart.sh
+//   and `nnzero data fetch mnist` put MNIST): the first that is set, or that exists.
+// Without any, the tests that need data are skipped, unless NNZERO_REQUIRE_DATA=1 (as in CI),
+// where they fail.
 //
 //   TEST(Mnist, Loads) {
 //     NNZERO_MNIST_DIR_OR_SKIP(dir);
@@ -11,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 namespace nnzero_test {
@@ -20,17 +25,40 @@ inline bool data_required() {
   return v != nullptr && std::string(v) == "1";
 }
 
-// "$NNZERO_TEST_DATA/mnist", or "" after marking the test skipped (failed when
-// NNZERO_REQUIRE_DATA=1) because the variable is unset.
+// The data root (the folder holding mnist/), or "" when there is none.
+inline std::string data_root() {
+  for (const char* name : {"NNZERO_TEST_DATA", "NNZERO_DATA"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  const std::filesystem::path source = NNZERO_SOURCE_DIR;
+  for (const std::filesystem::path& dir : {source / ".." / "shared" / "data", source / "data"}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) {
+      return std::filesystem::weakly_canonical(dir, ec).string();
+    }
+  }
+  return "";
+}
+
+// "<data root>/mnist" when it exists, or "" after marking the test skipped (failed when
+// NNZERO_REQUIRE_DATA=1). The failure is fatal, so that a fixture's test body does not run
+// either (FAIL inside a lambda returns from the lambda only, hence the lambdas).
 inline std::string mnist_dir() {
-  const char* root = std::getenv("NNZERO_TEST_DATA");
-  if (root != nullptr && *root != '\0') return std::string(root) + "/mnist";
+  const std::string root = data_root();
+  const std::string dir = root + "/mnist";
+  std::error_code ec;
+  if (!root.empty() && std::filesystem::is_directory(dir, ec)) return dir;
+  const std::string why =
+      root.empty() ? std::string(
+                         "no data folder: set NNZERO_DATA (the folder holding mnist/), or "
+                         "run scripts/quickstart.sh or `nnzero data fetch mnist`")
+                   : dir + " does not exist (the data root " + root +
+                         " is $NNZERO_TEST_DATA, $NNZERO_DATA, ../shared/data or ./data)";
   if (data_required()) {
-    ADD_FAILURE() << "NNZERO_TEST_DATA is not set but NNZERO_REQUIRE_DATA=1: point it at the "
-                     "shared data folder (the one holding mnist/)";
+    [&] { FAIL() << "NNZERO_REQUIRE_DATA=1 but " << why; }();
   } else {
-    // GTEST_SKIP() returns from the function it is in, hence the lambda; the caller returns.
-    [] { GTEST_SKIP() << "NNZERO_TEST_DATA is not set: skipping a test that needs MNIST"; }();
+    [&] { GTEST_SKIP() << "skipping a test that needs MNIST: " << why; }();
   }
   return "";
 }

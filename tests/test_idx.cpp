@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -319,8 +320,31 @@ TEST_F(IdxFiles, TrailingBytes) {
   b.push_back(4);
   b.push_back(5);
   const std::string p = write("trailing", b);
-  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "= 3 bytes", "holds 5",
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)read_idx(p); }), p, "= 3 bytes", "the file holds more",
                      "trailing bytes");
+}
+
+// Issue 17: a gzip bomb, a small header followed by a flood of zeros, was inflated and kept
+// whole (up to the 2 GiB limit: 2.1 GB resident) before its size was compared with the
+// header's. Data past the header's promise is now refused as it arrives: the sink never
+// receives more than the header promised, and inflating stops there.
+TEST_F(IdxFiles, GzipBombBehindASmallHeaderIsRefusedAsItInflates) {
+  Bytes raw = make_idx({10}, Bytes(10, 1));
+  raw.resize(raw.size() + 20'000'000, 0);
+  const std::string p = write("bomb.gz", gzip(raw));
+  uint64_t seen = 0;
+  const std::string e =
+      error_of([&] { read_idx_to(p, [&](std::span<const uint8_t> d) { seen += d.size(); }); });
+  EXPECT_MESSAGE_HAS(e, p, "header promises 10 = 10 bytes of data", "the file holds more",
+                     "trailing bytes");
+  EXPECT_EQ(seen, 0u);  // the first inflated piece already holds more than 10 bytes
+  // The labels of a dataset: the header must promise one label per image before any is kept.
+  const std::string images = write("imgs", tiny_images());
+  Bytes many = make_idx({3'000'000}, {});
+  many.resize(many.size() + 3'000'000, 0);
+  const std::string labels = write("many-labels.gz", gzip(many));
+  EXPECT_MESSAGE_HAS(error_of([&] { (void)load_idx_dataset(images, labels); }), images, labels,
+                     "3 images", "3000000 labels");
 }
 
 TEST_F(IdxFiles, ImagesAndLabelsCountsDiffer) {

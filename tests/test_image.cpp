@@ -153,3 +153,82 @@ TEST(Image, HugeImagesAreRefusedFromTheHeaderAlone) {
   EXPECT_EQ(info.height, 2);
   EXPECT_EQ(info.channels, 1);
 }
+
+// Issue 17: stb_image tries every format and keeps the last one's complaint, so a truncated
+// JPEG was reported as "bad png sig" and a PNG too large for stb_image as "unknown image
+// type". The format is now told from the signature and the size read from the header.
+TEST(Image, TruncatedJpegAndHugePngNameTheRealProblem) {
+  const int w = 40, h = 30;
+  const auto grey = card(w, h, 1);
+  std::vector<uint8_t> jpg;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_jpg_to_func(sink, &jpg, w, h, 1, grey.data(), 90));
+  for (size_t keep : {size_t{3}, size_t{20}, size_t{100}}) {
+    const std::vector<uint8_t> cut(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(keep));
+    const std::string e = error_of([&] { decode_image(cut, "cut.jpg"); });
+    EXPECT_HAS(e, "cut.jpg: truncated or corrupt JPEG") << keep;
+    EXPECT_EQ(e.find("png"), std::string::npos) << e;
+  }
+  // A PNG header claiming 100000 x 100000 (stb_image refuses it as "unknown image type").
+  std::vector<uint8_t> png = {0x89, 'P',  'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0,
+                              13,   'I',  'H', 'D', 'R',  0,    0x01, 0x86, 0xa0, 0, 0x01,
+                              0x86, 0xa0, 8,   0,   0,    0,    0,    0,    0,    0, 0};
+  EXPECT_HAS(error_of([&] { decode_image(png, "huge.png"); }),
+             "huge.png: image is 100000 x 100000 pixels; nnzero reads images of at most");
+  // A JPEG start-of-frame claiming 60000 x 60000 (stb_image: "unknown image type" too).
+  const std::vector<uint8_t> big_jpg = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0xEA,
+                                        0x60, 0xEA, 0x60, 0x03, 0x01, 0x22, 0x00, 0x02,
+                                        0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9};
+  EXPECT_HAS(error_of([&] { decode_image(big_jpg, "big.jpg"); }),
+             "big.jpg: image is 60000 x 60000 pixels");
+  // A PNG cut inside its IHDR: the format is still named.
+  png.resize(20);
+  EXPECT_HAS(error_of([&] { decode_image(png, "cut.png"); }), "cut.png: truncated or corrupt PNG");
+  // A signature nnzero does not know keeps the general message.
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("GIF00a..."), "odd.gif"); }),
+             "odd.gif: not an image nnzero can read");
+}
+
+// Found by fuzz/fuzz_image.cpp: the stb_image that Debian 12 ships (v2.27) builds a JPEG
+// Huffman table of any size its counts say, writing past its 257-byte size list (up to
+// 16 x 255 codes), already when reading the header (stbi_info). Such tables are refused
+// before stb_image sees the file.
+TEST(Image, JpegHuffmanTablesOfMoreThan256CodesAreRefusedBeforeStb) {
+  const int w = 16, h = 8;
+  const auto grey = card(w, h, 1);
+  std::vector<uint8_t> jpg;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_jpg_to_func(sink, &jpg, w, h, 1, grey.data(), 90));
+  ASSERT_NO_THROW(decode_image(jpg, "ok.jpg"));
+  size_t dht = 0;
+  for (size_t i = 2; i + 1 < jpg.size() && dht == 0; ++i) {
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xC4) dht = i;
+  }
+  ASSERT_NE(dht, 0u) << "no DHT segment in the JPEG stb_image_write made";
+  // The first table's 16 code counts (after FF C4, the length and the class/slot byte).
+  for (size_t i = 0; i < 16; ++i) jpg[dht + 5 + i] = 32;
+  EXPECT_HAS(error_of([&] { decode_image(jpg, "evil.jpg"); }),
+             "evil.jpg: corrupt JPEG (a Huffman table of 512 codes (at most 256))");
+  EXPECT_HAS(error_of([&] { read_image_info(jpg, "evil.jpg"); }), "corrupt JPEG");
+  // The same when fill bytes come before the start-of-image marker (stb_image skips them).
+  jpg.insert(jpg.begin(), {0xFF, 0xFF, 0xFF});
+  EXPECT_HAS(error_of([&] { decode_image(jpg, "fill.jpg"); }), "fill.jpg: corrupt JPEG");
+}
+
+// Found by fuzz/fuzz_image.cpp: stb_image's PGM/PPM header reader multiplies a signed int by
+// 10 per digit, an overflow (undefined behaviour) past 2^31 - 1.
+TEST(Image, PnmHeaderNumbersPastIntRangeAreRefusedBeforeStb) {
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n88888888888 3\n255\n"), "w.pgm"); }),
+             "w.pgm: corrupt PGM (a header number past 2^31 - 1)");
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P6 1 #c\n2 99999999999\n"), "m.ppm"); }),
+             "m.ppm: corrupt PPM (a header number past 2^31 - 1)");
+  // Large but in range: the usual size check.
+  EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n2147483647 1\n255\n"), "l.pgm"); }),
+             "l.pgm: image is 2147483647 x 1 pixels");
+}

@@ -35,6 +35,24 @@ TEST(Shape, RejectsSevenDimensionsAndNegativeSizes) {
   EXPECT_NE(error_of([] { Shape s{2, -1}; }).find("negative dimension -1"), std::string::npos);
 }
 
+// Issue 17: an input of [2^31, 2^31, 2^31] flattened to 0 elements (2^93 wraps to 0 in 64
+// bits) and the network was built on it. Shapes past 2^60 elements are refused when built.
+TEST(Shape, ElementCountsThatOverflowAreRefused) {
+  const int64_t big = int64_t{1} << 31;
+  EXPECT_HAS(error_of([&] {
+               Shape s{big, big, big};
+             }),
+             "shape: (2147483648, 2147483648, 2147483648) holds more than 2^60 elements");
+  EXPECT_HAS(error_of([&] { Shape s{int64_t{1} << 40, int64_t{1} << 30}; }), "more than 2^60");
+  EXPECT_EQ((Shape{int64_t{1} << 30, int64_t{1} << 30}.numel()), Shape::kMaxNumel);
+  // A batch dimension in front counts too.
+  EXPECT_HAS(error_of([&] { (void)Shape{big, big}.with_batch(big); }), "more than 2^60");
+  // A zero leaves nothing to hold, but the other sizes must still fit: dropping the zero
+  // later must not expose an overflow.
+  EXPECT_HAS(error_of([&] { Shape s{0, big, big, big}; }), "more than 2^60");
+  EXPECT_EQ((Shape{0, int64_t{1} << 29, int64_t{1} << 29}.numel()), 0);
+}
+
 TEST(Tensor, ShapeAndDims) {
   Tensor t(Shape{2, 3, 4});
   EXPECT_EQ(t.rank(), 3);

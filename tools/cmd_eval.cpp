@@ -39,10 +39,7 @@ void run_eval(const EvalArgs& a) {
     throw Error(a.model + ": the model takes samples of shape " + model.input_shape().str() +
                 " but the data's are " + test.sample_shape.str());
   }
-  if (test.num_classes > model.output_shape()[0]) {
-    throw Error(a.model + ": the data has " + std::to_string(test.num_classes) +
-                " classes but the model outputs " + std::to_string(model.output_shape()[0]));
-  }
+  check_labels_fit(test, model.output_shape()[0], a.model);
   const EvalResult r = evaluate(model, test, a.batch, 0, true);
   const int32_t k = test.num_classes;
   print_confusion(r.confusion, k);

@@ -1,6 +1,7 @@
 // nnzero info MODEL: the layers with their output shapes, parameters and PyTorch modules, the
 // parameter count and the forward FLOPs per sample. MODEL is a model file, a spec file or a
 // built-in name.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -17,18 +18,28 @@ struct InfoArgs {
   std::string model;
 };
 
+bool is_builtin(const std::string& name) {
+  const auto names = builtin_model_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// A file of that name wins over a built-in model; a folder never does. Either way, when the
+// name could mean both, stderr says which was used.
 std::unique_ptr<Model> open_model(const std::string& name) {
   Rng rng(0);
-  if (std::filesystem::exists(name) && name.ends_with(".json")) {
-    return make_model(ModelSpec::load(name), rng);
+  const bool folder = std::filesystem::is_directory(name);
+  const bool file = std::filesystem::exists(name) && !folder;
+  if (is_builtin(name) && (file || folder)) {
+    std::fprintf(stderr,
+                 file ? "note: reading the file ./%s, not the built-in model of that name\n"
+                      : "note: ./%s is a folder; showing the built-in model of that name\n",
+                 name.c_str());
   }
-  if (std::filesystem::exists(name)) return load_model(name).model;
-  try {
-    return make_model(builtin_spec(name), rng);
-  } catch (const Error&) {
-    throw Error(name + ": no such file, and not a built-in model (" +
-                join(builtin_model_names(), ", ") + ")");
-  }
+  if (file && name.ends_with(".json")) return make_model(ModelSpec::load(name), rng);
+  if (file) return load_model(name).model;
+  if (is_builtin(name)) return make_model(builtin_spec(name), rng);
+  throw Error(name + (folder ? ": is a folder, not a model file" : ": no such file") +
+              ", and not a built-in model (" + join(builtin_model_names(), ", ") + ")");
 }
 
 // The layer's PyTorch module and constructor arguments, when the model is a spec's layers

@@ -51,6 +51,11 @@ void run_search(SearchArgs& a) {
   }
   const ModelSpec spec = a.choice.resolve();
   const Mnist mnist = load_mnist_for(resolve_data_dir(a.data));
+  {
+    Rng probe_rng(0);
+    const Sequential probe(spec, probe_rng);
+    check_labels_fit(mnist.train, probe.output_shape()[0], "the model " + spec.name);
+  }
 
   // Shuffle the training set once (seeded), keep train_samples of it, and split those into
   // training and validation rows.

@@ -13,6 +13,9 @@ namespace nnzero {
 class Shape {
  public:
   static constexpr int kMaxRank = 6;
+  // The most elements a shape may describe: 2^60, so that its size in bytes for any element
+  // type up to 8 bytes still fits in int64_t. Building a larger shape throws nnzero::Error.
+  static constexpr int64_t kMaxNumel = int64_t{1} << 60;
 
   Shape() = default;
   Shape(std::initializer_list<int64_t> dims);
@@ -24,8 +27,9 @@ class Shape {
   const int64_t* begin() const { return dims_.data(); }
   const int64_t* end() const { return dims_.data() + rank_; }
 
-  // Product of the dimensions (1 for a scalar, rank 0). Inline: loops bounded by a
-  // tensor's numel() then read it once instead of calling a function per element.
+  // Product of the dimensions (1 for a scalar, rank 0), at most kMaxNumel (checked when the
+  // shape is built). Inline: loops bounded by a tensor's numel() then read it once instead of
+  // calling a function per element.
   int64_t numel() const {
     int64_t n = 1;
     for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];

@@ -7,6 +7,18 @@
 
 namespace nnzero {
 
+void check_labels_fit(const Dataset& data, int64_t classes, const std::string& model) {
+  if (data.is_regression()) return;
+  const auto bad =
+      std::find_if(data.labels.begin(), data.labels.end(), [&](int32_t l) { return l >= classes; });
+  if (bad == data.labels.end()) return;
+  const std::string& file = data.labels_name.empty() ? data.name : data.labels_name;
+  throw Error(file + ": label " + std::to_string(*bad) + " (sample " +
+              std::to_string(bad - data.labels.begin()) + ") is not one of the " +
+              std::to_string(classes) + " classes " + model + " outputs (0 to " +
+              std::to_string(classes - 1) + ")");
+}
+
 int64_t Dataset::size() const {
   if (is_regression()) return static_cast<int64_t>(targets.size()) / target_size;
   return static_cast<int64_t>(labels.size());
@@ -62,6 +74,7 @@ void gather_targets(const Dataset& data, std::span<const int32_t> indices, Tenso
 Dataset subset(const Dataset& data, std::span<const int32_t> indices) {
   Dataset out;
   out.name = data.name;
+  out.labels_name = data.labels_name;
   out.sample_shape = data.sample_shape;
   out.num_classes = data.num_classes;
   out.target_size = data.target_size;

@@ -59,25 +59,48 @@ PackedImages read_idx_images(const std::string& path, std::vector<int64_t>& dims
   if (images.image_size() == 0) images = PackedImages(image_size_of(dims, path));  // no images
   return images;
 }
+
+// A labels file streamed into bytes: its header must promise one label for each of the
+// `count` images of `images_path`, which is checked before any label is kept, so a labels
+// file whose header claims billions of labels costs nothing.
+std::vector<uint8_t> read_idx_labels(const std::string& path, int64_t count,
+                                     const std::string& images_path) {
+  const auto check_dims = [&](const std::vector<int64_t>& dims) {
+    if (dims.size() != 1) {
+      throw Error(path + ": expected 1 dimension (count), got " + std::to_string(dims.size()));
+    }
+    if (dims[0] != count) {
+      throw Error(images_path + " holds " + std::to_string(count) + " images but " + path +
+                  " holds " + std::to_string(dims[0]) + " labels");
+    }
+  };
+  std::vector<uint8_t> labels;
+  const IdxStream* header = nullptr;
+  IdxStream idx(path, [&](std::span<const uint8_t> data) {
+    if (labels.capacity() == 0) {  // the first data: the header is complete
+      check_dims(header->dims());
+      labels.reserve(static_cast<size_t>(count));
+    }
+    labels.insert(labels.end(), data.begin(), data.end());
+  });
+  header = &idx;
+  read_file_to(path, [&](std::span<const uint8_t> piece) { idx.feed(piece); });
+  idx.finish();
+  check_dims(idx.dims());
+  return labels;
+}
 }  // namespace
 
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path) {
   std::vector<int64_t> dims;
   PackedImages images = read_idx_images(images_path, dims);
-  IdxArray labels = read_idx(labels_path);
-  if (labels.dims.size() != 1) {
-    throw Error(labels_path + ": expected 1 dimension (count), got " +
-                std::to_string(labels.dims.size()));
-  }
-  if (dims[0] != labels.dims[0]) {
-    throw Error(images_path + " holds " + std::to_string(dims[0]) + " images but " + labels_path +
-                " holds " + std::to_string(labels.dims[0]) + " labels");
-  }
+  const std::vector<uint8_t> labels = read_idx_labels(labels_path, dims[0], images_path);
   Dataset d;
   d.name = images_path;
+  d.labels_name = labels_path;
   d.sample_shape = Shape{1, dims[1], dims[2]};
   d.pixels = std::move(images);
-  d.labels.assign(labels.data.begin(), labels.data.end());
+  d.labels.assign(labels.begin(), labels.end());
   d.num_classes = d.labels.empty() ? 0 : *std::max_element(d.labels.begin(), d.labels.end()) + 1;
   return d;
 }

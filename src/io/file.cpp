@@ -1,11 +1,16 @@
 #include "nnzero/io/file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,8 +20,11 @@
 namespace nnzero {
 
 namespace {
-// Refuse to inflate beyond this: MNIST's largest file is 47 MB; a "zip bomb" is not data.
-constexpr size_t kMaxInflated = size_t{1} << 31;
+
+std::string limit_text(int64_t limit) {
+  if (limit % (int64_t{1} << 20) != 0) return std::to_string(limit) + " bytes";
+  return std::to_string(limit >> 20) + " MiB";
+}
 
 bool is_gzip(std::span<const uint8_t> bytes) {
   return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
@@ -37,6 +45,9 @@ void gunzip_to(std::span<const uint8_t> bytes, const std::string& name, const By
   // Inflated through a fixed window: the sink decides what to keep (all of it, or a packed
   // form of it), so the inflated size need never be held at once.
   std::vector<uint8_t> window(size_t{1} << 18);
+  // Refuse to inflate beyond the file limit: MNIST's largest file is 47 MB; a "zip bomb" is
+  // not data.
+  const auto max_inflated = static_cast<size_t>(max_file_bytes());
   size_t total = 0;     // bytes handed to the sink so far
   size_t consumed = 0;  // input bytes handed to zlib so far (avail_in is only 32 bits wide)
   for (;;) {
@@ -52,9 +63,9 @@ void gunzip_to(std::span<const uint8_t> bytes, const std::string& name, const By
     const size_t produced = window.size() - zs.avail_out;
     if (produced > 0) {
       total += produced;
-      if (total > kMaxInflated) {
-        throw Error(name + ": gzip data inflates beyond " + std::to_string(kMaxInflated >> 20) +
-                    " MiB");
+      if (total > max_inflated) {
+        throw Error(name + ": gzip data inflates beyond " + limit_text(max_file_bytes()) +
+                    " (NNZERO_MAX_FILE_MB raises the limit)");
       }
       sink(std::span<const uint8_t>(window.data(), produced));
     }
@@ -104,37 +115,88 @@ std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& n
   return out;
 }
 
-namespace {
-// The file's bytes as stored.
-std::vector<uint8_t> read_stored(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw Error(path + ": is a folder, not a file");
+int64_t max_file_bytes() {
+  const char* env = std::getenv("NNZERO_MAX_FILE_MB");
+  if (env == nullptr || *env == '\0') return kDefaultMaxFileBytes;
+  const std::string text = env;
+  int64_t mb = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mb);
+  if (ec != std::errc() || end != text.data() + text.size() || mb < 1 || mb > (int64_t{1} << 40)) {
+    throw Error("NNZERO_MAX_FILE_MB must be a whole number of MiB from 1 to 2^40, got \"" + text +
+                "\"");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  // Sized from the file, read in one go (a stream iterator grows by doubling); whatever a
-  // non-regular file (a pipe) holds beyond its reported size is appended.
-  uintmax_t size =
-      std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-  if (ec) size = 0;
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(in.gcount()));
-  bytes.insert(bytes.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": read error");
-  return bytes;
+  return mb << 20;
 }
+
+namespace {
+// Why `path` cannot be read as a file, or "" when it can: a regular file or a pipe (a
+// pipe is read until it ends, so that `<(gzip -dc x.gz)` works). A device would never end
+// (/dev/zero) or block (a terminal).
+std::string not_a_file(const std::string& path, const struct stat& st) {
+  if (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) return "";
+  if (S_ISDIR(st.st_mode)) return path + ": is a folder, not a file";
+  if (S_ISCHR(st.st_mode)) return path + ": is a character device, not a file";
+  if (S_ISBLK(st.st_mode)) return path + ": is a block device, not a file";
+  if (S_ISSOCK(st.st_mode)) return path + ": is a socket, not a file";
+  return path + ": is not a regular file";
+}
+
+// Closes a file descriptor when it goes out of scope.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
 }  // namespace
 
+std::vector<uint8_t> read_file_bytes(const std::string& path, int64_t limit,
+                                     const std::string& limit_name) {
+  const std::string over =
+      limit_name.empty() ? "the limit of " + limit_text(limit) + " (NNZERO_MAX_FILE_MB raises it)"
+                         : limit_name;
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  if (const std::string why = not_a_file(path, st); !why.empty()) throw Error(why);
+  if (S_ISREG(st.st_mode) && st.st_size > limit) {
+    throw Error(path + ": " + std::to_string(st.st_size) + " bytes is larger than " + over);
+  }
+  const Fd in{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (in.fd < 0) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  // Read until the end, not just st_size bytes: files in /proc report a size of 0, and a file
+  // may grow while it is read; never past the limit.
+  const auto cap = static_cast<size_t>(limit) + 1;  // one byte more tells "too large"
+  std::vector<uint8_t> bytes(
+      std::min(cap, S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16));
+  size_t size = 0;
+  for (;;) {
+    if (size == bytes.size()) {
+      if (size == cap) {
+        throw Error(path + ": more than " + std::to_string(limit) + " bytes, larger than " + over);
+      }
+      bytes.resize(std::min(cap, std::max(size * 2, size + (size_t{1} << 16))));
+    }
+    const ssize_t got = read(in.fd, bytes.data() + size, bytes.size() - size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw Error(path + ": cannot read (" + std::strerror(errno) + ")");
+    if (got == 0) break;
+    size += static_cast<size_t>(got);
+  }
+  bytes.resize(size);
+  if (bytes.capacity() - size > size / 8) bytes.shrink_to_fit();
+  return bytes;
+}
+
 std::vector<uint8_t> read_file(const std::string& path) {
-  std::vector<uint8_t> bytes = read_stored(path);
+  std::vector<uint8_t> bytes = read_file_bytes(path, max_file_bytes());
   if (is_gzip(bytes)) return gunzip(bytes, path);
   return bytes;
 }
 
 void read_file_to(const std::string& path, const ByteSink& sink) {
-  std::vector<uint8_t> bytes = read_stored(path);
+  std::vector<uint8_t> bytes = read_file_bytes(path, max_file_bytes());
   if (is_gzip(bytes)) {
     gunzip_to(bytes, path, sink);  // only the compressed bytes are held whole
     return;

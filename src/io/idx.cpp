@@ -38,6 +38,27 @@ void IdxStream::check_magic() const {
 
 void IdxStream::read_dims() {
   for (size_t at = 4; at < header_size_; at += 4) dims_.push_back(read_be32(header_, at));
+  // The product of the sizes; "more" when it overflows 64 bits (2^32-1 cubed does) unless a
+  // zero size makes it 0 whatever the others are.
+  promised_ = 1;
+  for (int64_t d : dims_)
+    promised_more_ |= __builtin_mul_overflow(promised_, uint64_t(d), &promised_);
+  if (std::find(dims_.begin(), dims_.end(), 0) != dims_.end()) {
+    promised_ = 0;
+    promised_more_ = false;
+  }
+}
+
+std::string IdxStream::size_mismatch(const std::string& holds, bool more) const {
+  std::string sizes;
+  for (int64_t d : dims_) {
+    if (!sizes.empty()) sizes += 'x';
+    sizes += std::to_string(d);
+  }
+  return name_ + ": header promises " + sizes + " = " +
+         (promised_more_ ? std::string("more") : std::to_string(promised_)) +
+         " bytes of data, the file holds " + holds +
+         (more ? " (trailing bytes)" : " (truncated file?)");
 }
 
 void IdxStream::feed(std::span<const uint8_t> bytes) {
@@ -53,6 +74,11 @@ void IdxStream::feed(std::span<const uint8_t> bytes) {
     }
   }
   if (bytes.empty()) return;
+  // More data than the header promises is refused as it arrives, before it is passed on or
+  // inflated further: a gzip bomb behind a small header costs no more than the header says.
+  if (!promised_more_ && data_bytes_ + bytes.size() > promised_) {
+    throw Error(size_mismatch("more", true));
+  }
   data_bytes_ += bytes.size();
   data_(bytes);
 }
@@ -67,25 +93,8 @@ void IdxStream::finish() {
                 std::to_string(header_size_) + " bytes, the file holds " +
                 std::to_string(header_.size()) + ")");
   }
-  // The product of the sizes; "more" when it overflows 64 bits (2^32-1 cubed does) unless a
-  // zero size makes it 0 whatever the others are.
-  uint64_t count = 1;
-  bool more = false;
-  for (int64_t d : dims_) more = more || __builtin_mul_overflow(count, uint64_t(d), &count);
-  if (std::find(dims_.begin(), dims_.end(), 0) != dims_.end()) {
-    count = 0;
-    more = false;
-  }
-  if (!more && count == data_bytes_) return;
-  std::string sizes;
-  for (int64_t d : dims_) {
-    if (!sizes.empty()) sizes += 'x';
-    sizes += std::to_string(d);
-  }
-  throw Error(name_ + ": header promises " + sizes + " = " +
-              (more ? std::string("more") : std::to_string(count)) +
-              " bytes of data, the file holds " + std::to_string(data_bytes_) +
-              (more || count > data_bytes_ ? " (truncated file?)" : " (trailing bytes)"));
+  if (!promised_more_ && promised_ == data_bytes_) return;
+  throw Error(size_mismatch(std::to_string(data_bytes_), false));
 }
 
 IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {

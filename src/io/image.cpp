@@ -4,13 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "nnzero/error.h"
+#include "nnzero/io/file.h"
+#include "nnzero/io/image_header.h"
 
 namespace nnzero {
 
@@ -62,50 +61,47 @@ void check_pnm_complete(std::span<const uint8_t> bytes, const ImageInfo& info,
   }
 }
 
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a folder, not an image");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (size < 0) throw Error(path + ": cannot read");
-  if (size > kMaxImageFileBytes) {
-    throw Error(path + ": " + std::to_string(size) + " bytes is larger than the " +
-                std::to_string(kMaxImageFileBytes >> 20) + " MiB nnzero reads as an image");
+// Throws unless a width x height image is within the limits.
+void check_image_size(int64_t width, int64_t height, const std::string& name) {
+  if (width < 1 || height < 1) throw Error(name + ": image has no pixels");
+  if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxImagePixels) {
+    std::string msg = name + ": image is " + std::to_string(width) + " x " + std::to_string(height);
+    msg += " pixels; nnzero reads images of at most 64 megapixels (8192 x 8192) and 65536 ";
+    msg += "pixels on a side: scale it down first";
+    throw Error(msg);
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw Error(path + ": cannot read");
+}
+
+// Why stb_image could not read the header of `bytes`. Its own reason is the last format it
+// tried ("bad png sig" for a truncated JPEG), so the format is told from the signature.
+[[noreturn]] void throw_unreadable(std::span<const uint8_t> bytes, const std::string& name) {
+  const ImageHeader header = read_image_header(bytes);
+  if (header.width >= 0) check_image_size(header.width, header.height, name);
+  if (header.format != nullptr) {
+    throw Error(name + ": truncated or corrupt " + header.format + " (" +
+                std::to_string(bytes.size()) + " bytes; its header cannot be read)");
   }
-  return bytes;
+  std::string msg = name + ": not an image nnzero can read (";
+  msg += kFormats;
+  msg += "; stb_image says: ";
+  msg += reason();
+  msg += ")";
+  throw Error(msg);
 }
 }  // namespace
 
 ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& name) {
   const int len = checked_length(bytes, name);
+  // Refused before stb_image reads even the header: it overruns memory on these.
+  if (const std::string why = stb_hazard(bytes); !why.empty()) {
+    throw Error(name + ": corrupt " + read_image_header(bytes).format + " (" + why + ")");
+  }
   int w = 0, h = 0, comp = 0;
-  if (stbi_info_from_memory(bytes.data(), len, &w, &h, &comp) == 0) {
-    std::string msg = name + ": not an image nnzero can read (";
-    msg += kFormats;
-    msg += "; stb_image says: ";
-    msg += reason();
-    msg += ")";
-    throw Error(msg);
-  }
-  const ImageInfo info{w, h, comp};
-  if (w < 1 || h < 1) throw Error(name + ": image has no pixels");
-  if (info.width > kMaxImageSide || info.height > kMaxImageSide ||
-      info.width * info.height > kMaxImagePixels) {
-    std::string msg = name + ": image is " + std::to_string(w) + " x " + std::to_string(h);
-    msg += " pixels; nnzero reads images of at most 64 megapixels (8192 x 8192) and 65536 ";
-    msg += "pixels on a side: scale it down first";
-    throw Error(msg);
-  }
+  if (stbi_info_from_memory(bytes.data(), len, &w, &h, &comp) == 0) throw_unreadable(bytes, name);
+  check_image_size(w, h, name);
   if (comp < 1 || comp > 4)
     throw Error(name + ": unsupported channel count " + std::to_string(comp));
-  return info;
+  return ImageInfo{w, h, comp};
 }
 
 GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) {
@@ -115,7 +111,12 @@ GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) 
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &comp, 0),
       stbi_image_free);
-  if (data == nullptr) throw Error(name + ": cannot decode the image (" + reason() + ")");
+  if (data == nullptr) {
+    const char* format = read_image_header(bytes).format;
+    throw Error(name + ": " +
+                (format != nullptr ? std::string("truncated or corrupt ") + format + ": " : "") +
+                "cannot decode the image (" + reason() + ")");
+  }
   if (w != info.width || h != info.height || comp < 1 || comp > 4) {
     throw Error(name + ": the decoded image disagrees with its header");
   }
@@ -141,7 +142,9 @@ GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) 
 }
 
 GrayImage load_image(const std::string& path) {
-  return decode_image(read_bytes(path), path);
+  const std::string limit =
+      "the " + std::to_string(kMaxImageFileBytes >> 20) + " MiB nnzero reads as an image";
+  return decode_image(read_file_bytes(path, kMaxImageFileBytes, limit), path);
 }
 
 }  // namespace nnzero

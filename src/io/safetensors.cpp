@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nnzero/io/file.h"
+#include "nnzero/io/strict_json.h"
 
 namespace nnzero {
 
@@ -17,9 +18,8 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 // Larger headers are not model files; refusing them bounds what a hostile file can cost.
 constexpr uint64_t kMaxHeader = 100u << 20;
-// A valid header nests 3 deep ({"name": {"shape": [...]}}). nlohmann's parser is iterative
-// but copying and printing a value recurse, so deeper nesting is refused while parsing: a
-// hostile header of a million '[' would otherwise overflow the stack.
+// A valid header nests 3 deep ({"name": {"shape": [...]}}); deeper nesting is refused while
+// parsing (see strict_json.h).
 constexpr int kMaxDepth = 16;
 
 int64_t dtype_size(const std::string& dtype) {
@@ -88,20 +88,8 @@ SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes, const std::st
                 " bytes): truncated or not a safetensors file");
   }
   if (header_len > kMaxHeader) throw Error(name + ": header larger than 100 MiB");
-  json header;
-  const auto limit_depth = [&](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxDepth) {
-      throw Error(name + ": header nests deeper than " + std::to_string(kMaxDepth) +
-                  " levels: not a safetensors header");
-    }
-    return true;
-  };
-  try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(header_len),
-                         limit_depth);
-  } catch (const json::exception& e) {
-    throw Error(name + ": header is not valid JSON (" + e.what() + ")");
-  }
+  const json header = parse_strict_json(std::span<const uint8_t>(bytes).subspan(8, header_len),
+                                        name + ": header", kMaxDepth);
   if (!header.is_object()) throw Error(name + ": header is not a JSON object");
   f.data_start_ = 8 + header_len;
   const uint64_t data_size = bytes.size() - f.data_start_;
@@ -143,6 +131,7 @@ SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes, const std::st
     throw Error(name + ": " + std::to_string(data_size - pos) +
                 " bytes after the last tensor belong to no tensor");
   }
+  for (size_t i = 0; i < f.entries_.size(); ++i) f.by_name_.emplace(f.entries_[i].name, i);
   f.bytes_ = std::move(bytes);
   return f;
 }
@@ -152,10 +141,8 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
 }
 
 const SafetensorsEntry* SafetensorsFile::find(const std::string& tensor) const {
-  for (const auto& e : entries_) {
-    if (e.name == tensor) return &e;
-  }
-  return nullptr;
+  const auto it = by_name_.find(tensor);
+  return it == by_name_.end() ? nullptr : &entries_[it->second];
 }
 
 Tensor SafetensorsFile::tensor(const std::string& tensor) const {

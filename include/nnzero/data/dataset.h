@@ -15,7 +15,8 @@
 namespace nnzero {
 
 struct Dataset {
-  std::string name;
+  std::string name;             // where the samples come from (a path), for messages
+  std::string labels_name;      // where the labels come from, when another file (IDX labels)
   Shape sample_shape;           // e.g. (1, 28, 28)
   PackedImages pixels;          // size() images of sample_size() bytes, 0..255, or else
   std::vector<float> features;  // size() * sample_size() values (already scaled)
@@ -44,6 +45,9 @@ Dataset subset(const Dataset& data, std::span<const int32_t> indices);
 
 // The whole dataset as one tensor (n, sample...) in [0, 1], as the book's load_mnist gives it.
 Tensor images_as_tensor(const Dataset& data, const Shape& sample_shape);
+// Throws unless every label of `data` is below `classes`, the outputs of `model` (a path or
+// name): the message names the labels file, the first label out of range and its sample.
+void check_labels_fit(const Dataset& data, int64_t classes, const std::string& model);
 // One-hot rows (n, num_classes): row i has a 1 at column labels[i].
 Tensor one_hot(std::span<const int32_t> labels, int32_t num_classes);
 

@@ -11,7 +11,21 @@
 
 namespace nnzero {
 
-// The file's bytes; gzip data (magic 1f 8b) is decompressed transparently.
+// The most bytes nnzero reads from one file, and the most that gzip data may inflate to:
+// $NNZERO_MAX_FILE_MB MiB when that is set, else 2 GiB (MNIST's largest file is 47 MB
+// inflated). Larger inputs are refused before they are read, or as soon as they pass the
+// limit where the size is not known in advance (a pipe, gzip data), so that no file can make
+// nnzero allocate without bound. Throws when the variable is not a positive integer.
+inline constexpr int64_t kDefaultMaxFileBytes = int64_t{2048} << 20;
+int64_t max_file_bytes();
+// The bytes of the file at `path` as stored, at most `limit` of them: a larger file is an
+// Error that names `limit_name` ("the limit of N MiB (NNZERO_MAX_FILE_MB raises it)" when
+// empty). Regular files and pipes are read to their end; folders and devices (/dev/zero, a
+// terminal) are refused with a message that says what they are.
+std::vector<uint8_t> read_file_bytes(const std::string& path, int64_t limit,
+                                     const std::string& limit_name = "");
+// The file's bytes, read_file_bytes with max_file_bytes(); gzip data (magic 1f 8b) is
+// decompressed transparently.
 std::vector<uint8_t> read_file(const std::string& path);
 // Receives a file's bytes piece by piece, in order.
 using ByteSink = std::function<void(std::span<const uint8_t>)>;

@@ -26,8 +26,10 @@ IdxArray read_idx(const std::string& path);
 
 // IDX bytes parsed as they arrive, in pieces of any size, without keeping the data: the
 // header is checked as soon as it is complete, the data bytes go on to `data`, and finish()
-// checks that the dimensions account for exactly the data that came. The checks and errors
-// are parse_idx's (which is built on it).
+// checks that the dimensions account for exactly the data that came. Data beyond what the
+// header promises is refused as soon as it arrives (before it reaches `data`), so a huge
+// stream behind a small header is never held. The checks and errors are parse_idx's (which
+// is built on it).
 class IdxStream {
  public:
   IdxStream(std::string name, ByteSink data) : name_(std::move(name)), data_(std::move(data)) {}
@@ -39,6 +41,8 @@ class IdxStream {
  private:
   void check_magic() const;
   void read_dims();
+  // The error for a data size (`holds`) other than the header's promise.
+  std::string size_mismatch(const std::string& holds, bool more) const;
 
   std::string name_;
   ByteSink data_;
@@ -46,6 +50,8 @@ class IdxStream {
   size_t header_size_ = 4;       // 4 until the number of dimensions is known
   std::vector<int64_t> dims_;
   uint64_t data_bytes_ = 0;
+  uint64_t promised_ = 0;       // data bytes the dimensions promise, once they are known
+  bool promised_more_ = false;  // the promise overflows 64 bits
 };
 
 // Reads an IDX file through IdxStream (the data to `data`); returns the dimensions.

@@ -5,13 +5,15 @@
 //
 // The parser checks everything a damaged or hostile file could get wrong: header length
 // beyond the file, invalid JSON, missing or mistyped fields, offsets outside the data,
-// byte counts that disagree with dtype and shape, tensors that overlap or leave holes.
+// byte counts that disagree with dtype and shape, tensors that overlap or leave holes, a key
+// given twice (strict_json.h).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,6 +48,7 @@ class SafetensorsFile {
   uint64_t data_start_ = 0;
   std::map<std::string, std::string> metadata_;
   std::vector<SafetensorsEntry> entries_;
+  std::unordered_map<std::string, size_t> by_name_;  // entries_ index of each tensor name
 };
 
 // The bytes of a safetensors file holding `tensors` (F32) in the given order.
