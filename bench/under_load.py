@@ -9,7 +9,7 @@ another program's job would), each configuration --repeats times in turn; it pri
 medians as a markdown table and the raw results as JSON. The target: with one core taken,
 2 threads are not slower than 1 thread; on the quiet machine, the usual speed.
 
-    NNZERO_DATA=../shared/data python3 bench/under_load.py [--nnzero build/nnzero]...
+    NNZERO_DATA=data python3 bench/under_load.py [--nnzero build/nnzero]...
         [--models simple_convnet,two_layer_net] [--repeats 3] [--json-out FILE]
 """
 import argparse

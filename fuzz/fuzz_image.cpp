@@ -16,8 +16,8 @@
 #include <span>
 #include <vector>
 
-#include "nnzero/data/digit_preprocess.h"
 #include "nnzero/error.h"
+#include "nnzero/io/digit_preprocess.h"
 #include "nnzero/io/image.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// The MNIST-style preprocessing of `nnzero predict` (data/digit_preprocess.h), on synthetic
+// The MNIST-style preprocessing of `nnzero predict` (io/digit_preprocess.h), on synthetic
 // images whose answer is known, and on MNIST digits disguised as photos (enlarged, black on
 // white, off-centre), which must come back as the MNIST digits they were.
 #include <gtest/gtest.h>

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -135,4 +136,41 @@ TEST(ReadFile, FilesInProcAndPipesAreReadToTheirEnd) {
   });
   EXPECT_HAS(error_of([&] { read_file_bytes(fifo, 1 << 20); }), "more than 1048576 bytes");
   big_writer.join();
+}
+
+// Two writers of one file (two runs on the same --out): each writes its own temporary file
+// and renames it whole into place, so the file is always one writer's complete bytes and
+// no temporary file is left behind. With one shared "<file>.tmp" name, one writer's rename
+// could move the other's half-written file into place.
+TEST(WriteFileAtomic, ConcurrentWritersNeverMixAndLeaveNoTemporaryFiles) {
+  ScratchDir dir;
+  const std::string path = dir / "model.safetensors";
+  const std::string a(1 << 20, 'a'), b(1 << 19, 'b');
+  std::thread writer_a([&] {
+    for (int i = 0; i < 30; ++i) write_file_atomic(path, a);
+  });
+  for (int i = 0; i < 30; ++i) {
+    write_file_atomic(path, b);
+    const std::vector<uint8_t> got = read_file(path);
+    const std::string text(got.begin(), got.end());
+    ASSERT_TRUE(text == a || text == b) << "a mixed file of " << text.size() << " bytes";
+  }
+  writer_a.join();
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+    EXPECT_EQ(entry.path().filename(), "model.safetensors");
+  }
+  EXPECT_EQ(entries, 1);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);  // a normal file, not mkstemp's private 0600
+}
+
+TEST(WriteFileAtomic, AnUnwritableFolderIsNamedAndNothingIsLeft) {
+  ScratchDir dir;
+  EXPECT_HAS(error_of([&] {
+               write_file_atomic((dir.path() / "missing" / "x.json").string(), std::string("{}"));
+             }),
+             "x.json: cannot write");
 }

@@ -125,7 +125,7 @@ TEST(ModelFile, DamagedFilesFailWithAClearError) {
   const uint64_t big = 1u << 30;
   std::memcpy(huge.data(), &big, 8);
   EXPECT_HAS(load_error(dir, huge), "header length 1073741824 is larger than the file");
-  EXPECT_HAS(load_error(dir, craft("{\"0.weight\": ", 0)), "header is not valid JSON");
+  EXPECT_HAS(load_error(dir, craft("{\"0.weight\": ", 0)), "header: not valid JSON");
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[0, 24]", "[24, 40]"), 32)),
              "0.bias\": 16 bytes of data for F32 shape [2]");
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[0, 24]", "[1000, 1008]"), 32)),
@@ -181,7 +181,7 @@ TEST(ModelFile, DeeplyNestedJsonFailsWithoutOverflowingTheStack) {
                                    "\"data_offsets\": " +
                                        deep + "}}",
                                    0)),
-             "model.safetensors: header nests deeper than 16 levels");
+             "model.safetensors: header: JSON nests deeper than 16 levels");
   const nlohmann::json meta = {{"nnzero.spec", "{\"input\": [3], \"layers\": [" + deep + "]}"}};
   EXPECT_HAS(load_error(dir, craft("{\"__metadata__\": " + meta.dump() + "}", 0)),
              "nnzero.spec: JSON nests deeper than 16 levels");

@@ -115,10 +115,10 @@ TEST(StrictJson, RefusesDuplicatesDeepNestingAndInvalidText) {
   EXPECT_HAS(error_of([] { parse_strict_json(text_bytes(R"({"a": 1, "a": 1})"), "x.json", 4); }),
              "x.json: the key \"a\" appears twice in one object");
   EXPECT_HAS(error_of([] { parse_strict_json(text_bytes("[[[[[1]]]]]"), "x.json", 4); }),
-             "x.json nests deeper than 4 levels");
+             "x.json: JSON nests deeper than 4 levels");
   EXPECT_NO_THROW(parse_strict_json(text_bytes("[[[[1]]]]"), "x.json", 4));
   EXPECT_HAS(error_of([] { parse_strict_json(text_bytes("{\"a\": "), "x.json", 4); }),
-             "x.json is not valid JSON");
+             "x.json: not valid JSON");
   // A key with a NUL and a newline is shown escaped, so it cannot cut or fake the message.
   const std::string nul_key = std::string("{\"a\\u0000\\nb\": 1, \"a\\u0000\\nb\": 2}");
   EXPECT_HAS(error_of([&] { parse_strict_json(text_bytes(nul_key), "x.json", 4); }),

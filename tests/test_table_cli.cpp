@@ -160,6 +160,31 @@ TEST(TableCli, BadTablesAndFlagsExit2WithAMessage) {
   }
 }
 
+// A table run's --out is checked before training, as a network's is: an empty name, and a
+// folder that holds a run (unless --force), are refused and the old run is kept whole.
+TEST(TableCli, OutIsCheckedBeforeTrainingAndAnOldRunIsKept) {
+  ScratchDir dir;
+  spit(dir / "two.csv", nnzero_test::two_class_csv(60, 3));
+  auto r = run_cli("train --data two.csv --epochs 2 --out '' --threads 1", dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "--out: give a folder name (it is empty)");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "runs"));
+
+  r = run_cli("train --data two.csv --epochs 2 --out run --threads 1", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string model = slurp(dir.path() / "run/model.safetensors");
+  r = run_cli("train --data two.csv --epochs 3 --out run --threads 1", dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_HAS(r.err, "run: already holds a run");
+  EXPECT_HAS(r.err, "--force");
+  EXPECT_EQ(slurp(dir.path() / "run/model.safetensors"), model);
+  EXPECT_EQ(r.out, "");  // refused before training: no progress, no JSON line
+
+  r = run_cli("train --data two.csv --epochs 3 --out run --threads 1 --force", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json()["epochs"], 3);
+}
+
 TEST(TableCli, PredictWritesAPredictionColumnAndReportsBadRows) {
   ScratchDir dir;
   spit(dir / "two.csv", nnzero_test::two_class_csv(100, 9));

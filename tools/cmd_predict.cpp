@@ -1,5 +1,5 @@
 // nnzero predict MODEL IMAGE...: classifies photos or scans of handwritten digits (PNG, JPEG,
-// BMP, PGM...), each turned into an MNIST sample first (data/digit_preprocess.h) unless
+// BMP, PGM...), each turned into an MNIST sample first (io/digit_preprocess.h) unless
 // --raw. A model trained on a table (CSV) predicts the rows of CSV files instead.
 #include <cstdio>
 

@@ -26,15 +26,6 @@ struct TrainArgs {
   bool given(const char* flag) const { return cli::given(*cmd, flag); }
 };
 
-// A folder that holds a run's files: training into it again would replace them.
-bool holds_a_run(const std::string& dir) {
-  namespace fs = std::filesystem;
-  for (const char* file : {"model.safetensors", "checkpoint.safetensors", "metrics.csv"}) {
-    if (fs::exists(fs::path(dir) / file)) return true;
-  }
-  return false;
-}
-
 // Flag, else the spec's training default, else the library default.
 TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   TrainOptions o;
@@ -101,12 +92,7 @@ void run_train(TrainArgs& a) {
     spec = a.choice.resolve();
     opt = options_from(a, spec);
     opt.data_dir = std::filesystem::absolute(resolve_data_dir(a.data)).string();
-    if (a.given("--out") && a.out.empty()) throw Error("--out: give a folder name (it is empty)");
-    opt.out_dir = a.given("--out") ? a.out : default_run_dir(spec.name);
-    if (holds_a_run(opt.out_dir) && !a.force) {
-      throw Error(opt.out_dir + ": already holds a run (model.safetensors, checkpoint, metrics); " +
-                  "continue it with --resume " + opt.out_dir + ", or pass --force to replace it");
-    }
+    opt.out_dir = run_dir(*a.cmd, spec.name);
   }
   opt.live_progress = !a.quiet && Progress::stderr_is_terminal();
   opt.log_epochs = !a.quiet;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "nnzero/error.h"
@@ -125,6 +126,26 @@ std::string default_run_dir(const std::string& name) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
   return "runs/" + (safe.empty() ? std::string("model") : safe) + "-" + stamp;
+}
+
+// A folder that holds a run's files: training into it again would replace them.
+bool holds_a_run(const std::string& dir) {
+  namespace fs = std::filesystem;
+  for (const char* file : {"model.safetensors", "checkpoint.safetensors", "metrics.csv"}) {
+    if (fs::exists(fs::path(dir) / file)) return true;
+  }
+  return false;
+}
+
+std::string run_dir(const CLI::App& cmd, const std::string& model_name) {
+  if (!given(cmd, "--out")) return default_run_dir(model_name);
+  const std::string dir = cmd.get_option("--out")->as<std::string>();
+  if (dir.empty()) throw Error("--out: give a folder name (it is empty)");
+  if (holds_a_run(dir) && !given(cmd, "--force")) {
+    throw Error(dir + ": already holds a run (model.safetensors, checkpoint, metrics); " +
+                "continue it with --resume " + dir + ", or pass --force to replace it");
+  }
+  return dir;
 }
 
 StopOnCtrlC::StopOnCtrlC() {

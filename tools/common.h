@@ -58,6 +58,10 @@ std::optional<T> optional_value(const CLI::App& cmd, const char* flag) {
 
 // The run folder when --out is not given: "runs/<name>-<YYYYMMDD>-<HHMMSS>".
 std::string default_run_dir(const std::string& name);
+// The run folder of a new training run: --out, else default_run_dir(model_name). An empty
+// --out, or one that already holds a run without --force, is an Error (never replaced
+// silently).
+std::string run_dir(const CLI::App& cmd, const std::string& model_name);
 
 // While it lives, Ctrl-C asks the running Trainer to stop after its current step
 // (request_stop); a second Ctrl-C stops the process at once.

@@ -130,6 +130,8 @@ void add_table_flags(CLI::App& train) {
 
 void train_table(const CLI::App& cmd) {
   const TableTrainOptions options = read_options(cmd);
+  // Checked before training: a bad --out is found now, not after the run.
+  const std::string flag_out = given(cmd, "--out") ? run_dir(cmd, "") : "";
   TableTrainResult r;
   {
     const StopOnCtrlC stop_on_ctrl_c;
@@ -141,7 +143,6 @@ void train_table(const CLI::App& cmd) {
     print_result({{"model", r.name}, {"interrupted", true}, {"seconds", r.seconds}});
     return;
   }
-  const std::string flag_out = value<std::string>(cmd, "--out", "");
   const std::string out_dir = flag_out.empty() ? default_run_dir(r.name) : flag_out;
   write_table_run(r, out_dir);
   if (options.on_progress) {

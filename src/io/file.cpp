@@ -13,7 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "nnzero/error.h"
 
@@ -205,17 +204,26 @@ void read_file_to(const std::string& path, const ByteSink& sink) {
 }
 
 void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(path + ": write failed (disk full?)");
-    }
+  // A temporary name of its own (mkstemp), so that two writers of the same file never share
+  // one: each renames a whole file into place and the last rename wins.
+  std::string tmp = path + ".XXXXXX.tmp";
+  const int fd = ::mkstemps(tmp.data(), 4);
+  if (fd < 0) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+  const auto fail = [&](const std::string& why) {
+    ::close(fd);
+    std::remove(tmp.c_str());
+    throw Error(path + ": " + why);
+  };
+  ::fchmod(fd, 0644);  // mkstemps makes the file private (0600); the result is a normal file
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(std::string("write failed (") + std::strerror(errno) + ")");
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": write failed (" + std::strerror(errno) + ")");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

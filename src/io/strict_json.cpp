@@ -56,13 +56,13 @@ class StrictChecker {
     return true;
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
-    throw Error(where_ + " is not valid JSON (" + e.what() + ")");
+    throw Error(where_ + ": not valid JSON (" + e.what() + ")");
   }
 
  private:
   void enter() {
     if (++depth_ > max_depth_) {
-      throw Error(where_ + " nests deeper than " + std::to_string(max_depth_) + " levels");
+      throw Error(where_ + ": JSON nests deeper than " + std::to_string(max_depth_) + " levels");
     }
   }
 
@@ -79,7 +79,7 @@ json parse_strict_json(std::span<const uint8_t> text, const std::string& where, 
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {  // not reached: the checker saw the same text
-    throw Error(where + " is not valid JSON (" + e.what() + ")");
+    throw Error(where + ": not valid JSON (" + e.what() + ")");
   }
 }
 

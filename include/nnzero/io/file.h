@@ -37,7 +37,8 @@ void read_file_to(const std::string& path, const ByteSink& sink);
 std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& name);
 // The same, handing the inflated bytes to `sink` in pieces of at most 256 KiB.
 void gunzip_to(std::span<const uint8_t> bytes, const std::string& name, const ByteSink& sink);
-// Writes atomically (temporary file + rename).
+// Writes atomically: a temporary file of a unique name beside `path`, renamed into place;
+// readers see the old file or the new one, never a part, and concurrent writers don't mix.
 void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes);
 void write_file_atomic(const std::string& path, const std::string& text);
 // Creates the folder `dir` and its parents if missing; an Error naming it otherwise (a file
