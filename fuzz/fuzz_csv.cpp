@@ -16,18 +16,13 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_checks.h"
 #include "nnzero/data/table.h"
 #include "nnzero/error.h"
 #include "nnzero/io/csv.h"
 
 namespace {
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz_csv: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
-
+using nnzero_fuzz::check;
 void check_fields(const std::vector<std::string>& fields) {
   for (const std::string& f : fields) {
     check(f.find('\0') == std::string::npos, "a field holds a NUL byte");

@@ -15,19 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_checks.h"
 #include "nnzero/data/packed_images.h"
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
 #include "nnzero/io/idx.h"
 
 namespace {
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz_idx: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
-
+using nnzero_fuzz::check;
 // What parse_idx promises when it accepts: 1 to 255 dimensions whose product is exactly the
 // data that follows the header.
 void check_idx(std::span<const uint8_t> bytes) {

@@ -16,18 +16,13 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_checks.h"
 #include "nnzero/error.h"
 #include "nnzero/io/digit_preprocess.h"
 #include "nnzero/io/image.h"
 
 namespace {
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz_image: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
-
+using nnzero_fuzz::check;
 bool unit_interval(const std::vector<float>& values) {
   for (float v : values) {
     if (!(v >= 0.0f && v <= 1.0f)) return false;

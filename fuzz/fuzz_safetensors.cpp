@@ -15,46 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_checks.h"
 #include "nnzero/error.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/spec.h"
 
 namespace {
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz_safetensors: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
-
+using nnzero_fuzz::check;
 int64_t dtype_size(const std::string& dtype) {
   if (dtype == "F64" || dtype == "I64" || dtype == "U64") return 8;
   if (dtype == "F32" || dtype == "I32" || dtype == "U32") return 4;
   if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
   return 1;
-}
-
-// What ModelSpec::parse promises when it accepts: a spec whose canonical JSON parses back to
-// the same spec (save_model writes that JSON, load_model reads it).
-void check_spec(const std::string& text) {
-  nnzero::ModelSpec spec;
-  try {
-    spec = nnzero::ModelSpec::parse(text, "fuzz spec");
-  } catch (const nnzero::Error&) {
-    return;
-  }
-  check(!spec.layers.empty(), "a spec has layers");
-  check(spec.input.rank() >= 1 && spec.input.rank() <= 3, "input rank");
-  for (int64_t d : spec.input) check(d >= 1, "input sizes are positive");
-  const std::string canonical = spec.to_json();
-  nnzero::ModelSpec again;
-  try {
-    again = nnzero::ModelSpec::parse(canonical, "canonical spec");
-  } catch (const nnzero::Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    check(false, "the canonical JSON of an accepted spec parses");
-  }
-  check(again.to_json() == canonical, "the canonical JSON round-trips");
 }
 
 // What SafetensorsFile::parse promises when it accepts: entries in data order covering the
@@ -121,12 +93,12 @@ void check_safetensors(const std::vector<uint8_t>& bytes) {
   }
 
   const auto spec = f.metadata().find("nnzero.spec");
-  if (spec != f.metadata().end()) check_spec(spec->second);
+  if (spec != f.metadata().end()) nnzero_fuzz::check_spec_text(spec->second);
 }
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_safetensors(std::vector<uint8_t>(data, data + size));
-  check_spec(std::string(reinterpret_cast<const char*>(data), size));
+  nnzero_fuzz::check_spec_text(std::string(reinterpret_cast<const char*>(data), size));
   return 0;
 }
