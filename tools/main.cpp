@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   add_info_command(app);
   add_data_command(app);
   add_search_command(app);
+  add_plot_command(app);
+  add_book_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -242,6 +242,7 @@ TrainResult Trainer::run() {
 }
 
 void Trainer::write_outputs(bool /*finished*/) {
+  if (opt_.on_epoch) opt_.on_epoch(history_);
   if (opt_.out_dir.empty()) return;
   make_directories(opt_.out_dir);
   std::string csv = "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n";
