@@ -8,7 +8,7 @@
 #include <numeric>
 
 #include "chapters.h"
-#include "half_float.h"
+#include "nnzero/book/half_float.h"
 #include "nnzero/io/csv_writer.h"
 #include "nnzero/plot/eval_figures.h"
 #include "nnzero/plot/page.h"

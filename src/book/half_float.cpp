@@ -1,4 +1,4 @@
-#include "half_float.h"
+#include "nnzero/book/half_float.h"
 
 #include <algorithm>
 #include <cmath>
