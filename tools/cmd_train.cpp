@@ -142,6 +142,7 @@ void run_train(TrainArgs& a) {
   std::signal(SIGINT, on_sigint);
   const TrainResult r = trainer.run();
   std::signal(SIGINT, SIG_DFL);
+  curves.flush();
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
                       {"steps", r.steps},       {"train_acc", r.train_acc},

@@ -122,6 +122,20 @@ std::string folder_name(const std::string& dir) {
   return p.filename().string();
 }
 
+// Splits text at ", " into lines of at most about `width` characters.
+std::vector<std::string> wrap(const std::string& text, size_t width) {
+  std::vector<std::string> lines(1);
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find(", ", begin);
+    end = end == std::string::npos ? text.size() : end + 2;
+    if (!lines.back().empty() && lines.back().size() + (end - begin) > width) lines.emplace_back();
+    lines.back() += text.substr(begin, end - begin);
+    begin = end;
+  }
+  return lines;
+}
+
 std::string setting(const RunRecord& r, const std::string& key) {
   for (const auto& [k, v] : r.settings) {
     if (k == key) return v;
@@ -175,10 +189,13 @@ void draw_losses(Page& page, const Box& where, const std::vector<RunRecord>& run
   std::vector<Line> lines;
   double steps = 1.0, top = 0.0;
   for (size_t i = 0; i < runs.size(); ++i) {
-    Line l{.color = series_color(i), .width = 1.8, .label = runs[i].label};
-    std::vector<double> raw(runs[i].losses.begin(), runs[i].losses.end());
-    l.y = smooth_curve(raw, smoothing_window(raw.size()));
-    for (size_t s = 0; s < raw.size(); ++s) l.x.push_back(static_cast<double>(s + 1));
+    const std::vector<double> raw(runs[i].losses.begin(), runs[i].losses.end());
+    const Thinned smooth = thin_out(smooth_curve(raw, smoothing_window(raw.size())));
+    Line l{.x = smooth.x,
+           .y = smooth.y,
+           .color = series_color(i),
+           .width = 1.8,
+           .label = runs[i].label};
     for (double v : l.y) {
       if (std::isfinite(v)) top = std::max(top, v);
     }
@@ -235,13 +252,14 @@ void draw_run_comparison(const std::string& png, const std::vector<RunRecord>& r
   if (runs.empty()) throw Error("plot: no runs to draw");
   Page page(kCompareWidth, kCompareHeight);
   page.title(std::to_string(runs.size()) + (runs.size() == 1 ? " run" : " runs"));
-  if (!shared_settings.empty()) {
-    page.set_text_scale(0.75);
-    page.page_text(0.5, 0.915, "shared: " + shared_settings);
-    page.set_text_scale(1.0);
+  page.set_text_scale(0.75);
+  const std::vector<std::string> lines = wrap("shared: " + shared_settings, 150);
+  for (size_t i = 0; i < lines.size() && i < 2 && !shared_settings.empty(); ++i) {
+    page.page_text(0.5, 0.915 - 0.035 * static_cast<double>(i), lines[i]);
   }
-  draw_losses(page, {0.07, 0.47, 0.12, 0.84}, runs);
-  draw_accuracies(page, {0.56, 0.97, 0.12, 0.84}, runs);
+  page.set_text_scale(1.0);
+  draw_losses(page, {0.07, 0.47, 0.12, 0.8}, runs);
+  draw_accuracies(page, {0.56, 0.97, 0.12, 0.8}, runs);
   page.save(png);
 }
 

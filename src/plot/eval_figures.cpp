@@ -114,40 +114,35 @@ void draw_confusion(const std::string& png, const Predictions& p, const std::str
   Page page(kConfusionWidth, kConfusionHeight);
   page.title(title);
   const Box where{0.12, 0.95, 0.1, 0.86};
-  page.axes(where, {.xlabel = "predicted class",
-                    .ylabel = "true class",
-                    .xmin = 0,
-                    .xmax = static_cast<double>(k),
-                    .ymin = 0,
-                    .ymax = static_cast<double>(k),
-                    .x_numbers = false,
-                    .y_numbers = false,
-                    .grid = false});
+  const Axes frame{.xmin = 0,
+                   .xmax = static_cast<double>(k),
+                   .ymin = 0,
+                   .ymax = static_cast<double>(k),
+                   .x_numbers = false,
+                   .y_numbers = false,
+                   .grid = false};
+  page.axes(where, frame);
   page.set_text_scale(k > 12 ? 0.5 : 0.8);
   for (int32_t t = 0; t < k; ++t) {
     int64_t row = 0;
     for (int32_t c = 0; c < k; ++c) row += m[static_cast<size_t>(t * k + c)];
     for (int32_t c = 0; c < k; ++c) {
       const int64_t count = m[static_cast<size_t>(t * k + c)];
-      const double share = row > 0 ? static_cast<double>(count) / static_cast<double>(row) : 0.0;
+      // Shaded by the square root of the row's share, so that 2 % of a row still shows.
+      const double share =
+          row > 0 ? std::sqrt(static_cast<double>(count) / static_cast<double>(row)) : 0.0;
       const double y = k - 1 - t;  // true class 0 at the top, as the matrix is printed
       page.rectangle(c, y, c + 1, y + 1, blue_shade(share));
       page.text(c + 0.5, y + 0.38, std::to_string(count), 0.5,
-                share > 0.45 ? Rgb{255, 255, 255} : kBlack);
+                share > 0.55 ? Rgb{255, 255, 255} : kBlack);
     }
     page.edge_text("b", 1.2, (t + 0.5) / k, std::to_string(t));
     page.edge_text("lv", 1.0, (k - t - 0.5) / k, std::to_string(t), 1.0);
   }
   page.set_text_scale(1.0);
-  page.axes(where, {.xlabel = "predicted class",
-                    .ylabel = "true class",
-                    .xmin = 0,
-                    .xmax = static_cast<double>(k),
-                    .ymin = 0,
-                    .ymax = static_cast<double>(k),
-                    .x_numbers = false,
-                    .y_numbers = false,
-                    .grid = false});
+  page.axes(where, frame);  // the frame again, over the cells
+  page.edge_text("b", 2.8, 0.5, "predicted class");
+  page.edge_text("l", 2.6, 0.5, "true class");
   page.save(png);
 }
 
@@ -222,9 +217,9 @@ FigureFiles write_eval_figures(const std::string& dir, const Dataset& data, cons
   FigureFiles f;
   f.files = {(d / "confusion.png").string(), (d / "confusion.csv").string(),
              (d / "misclassified.png").string(), (d / "misclassified.csv").string()};
-  draw_confusion(f.files[0], p,
-                 model_name + ": confusion matrix on " + std::to_string(n) + " test images (" +
-                     accuracy + " correct)");
+  draw_confusion(
+      f.files[0], p,
+      model_name + " on " + std::to_string(n) + " test images: " + accuracy + " correct");
   write_confusion_csv(f.files[1], p);
   draw_misclassified(f.files[2], data, p, 40, 10,
                      model_name + ": misclassified test images, true → predicted (" +

@@ -25,16 +25,13 @@ double loss_axis_top(const std::vector<double>& raw, const std::vector<double>& 
 }
 
 void draw_loss(Page& page, const Box& where, const std::vector<float>& step_losses) {
-  Line raw{.color = {174, 199, 232}, .width = 0.8, .label = "each mini-batch"};
-  for (size_t i = 0; i < step_losses.size(); ++i) {
-    raw.x.push_back(static_cast<double>(i + 1));
-    raw.y.push_back(step_losses[i]);
-  }
-  Line trend{.x = raw.x,
-             .y = smooth_curve(raw.y, smoothing_window(raw.y.size())),
-             .color = series_color(0),
-             .width = 2.0,
-             .label = "smoothed"};
+  const std::vector<double> losses(step_losses.begin(), step_losses.end());
+  const Thinned each = thin_out(losses);
+  const Thinned smooth = thin_out(smooth_curve(losses, smoothing_window(losses.size())));
+  const Line raw{
+      .x = each.x, .y = each.y, .color = {174, 199, 232}, .width = 0.8, .label = "each mini-batch"};
+  const Line trend{
+      .x = smooth.x, .y = smooth.y, .color = series_color(0), .width = 2.0, .label = "smoothed"};
   const double steps = std::max<double>(1.0, static_cast<double>(step_losses.size()));
   page.axes(where, {.title = "training loss (Figure 4-11)",
                     .xlabel = "step (mini-batch)",

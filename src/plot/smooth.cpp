@@ -48,8 +48,31 @@ std::vector<double> smooth_curve(const std::vector<double>& x, int window) {
 }
 
 int smoothing_window(size_t n) {
-  const int w = static_cast<int>(std::max<size_t>(11, n / 50));
+  const int w = static_cast<int>(std::clamp<size_t>(n / 50, 11, 201));
   return w % 2 == 1 ? w : w + 1;
+}
+
+Thinned thin_out(const std::vector<double>& y, size_t max_points) {
+  Thinned t;
+  const size_t bucket = std::max<size_t>(1, (2 * y.size() + max_points - 1) / max_points);
+  for (size_t begin = 0; begin < y.size(); begin += bucket) {
+    const size_t end = std::min(y.size(), begin + bucket);
+    if (end - begin == 1) {
+      t.x.push_back(static_cast<double>(begin + 1));
+      t.y.push_back(y[begin]);
+      continue;
+    }
+    size_t lo = begin, hi = begin;
+    for (size_t i = begin; i < end; ++i) {
+      if (y[i] < y[lo]) lo = i;  // NaN compares false: skipped
+      if (y[i] > y[hi]) hi = i;
+    }
+    for (size_t i : {std::min(lo, hi), std::max(lo, hi)}) {
+      t.x.push_back(static_cast<double>(i + 1));
+      t.y.push_back(y[i]);
+    }
+  }
+  return t;
 }
 
 }  // namespace nnzero::plot
