@@ -10,7 +10,6 @@
 #include "nnzero/io/csv_writer.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/plot/page.h"
-#include "nnzero/plot/smooth.h"
 #include "nnzero/train/optimizer.h"
 #include "support.h"
 
@@ -134,28 +133,10 @@ FigureOutput optimizers_mnist(const FigureOptions& o) {
   for (int k = 0; k < 4; ++k) {
     Rng rng(o.seed);
     Sequential net(builtin_spec("multi_layer_net"), rng);  // 784-100x4-10, ReLU, He
-    TrainSettings s;
-    s.optimizer = kMnist[k].name;
-    s.batch = 128;
-    s.max_steps = steps;
-    s.epochs = (steps + steps_per_epoch(mnist.train.size(), 128) - 1) /
-               steps_per_epoch(mnist.train.size(), 128);
-    s.seed = o.seed;
-    s.train_eval_samples = 1000;
-    losses.push_back(train_recorded(net, mnist.train, nullptr, s).losses);
-    Line l{.y = plot::smooth_curve(losses.back()),
-           .color = plot::series_color(k),
-           .width = 1.8,
-           .marker = markers[k],
-           .marker_every = std::max<int64_t>(1, steps / 20),
-           .label = kMnist[k].label};
-    for (size_t i = 0; i < l.y.size(); ++i) l.x.push_back(static_cast<double>(i));
-    const size_t tail = std::max<size_t>(1, losses.back().size() / 10);
-    double mean = 0.0;
-    for (size_t i = losses.back().size() - tail; i < losses.back().size(); ++i)
-      mean += losses.back()[i];
-    summary[kMnist[k].name] = {{"mean_loss_last_10pct", mean / static_cast<double>(tail)}};
-    lines.push_back(std::move(l));
+    losses.push_back(step_losses(net, mnist.train, kMnist[k].name, 0.0f, 128, steps, o.seed));
+    lines.push_back(
+        smoothed_loss_line(losses.back(), static_cast<size_t>(k), markers[k], kMnist[k].label));
+    summary[kMnist[k].name] = {{"mean_loss_last_10pct", mean_of_last_tenth(losses.back())}};
   }
   plot::Page page(900, 600);
   page.title("Optimizers on MNIST: 784-100x4-10 ReLU, batch 128 (Figure 6-9)");

@@ -12,7 +12,6 @@
 #include "nnzero/io/csv_writer.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/plot/page.h"
-#include "nnzero/plot/smooth.h"
 #include "support.h"
 
 namespace nnzero::book {
@@ -159,28 +158,10 @@ FigureOutput init_mnist(const FigureOptions& o) {
     m.init = inits[k].init;
     Rng rng(o.seed);
     Sequential net(builtin_spec("multi_layer_net", m), rng);
-    TrainSettings s;
-    s.lr = 0.01f;
-    s.batch = 128;
-    s.max_steps = steps;
-    const int64_t per_epoch = steps_per_epoch(mnist.train.size(), 128);
-    s.epochs = (steps + per_epoch - 1) / per_epoch;
-    s.seed = o.seed;
-    s.train_eval_samples = 1000;
-    losses.push_back(train_recorded(net, mnist.train, nullptr, s).losses);
-    plot::Line l{.y = plot::smooth_curve(losses.back()),
-                 .color = plot::series_color(k),
-                 .width = 1.8,
-                 .marker = markers[k],
-                 .marker_every = std::max<int64_t>(1, steps / 20),
-                 .label = inits[k].label};
-    for (size_t i = 0; i < l.y.size(); ++i) l.x.push_back(static_cast<double>(i));
-    const size_t tail = std::max<size_t>(1, losses.back().size() / 10);
-    double mean = 0.0;
-    for (size_t i = losses.back().size() - tail; i < losses.back().size(); ++i)
-      mean += losses.back()[i];
-    summary[inits[k].init] = {{"mean_loss_last_10pct", mean / static_cast<double>(tail)}};
-    lines.push_back(std::move(l));
+    losses.push_back(step_losses(net, mnist.train, "sgd", 0.01f, 128, steps, o.seed));
+    lines.push_back(
+        smoothed_loss_line(losses.back(), static_cast<size_t>(k), markers[k], inits[k].label));
+    summary[inits[k].init] = {{"mean_loss_last_10pct", mean_of_last_tenth(losses.back())}};
   }
   plot::Page page(900, 600);
   page.title("Initial weights on MNIST: 784-100x4-10 ReLU, SGD 0.01 (Figure 6-15)");

@@ -75,12 +75,8 @@ void draw_filters(plot::Page& page, const plot::Box& area, const Tensor& w,
   for (int64_t f = 0; f < filters; ++f) {
     const std::vector<float> px = filter_pixels(w, f);
     const auto [lo, hi] = std::minmax_element(px.begin(), px.end());
-    plot::Box b = plot::grid_cell(area, rows, columns, static_cast<int>(f), 0.012, 0.02);
-    const double side =
-        std::min((b.right - b.left) * page.width(), (b.top - b.bottom) * page.height());
-    const double cx = (b.left + b.right) / 2, cy = (b.bottom + b.top) / 2;
-    b = {cx - side / 2 / page.width(), cx + side / 2 / page.width(), cy - side / 2 / page.height(),
-         cy + side / 2 / page.height()};
+    const plot::Box b =
+        page.square_within(plot::grid_cell(area, rows, columns, static_cast<int>(f), 0.012, 0.02));
     page.image(b, px, k, k, *lo, *hi, plot::ColorMap::grey_reversed);
   }
 }
@@ -152,11 +148,8 @@ FigureOutput feature_maps(const FigureOptions& o) {
   for (int64_t m = 0; m < n_maps; ++m) {
     const std::vector<float> px(maps.data() + m * h * w, maps.data() + (m + 1) * h * w);
     responsive += *std::max_element(px.begin(), px.end()) > 0.0f;
-    plot::Box b = plot::grid_cell(area, static_cast<int>((n_maps + 9) / 10), 10,
-                                  static_cast<int>(m), 0.008, 0.06);
-    const double s = std::min((b.right - b.left) * 1100, (b.top - b.bottom) * 520);
-    const double cx = (b.left + b.right) / 2, cy = (b.bottom + b.top) / 2;
-    b = {cx - s / 2 / 1100, cx + s / 2 / 1100, cy - s / 2 / 520, cy + s / 2 / 520};
+    const plot::Box b = page.square_within(plot::grid_cell(
+        area, static_cast<int>((n_maps + 9) / 10), 10, static_cast<int>(m), 0.008, 0.06));
     page.image(b, px, w, h, 0, top, plot::ColorMap::grey_reversed, std::to_string(m + 1), 0.8);
     for (int64_t r = 0; r < h; ++r) {
       for (int64_t c = 0; c < w; ++c) {

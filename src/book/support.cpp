@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
@@ -8,6 +9,7 @@
 #include "nnzero/io/file.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/plot/smooth.h"
 
 namespace nnzero::book {
 
@@ -58,6 +60,39 @@ TrainRecord train_recorded(Sequential& model, const Dataset& train, const Datase
   Trainer trainer(model, train, test, o);
   r.history = trainer.run().history;
   return r;
+}
+
+std::vector<double> step_losses(Sequential& net, const Dataset& train, const std::string& optimizer,
+                                float lr, int64_t batch, int64_t steps, uint64_t seed) {
+  TrainSettings s;
+  s.optimizer = optimizer;
+  s.lr = lr;
+  s.batch = batch;
+  s.max_steps = steps;
+  const int64_t per_epoch = steps_per_epoch(train.size(), batch);
+  s.epochs = (steps + per_epoch - 1) / per_epoch;
+  s.seed = seed;
+  s.train_eval_samples = 1;  // the Trainer's end-of-epoch measurement, kept minimal
+  return train_recorded(net, train, nullptr, s).losses;
+}
+
+double mean_of_last_tenth(const std::vector<double>& v) {
+  const size_t tail = std::max<size_t>(1, v.size() / 10);
+  double sum = 0.0;
+  for (size_t i = v.size() - std::min(tail, v.size()); i < v.size(); ++i) sum += v[i];
+  return sum / static_cast<double>(tail);
+}
+
+plot::Line smoothed_loss_line(const std::vector<double>& losses, size_t k, plot::Marker marker,
+                              const std::string& label) {
+  plot::Line l{.y = plot::smooth_curve(losses),
+               .color = plot::series_color(k),
+               .width = 1.8,
+               .marker = marker,
+               .marker_every = std::max<int64_t>(1, static_cast<int64_t>(losses.size()) / 20),
+               .label = label};
+  for (size_t i = 0; i < l.y.size(); ++i) l.x.push_back(static_cast<double>(i));
+  return l;
 }
 
 std::unique_ptr<Sequential> trained_model(const FigureOptions& o, const std::string& name,

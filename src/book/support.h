@@ -9,6 +9,7 @@
 #include "nnzero/book/figures.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/sequential.h"
+#include "nnzero/plot/page.h"
 #include "nnzero/train/trainer.h"
 
 namespace nnzero::book {
@@ -43,6 +44,16 @@ struct TrainRecord {
 // Trains `model` (the Trainer of nnzero train), keeping every step's loss.
 TrainRecord train_recorded(Sequential& model, const Dataset& train, const Dataset* test,
                            const TrainSettings& s);
+
+// The loss of each of `steps` steps of mini-batches of `batch`, with no evaluation on the
+// way (the book's optimizer_compare_mnist.py and weight_init_compare.py).
+std::vector<double> step_losses(Sequential& net, const Dataset& train, const std::string& optimizer,
+                                float lr, int64_t batch, int64_t steps, uint64_t seed);
+// The mean of the last tenth of v (of its last value at least).
+double mean_of_last_tenth(const std::vector<double>& v);
+// Series colour k: the losses smoothed as the book smooths them, a marker every steps / 20.
+plot::Line smoothed_loss_line(const std::vector<double>& losses, size_t k, plot::Marker marker,
+                              const std::string& label);
 
 // A trained network for the ch7/ch8 pictures: the model file o.model_file, or else the
 // built-in `name` trained with its book settings (its spec's optimizer and learning rate,

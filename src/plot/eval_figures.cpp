@@ -163,16 +163,9 @@ int draw_misclassified(const std::string& png, const Dataset& data, const Predic
   const Box area{0.02, 0.98, 10.0 / height, top};
   for (int i = 0; i < shown; ++i) {
     const int32_t index = wrong[static_cast<size_t>(i)];
-    Box b = grid_cell(area, rows, columns, i, 0.02, 30.0 / height);
+    const Box b = page.square_within(grid_cell(area, rows, columns, i, 0.02, 30.0 / height));
     const std::string caption = std::to_string(p.labels[static_cast<size_t>(index)]) + " → " +
                                 std::to_string(p.predicted[static_cast<size_t>(index)]);
-    // Keep the pixels square: the cell is wider than tall by the page's proportions.
-    const double cell_w = (b.right - b.left) * kMistakesWidth;
-    const double cell_h = (b.top - b.bottom) * height;
-    const double side = std::min(cell_w, cell_h);
-    const double cx = (b.left + b.right) / 2, cy = (b.bottom + b.top) / 2;
-    b = {cx - side / 2 / kMistakesWidth, cx + side / 2 / kMistakesWidth, cy - side / 2 / height,
-         cy + side / 2 / height};
     page.image(b, sample_pixels(data, index, h, w), w, h, 0.0, 1.0, ColorMap::grey_reversed,
                caption, 1.0);
   }

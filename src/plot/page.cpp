@@ -110,12 +110,10 @@ const char* marker_glyph(Marker m) {
 }
 
 // About how many characters PLplot's tick labels between lo and hi take ("0.8", "6000",
-// "-10"), to place the axis label beside them: PLplot writes numbers of more than four
-// digits as a few digits and a "(x10^k)" note.
+// "-10"), to place the axis label beside them.
 int tick_label_chars(double lo, double hi) {
   const double m = std::max(std::fabs(lo), std::fabs(hi));
   const int digits = m < 1.0 ? 1 : static_cast<int>(std::floor(std::log10(m))) + 1;
-  if (digits > 4) return 2;
   const double range = hi - lo;
   const int decimals = range >= 5.0 ? 0 : range >= 0.5 ? 1 : 2;
   return digits + (decimals > 0 ? decimals + 1 : 0) + (lo < 0.0 ? 1 : 0);
@@ -209,6 +207,13 @@ Page::Page(int width, int height) : width_(width), height_(height) {
   set_text_scale(1.0);
 }
 
+Box Page::square_within(const Box& b) const {
+  const double side = std::min((b.right - b.left) * width_, (b.top - b.bottom) * height_);
+  const double cx = (b.left + b.right) / 2, cy = (b.bottom + b.top) / 2;
+  const double hw = side / 2 / width_, hh = side / 2 / height_;
+  return {cx - hw, cx + hw, cy - hh, cy + hh};
+}
+
 Page::~Page() {
   end();
 }
@@ -263,7 +268,8 @@ void Page::axes(const Box& v, const Axes& a) {
   plcol0(1);
   plwidth(1.0);
   pllsty(1);
-  plbox(a.x_numbers ? "bcnst" : "bcst", a.xtick, 0, a.y_numbers ? "bcnstv" : "bcstv", a.ytick, 0);
+  // "f": plain numbers (12000), not PLplot's scaled ones with an "(x10^4)" note.
+  plbox(a.x_numbers ? "bcnstf" : "bcst", a.xtick, 0, a.y_numbers ? "bcnstvf" : "bcstv", a.ytick, 0);
   if (!a.xlabel.empty()) plmtex("b", a.x_numbers ? 3.0 : 1.2, 0.5, 0.5, a.xlabel.c_str());
   if (!a.ylabel.empty()) {
     const double width = a.y_numbers ? 0.8 * tick_label_chars(a.ymin, a.ymax) + 1.0 : 0.0;

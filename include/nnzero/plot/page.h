@@ -84,6 +84,8 @@ class Page {
 
   int width() const { return width_; }
   int height() const { return height_; }
+  // The largest square (in pixels) centred in `b`: where an image keeps square pixels.
+  Box square_within(const Box& b) const;
 
   // Text size relative to PLplot's default (1).
   void set_text_scale(double scale);
