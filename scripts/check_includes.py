@@ -22,6 +22,8 @@ ALLOWED = {
     "data": {"core", "io"},
     "net": {"core", "io"},
     "train": {"core", "io", "kernels", "functions", "layers", "model", "data"},
+    "plot": {"core", "io", "kernels", "functions", "layers", "model", "data", "train"},
+    "book": {"core", "io", "kernels", "functions", "layers", "model", "data", "train", "plot"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"nnzero/([^"]+)"', re.M)
 

@@ -16,6 +16,8 @@ packages=(
   nlohmann-json3-dev        # model spec, safetensors header
   libstb-dev                # images for predict
   libcurl4-openssl-dev      # nnzero data fetch
+  libplplot-dev plplot-driver-cairo   # pictures: curves.png, nnzero plot / book, eval --figures
+  libfontconfig-dev fonts-dejavu-core # the pictures' text (PLplot's cairo driver draws with it)
   libssl-dev                # SHA-256 of downloads
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev   # libFuzzer targets

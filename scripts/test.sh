@@ -35,6 +35,8 @@ export NNZERO_TEST_DATA="${NNZERO_TEST_DATA:-}"
 # Spinning at barriers then starves the thread being waited for (runs slow down 10-100x);
 # passive waiting hands the core over instead.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# Under AddressSanitizer: fontconfig's and libltdl's once-per-process caches are not leaks.
+export LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # shellcheck disable=SC2086
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_FLAGS:-} >/dev/null

@@ -1,15 +1,18 @@
-// nnzero eval MODEL: accuracy, loss and confusion matrix of a model file on the test set.
+// nnzero eval MODEL: accuracy, loss and confusion matrix of a model file on the test set;
+// with --figures DIR also the confusion matrix as a heat map and the misclassified images.
 #include <cstdio>
 
 #include "common.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/plot/eval_figures.h"
+#include "nnzero/plot/page.h"
 #include "nnzero/train/evaluate.h"
 
 namespace nnzero::cli {
 
 namespace {
 struct EvalArgs {
-  std::string model, data;
+  std::string model, data, figures;
   int64_t batch = 100;
   int threads = 0;
 };
@@ -29,6 +32,7 @@ void print_confusion(const std::vector<int64_t>& m, int32_t k) {
 
 void run_eval(const EvalArgs& a) {
   if (a.batch < 1) throw Error("--batch must be at least 1");
+  if (!a.figures.empty()) plot::check_plotting_available();  // before the work, not after it
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
   Model& model = *loaded.model;
@@ -48,12 +52,14 @@ void run_eval(const EvalArgs& a) {
     confusion.push_back(
         std::vector<int64_t>(r.confusion.begin() + i * k, r.confusion.begin() + (i + 1) * k));
   }
-  print_result({{"model", model.spec().name},
-                {"file", a.model},
-                {"samples", r.samples},
-                {"accuracy", r.accuracy},
-                {"loss", r.loss},
-                {"confusion", confusion}});
+  nlohmann::json result = {
+      {"model", model.spec().name}, {"file", a.model}, {"samples", r.samples},
+      {"accuracy", r.accuracy},     {"loss", r.loss},  {"confusion", confusion}};
+  if (!a.figures.empty()) {  // the heat map and the mistakes: plot/eval_figures.h
+    const plot::Predictions p = plot::predict_all(model, test, a.batch);
+    result["figures"] = plot::write_eval_figures(a.figures, test, p, model.spec().name).files;
+  }
+  print_result(result);
 }
 }  // namespace
 
@@ -67,6 +73,8 @@ void add_eval_command(CLI::App& app) {
       "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist)");
   cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->add_option("--figures", args->figures,
+                  "Also write confusion.png and misclassified.png (with CSVs) into this folder");
   cmd->callback([args] { run_eval(*args); });
 }
 

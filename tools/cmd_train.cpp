@@ -1,10 +1,12 @@
 // nnzero train: trains a built-in model or a spec on MNIST-format data, writing a run folder
-// (metrics.csv, model.safetensors, checkpoint.safetensors) and the result as JSON.
+// (metrics.csv, model.safetensors, checkpoint.safetensors, loss.csv, curves.png) and the
+// result as JSON.
 #include <filesystem>
 #include <iostream>
 
 #include "common.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/plot/run_curves.h"
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
@@ -103,6 +105,10 @@ void run_train(TrainArgs& a) {
     for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int32_t>(i);
     data.train = subset(data.train, first);
   }
+  // curves.png and loss.csv in the run folder, drawn as the run goes.
+  const int64_t per_epoch = (data.train.size() + opt.batch - 1) / opt.batch;
+  plot::RunCurves curves(opt.out_dir, spec.name + "   " + opt.out_dir, opt.epochs * per_epoch);
+  curves.attach(opt);
   Rng init_rng(opt.seed);
   Sequential model(spec, init_rng, a.choice.resolve_engine());
   if (!a.init_from.empty()) load_weights(model, a.init_from);
@@ -123,6 +129,7 @@ void run_train(TrainArgs& a) {
     const StopOnCtrlC stop_on_ctrl_c;
     r = trainer.run();
   }
+  curves.flush();
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
                       {"steps", r.steps},       {"train_acc", r.train_acc},

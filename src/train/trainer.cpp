@@ -252,6 +252,7 @@ TrainResult Trainer::result(const RunStats& stats) const {
 }
 
 void Trainer::write_outputs() {
+  if (opt_.on_epoch) opt_.on_epoch(history_);
   if (opt_.out_dir.empty()) return;
   make_directories(opt_.out_dir);
   std::string csv = "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n";

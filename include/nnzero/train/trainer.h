@@ -26,6 +26,8 @@
 
 namespace nnzero {
 
+struct EpochMetrics;
+
 struct TrainOptions {
   int64_t epochs = 1;
   int64_t batch = 100;
@@ -47,6 +49,9 @@ struct TrainOptions {
   int64_t train_samples = 0;  // recorded too: training used the first N samples (0: all)
   // Called after every step with the step count and the batch's loss (may be empty).
   std::function<void(int64_t step, double loss)> on_step;
+  // Called after every epoch, and when the run is interrupted, with the metrics so far
+  // (plot::RunCurves draws curves.png from it).
+  std::function<void(const std::vector<EpochMetrics>& history)> on_epoch;
 };
 
 inline constexpr double kNoMetric = std::numeric_limits<double>::quiet_NaN();
