@@ -142,6 +142,9 @@ void run_train(TrainArgs& a) {
   std::signal(SIGINT, on_sigint);
   const TrainResult r = trainer.run();
   std::signal(SIGINT, SIG_DFL);
+  // A resumed run with no step left ends no epoch: its picture is drawn from the checkpoint's
+  // history here (for any other run this history was drawn already and nothing is redrawn).
+  curves.update(r.history);
   curves.flush();
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
