@@ -43,6 +43,13 @@ TEST(PlotCli, TrainDrawsCurvesAndAResumedRunContinuesThem) {
   ASSERT_EQ(loss.num_rows(), 50);
   for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(loss.rows[i][0], std::to_string(i + 1));
   EXPECT_EQ(loss.rows[11][1], step_12);  // the steps before the checkpoint are kept
+
+  // Resuming a run with no step left redraws its picture from the checkpoint.
+  std::filesystem::remove(dir / "run/curves.png");
+  r = run_cli("train --resume run --max-steps 50 --quiet" + data_flag(mnist), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(png_size(dir / "run/curves.png"), (std::pair<int64_t, int64_t>{1000, 420}));
+  EXPECT_EQ(nnzero::read_csv(dir / "run/loss.csv").num_rows(), 50);
 }
 
 TEST(PlotCli, PlotComparesRunsByTheirDifferingSettings) {

@@ -129,6 +129,9 @@ void run_train(TrainArgs& a) {
     const StopOnCtrlC stop_on_ctrl_c;
     r = trainer.run();
   }
+  // A resumed run with no step left ends no epoch: its picture is drawn from the checkpoint's
+  // history here (for any other run this history was drawn already and nothing is redrawn).
+  curves.update(r.history);
   curves.flush();
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},

@@ -80,7 +80,7 @@ FigureOutput batchnorm_scales(const FigureOptions& o) {
     }
     page.line(b);
     page.line(p);
-    if (k == 15) page.legend({b, p}, plot::Corner::bottom_right, 0.75);
+    if (k == 15) page.legend({b, p}, plot::Corner::top_right, 0.75);
     const double plain_final = std::isnan(plain.back()) ? 0.0 : plain.back();
     bn_better += bn.back() > plain_final;
     finals.push_back({{"scale", scale}, {"batchnorm", bn.back()}, {"plain", plain.back()}});

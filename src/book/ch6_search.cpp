@@ -5,6 +5,8 @@
 // and training (dashed) accuracy of the 20 best trials (Figure 6-24).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "chapters.h"
 #include "nnzero/io/csv_writer.h"
@@ -21,6 +23,17 @@ struct Trial {
   std::vector<double> val_acc, train_acc;
   double final_val() const { return val_acc.empty() ? 0.0 : val_acc.back(); }
 };
+
+// "8.0e-3": the book's lr and decay in a narrow panel's title (printf's "%.1e" pads the
+// exponent to "e-03").
+std::string short_exponent(double v) {
+  int e = static_cast<int>(std::floor(std::log10(v)));
+  double mantissa = v / std::pow(10.0, e);
+  if (mantissa >= 9.95) mantissa /= 10.0, ++e;  // would print as "10.0"
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fe%d", mantissa, e);
+  return text;
+}
 
 Trial run_trial(int64_t index, double lr, double wd, const Dataset& train, const Dataset& val,
                 int64_t epochs, uint64_t seed) {
@@ -77,9 +90,9 @@ FigureOutput hyperparameter_search(const FigureOptions& o) {
   page.set_text_scale(0.7);
   for (int k = 0; k < shown; ++k) {
     const Trial& t = all[static_cast<size_t>(k)];
-    char title[96];
-    std::snprintf(title, sizeof title, "Best-%d: lr %.1e, decay %.1e", k + 1, t.lr, t.weight_decay);
-    page.axes(plot::grid_cell(area, rows, 5, k, 0.03, 0.07),
+    const std::string title = "Best-" + std::to_string(k + 1) + ": lr " + short_exponent(t.lr) +
+                              ", decay " + short_exponent(t.weight_decay);
+    page.axes(plot::grid_cell(area, rows, 5, k, 0.035, 0.07),
               plot::Axes{.title = title,
                          .xmin = 0,
                          .xmax = static_cast<double>(epochs),

@@ -86,7 +86,7 @@ FigureOutput histograms(const FigureOptions& o, const std::string& name,
     }
     int64_t near_ends = 0, total = 0;
     for (int l = 0; l < kLayers; ++l) {
-      page.axes(plot::grid_cell(area, rows, kLayers, r * kLayers + l, 0.025, 0.09),
+      page.axes(plot::grid_cell(area, rows, kLayers, r * kLayers + l, 0.045, 0.09),
                 Axes{.title = r == 0 ? std::to_string(l + 1) + "-layer" : "",
                      .xlabel = r == rows - 1 ? "activation" : "",
                      .ylabel = l == 0 ? cases[static_cast<size_t>(r)].label : "",

@@ -133,8 +133,6 @@ FigureOutput feature_maps(const FigureOptions& o) {
   const Tensor& maps = model->layer(1).forward(conv, false);  // ReLU (or a pass-through
                                                               // when the conv applied it)
   const int64_t n_maps = maps.shape()[1], h = maps.shape()[2], w = maps.shape()[3];
-  float top = 0.0f;
-  for (float v : maps.span()) top = std::max(top, v);
 
   plot::Page page(1100, 520);
   page.title("One test digit through the first convolution layer and its ReLU: 30 feature maps");
@@ -147,7 +145,10 @@ FigureOutput feature_maps(const FigureOptions& o) {
   const plot::Box area{0.23, 0.99, 0.05, 0.86};
   for (int64_t m = 0; m < n_maps; ++m) {
     const std::vector<float> px(maps.data() + m * h * w, maps.data() + (m + 1) * h * w);
-    responsive += *std::max_element(px.begin(), px.end()) > 0.0f;
+    // Each map shaded from 0 (white) to its own largest response (black): on one shared
+    // scale the strongest map would leave the others barely visible; a dead map stays white.
+    const float top = *std::max_element(px.begin(), px.end());
+    responsive += top > 0.0f;
     const plot::Box b = page.square_within(plot::grid_cell(
         area, static_cast<int>((n_maps + 9) / 10), 10, static_cast<int>(m), 0.008, 0.06));
     page.image(b, px, w, h, 0, top, plot::ColorMap::grey_reversed, std::to_string(m + 1), 0.8);

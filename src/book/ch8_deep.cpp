@@ -97,7 +97,7 @@ FigureOutput half_precision(const FigureOptions& o) {
     page.rectangle(x0, ymin, x1, acc[i], plot::series_color(i));
     char label[32];
     std::snprintf(label, sizeof label, "%.2f %%", 100.0 * acc[i]);
-    page.text((x0 + x1) / 2, acc[i] + (1 - ymin) * 0.02, label);
+    page.text((x0 + x1) / 2, acc[i] + (1 - ymin) * 0.035, label);
     page.edge_text("b", 1.5, (static_cast<double>(i) + 0.5) / 3.0, names[i]);
     csv.add({names[i], CsvWriter::number(acc[i])});
   }

@@ -440,8 +440,10 @@ void Page::image(const Box& v, const std::vector<float>& pixels, int64_t width, 
   const auto w = static_cast<PLFLT>(width), h = static_cast<PLFLT>(height);
   plwind(0.0, w, 0.0, h);
   set_color_map(map);
-  plimage(m.data(), static_cast<PLINT>(width), static_cast<PLINT>(height), 0.0, w, 0.0, h, lo, hi,
-          0.0, w, 0.0, h);
+  // plimagefr, not plimage: plimage stretches the colours over the image's own value range,
+  // which shades an all-zero map mid-grey and gives images meant to share lo..hi each their own.
+  plimagefr(m.data(), static_cast<PLINT>(width), static_cast<PLINT>(height), 0.0, w, 0.0, h, lo, hi,
+            lo, hi, nullptr, nullptr);
   plcol0(color_index(kGrey));
   plwidth(0.5);
   plbox("bc", 0.0, 0, "bc", 0.0, 0);

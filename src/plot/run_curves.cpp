@@ -88,6 +88,7 @@ void RunCurves::record(int64_t step, double loss) {
 }
 
 void RunCurves::update(const std::vector<EpochMetrics>& history) {
+  if (written_ && history.size() == history_.size()) return;  // nothing new to draw
   history_ = history;
   pending_ = true;
   if (due(Clock::duration::zero())) write_files();

@@ -32,7 +32,8 @@ class RunCurves {
   // Steps count from 1; a step at or below the last recorded one (a resumed run) drops the
   // losses from there on.
   void record(int64_t step, double loss);
-  // An epoch ended: keeps its metrics and redraws unless the last drawing was too recent.
+  // An epoch ended: keeps its metrics and redraws unless the last drawing was too recent
+  // (or the pictures already show this many epochs).
   void update(const std::vector<EpochMetrics>& history);
   // Writes loss.csv and curves.png now if anything changed since they were last written.
   // Never throws (nor do record and update): training goes on without pictures, and the
