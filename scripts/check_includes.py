@@ -24,6 +24,7 @@ ALLOWED = {
     "train": {"core", "io", "kernels", "functions", "layers", "model", "data"},
     "plot": {"core", "io", "kernels", "functions", "layers", "model", "data", "train"},
     "book": {"core", "io", "kernels", "functions", "layers", "model", "data", "train", "plot"},
+    "serve": {"core", "io", "kernels", "functions", "layers", "model"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"nnzero/([^"]+)"', re.M)
 

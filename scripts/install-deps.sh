@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev        # model spec, safetensors header
   libstb-dev                # images for predict
   libcurl4-openssl-dev      # nnzero data fetch
+  libcpp-httplib-dev        # nnzero serve
   libplplot-dev plplot-driver-cairo   # pictures: curves.png, nnzero plot / book, eval --figures
   libfontconfig-dev fonts-dejavu-core # the pictures' text (PLplot's cairo driver draws with it)
   libssl-dev                # SHA-256 of downloads
@@ -28,9 +29,10 @@ case "${1:-}" in
   "") ;;
   --test | --torch)
     packages+=(python3-torch python3-numpy)
+    packages+=(chromium)      # the browser test of nnzero serve (tests/browser/)
     # npm from any source will do (nodejs from NodeSource ships its own): Debian's only if none.
     command -v npm >/dev/null || packages+=(npm)
-    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread)
+    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread wrk)
     ;;
   *)
     echo "usage: scripts/install-deps.sh [--test | --torch]" >&2
@@ -47,12 +49,18 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The browser test drives Chromium with playwright-core (npm; the version pinned by
+# tests/browser/package-lock.json, installed into tests/browser/node_modules).
+if [[ -n "${1:-}" && ! -d "$(dirname "$0")/../tests/browser/node_modules/playwright-core" ]]; then
+  echo "install-deps: npm ci in tests/browser (playwright-core)"
+  (cd "$(dirname "$0")/../tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi

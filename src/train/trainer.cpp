@@ -251,6 +251,22 @@ TrainResult Trainer::result(const RunStats& stats) const {
   return r;
 }
 
+// "nnzero.metrics" in the model file: the last epoch's figures, for the cards of `nnzero
+// serve` and anyone reading the file later.
+std::map<std::string, std::string> Trainer::metrics_metadata() const {
+  if (history_.empty()) return {};
+  const EpochMetrics& m = history_.back();
+  nlohmann::json j = {{"epochs", m.epoch}, {"steps", step_}};
+  const auto put = [&j](const char* key, double v) {
+    if (std::isfinite(v)) j[key] = v;
+  };
+  put("train_acc", m.train_acc);
+  put("train_loss", m.train_loss);
+  put("test_acc", m.test_acc);
+  put("test_loss", m.test_loss);
+  return {{"nnzero.metrics", j.dump()}};
+}
+
 void Trainer::write_outputs() {
   if (opt_.on_epoch) opt_.on_epoch(history_);
   if (opt_.out_dir.empty()) return;
@@ -264,7 +280,8 @@ void Trainer::write_outputs() {
     csv += row;
   }
   write_file_atomic((std::filesystem::path(opt_.out_dir) / "metrics.csv").string(), csv);
-  save_model(model_, (std::filesystem::path(opt_.out_dir) / "model.safetensors").string());
+  save_model(model_, (std::filesystem::path(opt_.out_dir) / "model.safetensors").string(),
+             metrics_metadata());
   save_checkpoint(checkpoint_path(opt_.out_dir));
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -107,6 +108,7 @@ class Trainer {
   void epoch_order(std::vector<int32_t>& order);
   TrainResult result(const RunStats& stats) const;
   void write_outputs();
+  std::map<std::string, std::string> metrics_metadata() const;
   int64_t batches_per_epoch() const;
   bool steps_done() const;
   int64_t total_steps() const;
