@@ -32,7 +32,7 @@ case "${1:-}" in
     packages+=(chromium)      # the browser test of nnzero serve (tests/browser/)
     # npm from any source will do (nodejs from NodeSource ships its own): Debian's only if none.
     command -v npm >/dev/null || packages+=(npm)
-    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread wrk)
+    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread wrk python3-pil)
     ;;
   *)
     echo "usage: scripts/install-deps.sh [--test | --torch]" >&2

@@ -7,6 +7,7 @@
 
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/model_file.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/train/evaluate.h"
@@ -67,6 +68,29 @@ TEST(Trainer, LearnsXorByBackpropagation) {
   const TrainResult r = trainer.run();
   EXPECT_EQ(r.test_acc, 1.0);
   EXPECT_LT(r.test_loss, 0.05);
+}
+
+TEST(Trainer, TheModelFileHoldsTheLastEpochsMetrics) {
+  // nnzero.metrics: what `nnzero serve` shows on the model's card.
+  const ModelSpec spec = ModelSpec::parse(
+      R"({"name": "xor", "input": [2], "init": "xavier",
+          "layers": [{"type": "linear", "out_features": 8}, {"type": "tanh"},
+                     {"type": "linear", "out_features": 2}]})");
+  Rng rng(3);
+  Sequential model(spec, rng);
+  const Dataset xor_data = xor_dataset();
+  nnzero_test::ScratchDir scratch;
+  TrainOptions o = quiet(3, "sgd");
+  o.batch = 2;
+  o.out_dir = scratch.path().string();
+  Trainer trainer(model, xor_data, &xor_data, o);
+  const TrainResult r = trainer.run();
+  const LoadedModel saved = load_model(scratch / "model.safetensors");
+  const nlohmann::json metrics = nlohmann::json::parse(saved.metadata.at("nnzero.metrics"));
+  EXPECT_EQ(metrics.at("epochs"), 3);
+  EXPECT_EQ(metrics.at("steps"), 6);
+  EXPECT_EQ(metrics.at("test_acc").get<double>(), r.test_acc);
+  EXPECT_EQ(metrics.at("train_loss").get<double>(), r.train_loss);
 }
 
 TEST(Trainer, TwoLayerNetLearnsMnistInOneEpoch) {

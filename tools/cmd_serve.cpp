@@ -9,7 +9,7 @@ namespace nnzero::cli {
 
 namespace {
 void run_serve(serve::ServeOptions options) {
-  apply_threads(options.limits.threads);  // checks that they fit; each model's thread sets them
+  apply_threads(options.limits.threads);  // checks that they fit; each batch sets them
   const serve::ServeSummary s = serve::serve(options, [&](const std::string& url) {
     std::fprintf(stderr, "nnzero serve: %zu model(s) on %s  (Ctrl-C stops)\n",
                  options.models.size(), url.c_str());

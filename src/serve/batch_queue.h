@@ -1,20 +1,19 @@
-// Batching across connections: every connection's request waits here, and one thread per
-// model takes all the requests waiting when it is free and runs them through the network as
-// one batch. A request that arrives while the network is idle runs at once, alone (no timer
-// holds it back); under load the batches grow by themselves, and one forward pass over N
-// samples costs far less than N passes over one (one GEMM instead of N matrix-vector
-// products). The thread also owns the model, whose forward pass keeps per-call state and is
-// not shared between threads.
+// Batching across connections: every connection's request waits here, and whichever request
+// finds the network idle runs it, for itself and for every request waiting at that moment, as
+// one batch (a "combining" queue: no thread of its own, no hand-over to one). A request that
+// arrives while the network is idle runs at once, alone, on its own thread (no timer holds it
+// back, no thread switch); under load the batches grow by themselves, and one forward pass
+// over N samples costs far less than N passes over one (one GEMM instead of N matrix-vector
+// products). One batch runs at a time: a model's forward pass keeps per-call state.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
-#include <future>
 #include <mutex>
+#include <semaphore>
 #include <span>
-#include <thread>
 #include <vector>
 
 #include "nnzero/model/classifier.h"
@@ -31,13 +30,11 @@ class BatchQueue {
   // forward pass (0: OpenMP's default).
   BatchQueue(int64_t sample_size, int64_t max_batch, int64_t max_waiting, int threads,
              RunBatch run);
-  // Runs what is queued, then stops the thread.
-  ~BatchQueue();
   BatchQueue(const BatchQueue&) = delete;
   BatchQueue& operator=(const BatchQueue&) = delete;
 
-  // Classifies one sample (sample_size floats); blocks until its batch has run. Throws a
-  // RequestError 503 when the queue is full.
+  // Classifies one sample (sample_size floats); returns when its batch has run. Throws a
+  // RequestError 503 when the queue is full, or what the batch threw.
   Classification classify(std::vector<float> input);
 
   struct Stats {
@@ -48,23 +45,27 @@ class BatchQueue {
   int64_t waiting() const;
 
  private:
-  struct Waiting {
+  struct Request {
     std::vector<float> input;
-    std::promise<Classification> result;
+    Classification result;
+    std::exception_ptr error;
+    bool done = false;      // answered
+    bool promoted = false;  // to run the next batch
+    std::binary_semaphore wake{0};
   };
-  void run_batches();
-  void run_one_batch(std::vector<Waiting>& batch);
+  // Takes up to max_batch waiting requests, runs them with the lock released, wakes their
+  // threads, and hands the network to the first request still waiting, if any. Called with
+  // the lock held, by the thread that found the network idle or was handed it.
+  void run_next_batch(std::unique_lock<std::mutex>& lock);
 
   int64_t sample_size_, max_batch_, max_waiting_;
   int threads_;
   RunBatch run_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Waiting> waiting_;
-  bool stopping_ = false;
+  std::deque<Request*> waiting_;
+  bool running_ = false;
   Stats stats_;
-  std::vector<float> inputs_;  // the batch, contiguous
-  std::thread thread_;
+  std::vector<float> inputs_;  // the batch, contiguous (used by the running thread only)
 };
 
 }  // namespace nnzero::serve

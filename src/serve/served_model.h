@@ -62,7 +62,7 @@ class ServedModel {
   std::unique_ptr<Classifier> classifier_;
   std::vector<std::string> classes_;
   nlohmann::json card_;
-  std::unique_ptr<BatchQueue> queue_;  // last: its thread uses the classifier
+  std::unique_ptr<BatchQueue> queue_;
 };
 
 // The name a model is served under: its file name without the extension, or for

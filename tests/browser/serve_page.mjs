@@ -3,6 +3,7 @@
 // reads the class the page shows, and uploads a PNG of another digit.
 //
 //   node serve_page.mjs URL MNIST_DIR [--digits N] [--screenshot FILE.png]
+//                                     [--phone-screenshot FILE.png]
 //
 // Prints one JSON line; exits 1 when a digit is read as another class.
 import { chromium } from "playwright-core";
@@ -18,6 +19,7 @@ const option = (name, fallback) => {
 };
 const digitCount = Number(option("--digits", "5"));
 const screenshot = option("--screenshot", "");
+const phoneScreenshot = option("--phone-screenshot", "");
 
 // MNIST's test set: IDX files (a 16-byte header, then 28 x 28 bytes an image; labels after 8).
 const images = gunzipSync(readFileSync(join(mnistDir, "t10k-images-idx3-ubyte.gz")));
@@ -86,6 +88,12 @@ const result = { drawn: [], uploaded: null };
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
   page.on("pageerror", (e) => { console.error("page error:", e.message); failed = true; });
+  // Drawing never makes an error answer (a stroke's first dot included).
+  page.on("response", async (r) => {
+    if (r.status() < 400) return;
+    console.error("error answer:", r.status(), r.url(), await r.text());
+    failed = true;
+  });
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.answers === "0");
 
@@ -107,6 +115,17 @@ try {
   const shown = await shownClass(page, before);
   result.uploaded = { index: uploadIndex, label: label(uploadIndex), shown };
   if (shown !== String(label(uploadIndex))) failed = true;
+
+  if (phoneScreenshot) {  // the same page on a phone-sized touch screen, one column
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    });
+    await phone.goto(url);
+    await phone.waitForFunction(() => document.body.dataset.answers === "0");
+    await phone.setInputFiles("#file", file);
+    await shownClass(phone, 0);
+    await phone.screenshot({ path: phoneScreenshot, fullPage: true });
+  }
 } finally {
   await browser.close();
 }

@@ -59,9 +59,15 @@ function startDrawing() {
 function stroke(from, to) {
   ink.lineWidth = pad.width / 12;
   ink.beginPath();
-  ink.moveTo(from[0], from[1]);
-  ink.lineTo(to[0], to[1]);
-  ink.stroke();
+  if (from[0] === to[0] && from[1] === to[1]) {  // a dot: a line of length 0 draws nothing
+    ink.arc(from[0], from[1], ink.lineWidth / 2, 0, 2 * Math.PI);
+    ink.fillStyle = "#000";
+    ink.fill();
+  } else {
+    ink.moveTo(from[0], from[1]);
+    ink.lineTo(to[0], to[1]);
+    ink.stroke();
+  }
   hasInk = true;
   predictPad();  // live: every change asks again, at most one request in flight
 }
