@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "common.h"
 #include "mpi/ranks.h"
@@ -79,11 +80,15 @@ void check_values(const TrainArgs& a) {
   if (a.given("--optimizer")) (void)default_lr(a.optimizer), make_optimizer(a.optimizer, {}, 1.0f);
 }
 
-// Ranks that share a machine share its cores: without --threads, each takes its share.
+// Ranks that share a machine share its cores: without --threads or OMP_NUM_THREADS, a rank
+// runs at most its share of them (mpirun binds each of 2 ranks to a core of its own already;
+// a rank left unbound would see them all).
 void split_cores_between_ranks(const TrainArgs& a) {
+  if (a.given("--threads") || std::getenv("OMP_NUM_THREADS") != nullptr) return;
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
   const int on_this_machine = local != nullptr ? std::max(1, std::atoi(local)) : 1;
-  if (!a.given("--threads")) set_num_threads(std::max(1, num_threads() / on_this_machine));
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  set_num_threads(std::max(1, std::min(num_threads(), cores / on_this_machine)));
 }
 
 // What every rank must agree on: the model, the options, the data (sizes, shapes, labels,
