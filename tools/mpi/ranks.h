@@ -4,6 +4,7 @@
 // without (tools/mpi/no_mpi.cpp) it refuses to run as one of several.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
