@@ -279,10 +279,11 @@ TrainResult Trainer::run() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   if (stats.interrupted) {
     write_outputs();
-    progress.line(
-        "interrupted at step " + std::to_string(step_) + " (epoch " + std::to_string(epoch_ + 1) +
-        ")" +
-        (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
+    if (!distributed() || opt_.comm->rank() == 0)
+      progress.line(
+          "interrupted at step " + std::to_string(step_) + " (epoch " + std::to_string(epoch_ + 1) +
+          ")" +
+          (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
   }
   seconds_before_ += seconds;
   return result(stats);
