@@ -67,7 +67,13 @@ namespace {
 std::string mpirun(const std::string& args) {
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  return std::string(NNZERO_MPIEXEC) + " --oversubscribe " + args;
+  // Under LeakSanitizer (the sanitizer build), what Open MPI keeps until exit is suppressed
+  // by its libraries' names (scripts/lsan-suppressions.txt), which only a full stack shows:
+  // the fast unwinder stops in libc's frames and leaves them out.
+  const char* lsan = std::getenv("LSAN_OPTIONS");
+  const std::string lsan_options =
+      (lsan != nullptr && *lsan != '\0' ? std::string(lsan) + ":" : "") + "fast_unwind_on_malloc=0";
+  return "env LSAN_OPTIONS='" + lsan_options + "' " + NNZERO_MPIEXEC + " --oversubscribe " + args;
 }
 
 std::string nnzero_path() {

@@ -1,7 +1,6 @@
 #include "nnzero/train/data_parallel.h"
 
 #include <chrono>
-#include <cstring>
 
 #include "nnzero/error.h"
 
@@ -49,30 +48,19 @@ void broadcast_training_state(Communicator& comm, Model& model, Optimizer& optim
 }
 
 GradientAllreduce::GradientAllreduce(Communicator& comm, Model& model) : comm_(comm) {
-  size_t n = 0;
-  for (const NamedParam& np : model.named_params()) {
-    params_.push_back(np.param);
-    n += static_cast<size_t>(np.param->grad.numel());
-  }
-  buffer_.reserve(n + 8);
+  for (const NamedParam& np : model.named_params()) params_.push_back(np.param);
 }
 
 void GradientAllreduce::reduce(float scale, std::span<float> extras) {
-  // Pack: one contiguous buffer, one all-reduce (docs/scaling.md measures why not buckets).
-  buffer_.clear();
+  // Each gradient summed in place, one all-reduce per parameter tensor, the extras last:
+  // no copy into a staging buffer and back (docs/scaling.md measures the difference).
   for (Param* p : params_) {
-    for (float g : p->grad.span()) buffer_.push_back(g * scale);
+    for (float& g : p->grad.span()) g *= scale;
   }
-  buffer_.insert(buffer_.end(), extras.begin(), extras.end());
   const auto start = std::chrono::steady_clock::now();
-  comm_.allreduce_sum(buffer_);
+  for (Param* p : params_) comm_.allreduce_sum(p->grad.span());
+  comm_.allreduce_sum(extras);
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const float* src = buffer_.data();
-  for (Param* p : params_) {
-    std::memcpy(p->grad.data(), src, static_cast<size_t>(p->grad.numel()) * sizeof(float));
-    src += p->grad.numel();
-  }
-  std::memcpy(extras.data(), src, extras.size() * sizeof(float));
 }
 
 }  // namespace nnzero

@@ -67,19 +67,18 @@ uint64_t fnv1a(std::span<const std::byte> bytes, uint64_t h = 0xcbf29ce484222325
 // rank: the start of a run (fresh, --init-from or --resume) is rank 0's.
 void broadcast_training_state(Communicator& comm, Model& model, Optimizer& optimizer);
 
-// Sums the scaled gradients of all ranks in one all-reduce of one contiguous buffer, with a
-// few scalars (the loss, the stop request) riding along at its end.
+// Sums the scaled gradients of all ranks after the backward pass, one all-reduce per
+// parameter tensor in place, with a few scalars (the loss, the stop request) after them.
 class GradientAllreduce {
  public:
   GradientAllreduce(Communicator& comm, Model& model);
   // grad <- sum over ranks of scale_r * grad_r; extras likewise (summed, unscaled).
   void reduce(float scale, std::span<float> extras);
-  double seconds() const { return seconds_; }  // spent in the all-reduce itself
+  double seconds() const { return seconds_; }  // spent in the all-reduces themselves
 
  private:
   Communicator& comm_;
   std::vector<Param*> params_;
-  std::vector<float> buffer_;
   double seconds_ = 0.0;
 };
 
