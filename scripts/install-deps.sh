@@ -20,6 +20,7 @@ packages=(
   libplplot-dev plplot-driver-cairo   # pictures: curves.png, nnzero plot / book, eval --figures
   libfontconfig-dev fonts-dejavu-core # the pictures' text (PLplot's cairo driver draws with it)
   libssl-dev                # SHA-256 of downloads
+  openmpi-bin libopenmpi-dev          # data-parallel training: mpirun -np N nnzero train
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev   # libFuzzer targets
   clang-format

@@ -3,10 +3,17 @@
 // result as JSON.
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include "common.h"
+#include "mpi/ranks.h"
+#include "nnzero/io/file.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/parallel.h"
 #include "nnzero/plot/run_curves.h"
+#include "nnzero/train/checkpoint.h"
+#include "nnzero/train/data_parallel.h"
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
@@ -73,10 +80,55 @@ void check_values(const TrainArgs& a) {
   if (a.given("--optimizer")) (void)default_lr(a.optimizer), make_optimizer(a.optimizer, {}, 1.0f);
 }
 
+// Ranks that share a machine share its cores: without --threads or OMP_NUM_THREADS, a rank
+// runs at most its share of them (mpirun binds each of 2 ranks to a core of its own already;
+// a rank left unbound would see them all).
+void split_cores_between_ranks(const TrainArgs& a) {
+  if (a.given("--threads") || std::getenv("OMP_NUM_THREADS") != nullptr) return;
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const int on_this_machine = local != nullptr ? std::max(1, std::atoi(local)) : 1;
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  set_num_threads(std::max(1, std::min(num_threads(), cores / on_this_machine)));
+}
+
+// What every rank must agree on: the model, the options, the data (sizes, shapes, labels,
+// the first and last image) and, when resuming, the checkpoint's bytes.
+uint64_t run_fingerprint(const ModelSpec& spec, const TrainOptions& opt, const Mnist& data,
+                         const std::string& resume) {
+  CheckpointState options;
+  options.options = opt;
+  std::string text = spec.to_json() + options.to_json();
+  for (const Dataset* d : {&data.train, &data.test}) {
+    text += std::to_string(d->size()) + " " + d->sample_shape.str() + " " +
+            std::to_string(d->num_classes) + ";";
+  }
+  uint64_t h = fnv1a(std::as_bytes(std::span<const char>(text.data(), text.size())));
+  for (const Dataset* d : {&data.train, &data.test}) {
+    h = fnv1a(std::as_bytes(std::span<const int32_t>(d->labels)), h);
+    if (d->size() == 0) continue;
+    for (int32_t i : {int32_t{0}, static_cast<int32_t>(d->size() - 1)}) {
+      Tensor x;
+      gather_images(*d, std::span<const int32_t>(&i, 1), d->sample_shape, x);
+      h = fnv1a(std::as_bytes(x.span()), h);
+    }
+  }
+  if (!resume.empty()) {
+    const std::vector<uint8_t> bytes = read_file(Trainer::checkpoint_path(resume));
+    h = fnv1a(std::as_bytes(std::span<const uint8_t>(bytes)), h);
+  }
+  return h;
+}
+
 void run_train(TrainArgs& a) {
   check_values(a);
   apply_threads(a.threads);
-  if (is_table_data(a.data)) return train_table(*a.cmd);  // --data FILE.csv: tools/table_train.cpp
+  const std::unique_ptr<Communicator> ranks = join_ranks();
+  const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
+  if (is_table_data(a.data)) {  // --data FILE.csv: tools/table_train.cpp
+    if (several) throw Error("table models train in one process; run them without mpirun");
+    return train_table(*a.cmd);
+  }
+  if (several) split_cores_between_ranks(a);
   ModelSpec spec;
   TrainOptions opt;
   if (!a.resume.empty()) {
@@ -96,8 +148,11 @@ void run_train(TrainArgs& a) {
     opt.data_dir = std::filesystem::absolute(resolve_data_dir(a.data)).string();
     opt.out_dir = run_dir(*a.cmd, spec.name);
   }
-  opt.live_progress = !a.quiet && Progress::stderr_is_terminal();
-  opt.log_epochs = !a.quiet;
+  // Rank 0 names the run folder (a default one holds the time, which ranks may read apart).
+  opt.out_dir = broadcast_string(*ranks, opt.out_dir);
+  const bool quiet = a.quiet || !rank0;
+  opt.live_progress = !quiet && Progress::stderr_is_terminal();
+  opt.log_epochs = !quiet;
 
   Mnist data = load_mnist_for(opt.data_dir);
   if (opt.train_samples > 0 && opt.train_samples < data.train.size()) {
@@ -107,21 +162,34 @@ void run_train(TrainArgs& a) {
   }
   // curves.png and loss.csv in the run folder, drawn as the run goes.
   const int64_t per_epoch = (data.train.size() + opt.batch - 1) / opt.batch;
-  plot::RunCurves curves(opt.out_dir, spec.name + "   " + opt.out_dir, opt.epochs * per_epoch);
-  curves.attach(opt);
+  if (several) {
+    check_same_on_all_ranks(*ranks, run_fingerprint(spec, opt, data, a.resume),
+                            "the flags, model, data or checkpoint");
+    opt.comm = ranks.get();
+    opt.adapt_threads = false;        // a step's time includes waiting for the other ranks
+    if (!rank0) opt.out_dir.clear();  // rank 0 alone writes the run folder
+  }
+  std::optional<plot::RunCurves> curves;
+  if (rank0) {
+    curves.emplace(opt.out_dir, spec.name + "   " + opt.out_dir, opt.epochs * per_epoch);
+    curves->attach(opt);
+  }
   Rng init_rng(opt.seed);
   Sequential model(spec, init_rng, a.choice.resolve_engine());
   if (!a.init_from.empty()) load_weights(model, a.init_from);
   Trainer trainer(model, data.train, &data.test, opt);
   if (!a.resume.empty()) trainer.load_checkpoint(Trainer::checkpoint_path(a.resume));
 
-  if (!a.quiet) {
+  if (!quiet) {
     std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
               << data.train.size() << " samples, " << opt.optimizer << " lr "
               << trainer.optimizer().lr()
               << (opt.lr_schedule == "constant" ? "" : " (" + opt.lr_schedule + " decay)")
               << ", batch " << opt.batch << ", " << opt.epochs << " epochs"
               << (opt.max_steps > 0 ? " or " + std::to_string(opt.max_steps) + " steps" : "")
+              << (several ? ", " + std::to_string(ranks->size()) + " ranks x " +
+                                std::to_string(num_threads()) + " threads"
+                          : "")
               << " -> " << opt.out_dir << "\n";
   }
   TrainResult r;
@@ -131,14 +199,19 @@ void run_train(TrainArgs& a) {
   }
   // A resumed run with no step left ends no epoch: its picture is drawn from the checkpoint's
   // history here (for any other run this history was drawn already and nothing is redrawn).
-  curves.update(r.history);
-  curves.flush();
+  if (!rank0) return;
+  curves->update(r.history);
+  curves->flush();
 
   nlohmann::json j = {{"model", spec.name},     {"epochs", r.epochs},
                       {"steps", r.steps},       {"train_acc", r.train_acc},
                       {"test_acc", r.test_acc}, {"test_loss", r.test_loss},
                       {"seconds", r.seconds},   {"samples_per_s", r.samples_per_s},
                       {"out", opt.out_dir}};
+  if (several) {
+    j["ranks"] = r.ranks;
+    j["allreduce_seconds"] = r.allreduce_seconds;
+  }
   if (r.interrupted) {
     j["interrupted"] = true;
     exit_status = 130;  // the shell's code for "stopped by Ctrl-C"

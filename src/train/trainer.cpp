@@ -16,6 +16,7 @@
 #include "nnzero/model/model_file.h"
 #include "nnzero/parallel.h"
 #include "nnzero/train/checkpoint.h"
+#include "nnzero/train/data_parallel.h"
 #include "nnzero/train/evaluate.h"
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
@@ -77,6 +78,18 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainO
   epoch_rng_state_ = shuffle_rng_.state();
 }
 
+Trainer::~Trainer() = default;
+
+bool Trainer::distributed() const {
+  return opt_.comm != nullptr && opt_.comm->size() > 1;
+}
+
+// With peers, every rank stops at the same step: a request seen by any rank travels with the
+// gradients (reduce_across_ranks), so no rank is left waiting in an all-reduce.
+bool Trainer::stop_now() const {
+  return distributed() ? ranks_stop_ : stop_requested();
+}
+
 // The steps the whole run will take, over which a schedule decays.
 int64_t Trainer::total_steps() const {
   const int64_t all = opt_.epochs * batches_per_epoch();
@@ -86,6 +99,16 @@ int64_t Trainer::total_steps() const {
 EpochMetrics Trainer::end_epoch(double epoch_seconds) {
   EpochMetrics m;
   m.epoch = epoch_;
+  m.seconds = epoch_seconds;
+  if (distributed()) {
+    // Rank 0's weights everywhere (MPI does not promise bit-identical sums on every rank; this
+    // keeps the ranks from drifting apart), and its running statistics, which it saves.
+    broadcast_training_state(*opt_.comm, model_, *optimizer_);
+    if (opt_.comm->rank() != 0) {  // rank 0 evaluates and reports
+      m.train_loss = m.train_acc = m.test_loss = m.test_acc = kNoMetric;
+      return m;
+    }
+  }
   const EvalResult tr = evaluate(model_, train_, opt_.batch, opt_.train_eval_samples);
   m.train_loss = tr.loss;
   m.train_acc = tr.accuracy;
@@ -96,7 +119,6 @@ EpochMetrics Trainer::end_epoch(double epoch_seconds) {
   } else {
     m.test_loss = m.test_acc = std::nan("");
   }
-  m.seconds = epoch_seconds;
   return m;
 }
 
@@ -116,6 +138,14 @@ std::span<const int32_t> Trainer::batch_of(const std::vector<int32_t>& order, in
       begin, std::min(static_cast<size_t>(opt_.batch), order.size() - begin));
 }
 
+// This rank's contiguous part of a batch (all of it without peers).
+std::span<const int32_t> Trainer::my_part(std::span<const int32_t> batch) const {
+  if (!distributed()) return batch;
+  const RankSlice r =
+      rank_slice(static_cast<int64_t>(batch.size()), opt_.comm->rank(), opt_.comm->size());
+  return batch.subspan(static_cast<size_t>(r.begin), static_cast<size_t>(r.size()));
+}
+
 int64_t Trainer::batches_per_epoch() const {
   return (train_.size() + opt_.batch - 1) / opt_.batch;
 }
@@ -124,23 +154,39 @@ bool Trainer::steps_done() const {
   return opt_.max_steps > 0 && step_ >= opt_.max_steps;
 }
 
-// One step on the samples of `batch`: forward, loss, backward, update. Returns the loss.
-double Trainer::train_step(const Batch& batch) {
+// One step on the samples of `batch` (null: this rank's part of the batch is empty):
+// forward, loss, backward, the sum across ranks, update. Returns the loss over the batch.
+double Trainer::train_step(const Batch* batch, int64_t count) {
   model_.zero_grad();
-  model_.use_prepared(batch.prepared_input());
-  const double loss = model_.loss(batch.x, batch.target(), true);
+  double loss = 0.0;
+  if (batch != nullptr) {
+    model_.use_prepared(batch->prepared_input());
+    loss = model_.loss(batch->x, batch->target(), true);
+    if (std::isfinite(loss)) model_.backward();
+  }
+  if (distributed()) loss = reduce_across_ranks(loss, batch ? batch->x.shape()[0] : 0, count);
   if (!std::isfinite(loss)) {
     throw Error("training diverged: the loss is " +
                 std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
                 std::to_string(step_ + 1) + " (epoch " + std::to_string(epoch_ + 1) +
                 "); try a smaller learning rate");
   }
-  model_.backward();
   optimizer_->set_lr(
       static_cast<float>(base_lr_ * lr_factor(opt_.lr_schedule, step_, total_steps())));
   optimizer_->step();
   ++step_;
   return loss;
+}
+
+// This rank's gradient and loss are means over its `rows` of the batch's `count` samples:
+// weighted by rows/count and summed over the ranks they become the means over the batch
+// (train/data_parallel.h). Returns the batch's loss.
+double Trainer::reduce_across_ranks(double loss, int64_t rows, int64_t count) {
+  const float weight = static_cast<float>(rows) / static_cast<float>(count);
+  float extras[2] = {static_cast<float>(loss) * weight, stop_requested() ? 1.0f : 0.0f};
+  allreduce_->reduce(weight, extras);
+  ranks_stop_ = extras[1] > 0.0f;
+  return extras[0];
 }
 
 // The batches of the current epoch from batch_in_epoch_ on, until the epoch ends, the step
@@ -150,17 +196,21 @@ bool Trainer::run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, 
   const int64_t n = train_.size(), batches = batches_per_epoch();
   for (; batch_in_epoch_ < batches; ++batch_in_epoch_) {
     if (steps_done()) return false;
-    if (stop_requested()) {
+    if (stop_now()) {
       stats.interrupted = true;
       return false;
     }
     const int64_t begin = batch_in_epoch_ * opt_.batch;
     const int64_t count = std::min(opt_.batch, n - begin);
     const auto step_start = std::chrono::steady_clock::now();
-    const Batch& batch = loader.take(batch_of(order, batch_in_epoch_));
+    const std::span<const int32_t> mine = my_part(batch_of(order, batch_in_epoch_));
+    const Batch* batch = mine.empty() ? nullptr : &loader.take(mine);
     loader.set_gather_ahead(stats.threads->threads() > 1);
-    if (batch_in_epoch_ + 1 < batches) loader.prefetch(batch_of(order, batch_in_epoch_ + 1));
-    const double loss = train_step(batch);
+    if (batch_in_epoch_ + 1 < batches) {
+      const std::span<const int32_t> next = my_part(batch_of(order, batch_in_epoch_ + 1));
+      if (!next.empty()) loader.prefetch(next);
+    }
+    const double loss = train_step(batch, count);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
     stats.samples += count;
@@ -203,6 +253,12 @@ TrainResult Trainer::run() {
   // A bad --out, or one another run is writing to, fails now, not after an epoch.
   std::optional<FolderLock> lock;
   if (!opt_.out_dir.empty()) lock.emplace(opt_.out_dir);
+  if (distributed()) {
+    // Rank 0's start (fresh weights, --init-from or --resume) on every rank.
+    broadcast_training_state(*opt_.comm, model_, *optimizer_);
+    allreduce_ = std::make_unique<GradientAllreduce>(*opt_.comm, model_);
+    ranks_stop_ = false;
+  }
 
   // An epoch cut short by --max-steps counts as an epoch: it trained.
   while (epoch_ < opt_.epochs && !steps_done() && !stats.interrupted) {
@@ -223,10 +279,11 @@ TrainResult Trainer::run() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   if (stats.interrupted) {
     write_outputs();
-    progress.line(
-        "interrupted at step " + std::to_string(step_) + " (epoch " + std::to_string(epoch_ + 1) +
-        ")" +
-        (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
+    if (!distributed() || opt_.comm->rank() == 0)
+      progress.line(
+          "interrupted at step " + std::to_string(step_) + " (epoch " + std::to_string(epoch_ + 1) +
+          ")" +
+          (opt_.out_dir.empty() ? "" : "; continue with: nnzero train --resume " + opt_.out_dir));
   }
   seconds_before_ += seconds;
   return result(stats);
@@ -242,6 +299,10 @@ TrainResult Trainer::result(const RunStats& stats) const {
   r.seconds = seconds_before_;
   r.samples_per_s =
       stats.train_seconds > 0 ? static_cast<double>(stats.samples) / stats.train_seconds : 0.0;
+  if (distributed()) {
+    r.ranks = opt_.comm->size();
+    r.allreduce_seconds = allreduce_->seconds();
+  }
   if (!history_.empty()) {
     r.train_acc = history_.back().train_acc;
     r.train_loss = history_.back().train_loss;

@@ -28,6 +28,8 @@
 namespace nnzero {
 
 struct EpochMetrics;
+class Communicator;
+class GradientAllreduce;
 
 struct TrainOptions {
   int64_t epochs = 1;
@@ -53,6 +55,10 @@ struct TrainOptions {
   // Called after every epoch, and when the run is interrupted, with the metrics so far
   // (plot::RunCurves draws curves.png from it).
   std::function<void(const std::vector<EpochMetrics>& history)> on_epoch;
+  // The ranks of a data-parallel run (train/data_parallel.h), or null: this process alone.
+  // Every rank trains on its part of each batch; rank 0 alone evaluates, and only a rank
+  // given an out_dir writes (the command gives it to rank 0 only).
+  Communicator* comm = nullptr;
 };
 
 inline constexpr double kNoMetric = std::numeric_limits<double>::quiet_NaN();
@@ -69,6 +75,8 @@ struct TrainResult {
   double seconds = 0, samples_per_s = 0;
   bool interrupted = false;
   std::vector<EpochMetrics> history;
+  int ranks = 1;                 // data-parallel processes
+  double allreduce_seconds = 0;  // of the training time, spent summing gradients across ranks
 };
 
 // Asks a running Trainer to stop after the current step (async-signal-safe).
@@ -80,6 +88,7 @@ class Trainer {
  public:
   // `test` may be null (no test evaluation).
   Trainer(Model& model, const Dataset& train, const Dataset* test, TrainOptions options);
+  ~Trainer();
 
   TrainResult run();
   Optimizer& optimizer() { return *optimizer_; }
@@ -102,7 +111,11 @@ class Trainer {
     bool interrupted = false;
     ThreadGovernor* threads = nullptr;
   };
-  double train_step(const Batch& batch);
+  double train_step(const Batch* batch, int64_t count);
+  std::span<const int32_t> my_part(std::span<const int32_t> batch) const;
+  double reduce_across_ranks(double loss, int64_t rows, int64_t count);
+  bool distributed() const;
+  bool stop_now() const;
   bool run_epoch(const std::vector<int32_t>& order, BatchLoader& loader, Progress& progress,
                  RunStats& stats);
   void epoch_order(std::vector<int32_t>& order);
@@ -129,6 +142,8 @@ class Trainer {
   int64_t step_ = 0;             // batches done in all
   double seconds_before_ = 0.0;  // training time of the runs this one resumes
   std::vector<EpochMetrics> history_;
+  std::unique_ptr<GradientAllreduce> allreduce_;  // with peers only
+  bool ranks_stop_ = false;                       // a rank was asked to stop: all stop
 };
 
 }  // namespace nnzero
