@@ -265,15 +265,16 @@ TEST_P(KilledRank, EndsTheJobAndLeavesTheRunFolderValid) {
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Until the first epoch's files are there (generous: a sanitizer build is slow).
-  for (int i = 0; i < 1200 && !std::filesystem::exists(run + "/model.safetensors"); ++i) {
+  // Until the first epoch's files are all there: the checkpoint is written last (after
+  // metrics.csv and model.safetensors); generous, as a sanitizer build is slow.
+  for (int i = 0; i < 1200 && !std::filesystem::exists(run + "/checkpoint.safetensors"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const pid_t victim = rank_process(launcher, GetParam());
-  if (!std::filesystem::exists(run + "/model.safetensors") || victim <= 0) {
+  if (!std::filesystem::exists(run + "/checkpoint.safetensors") || victim <= 0) {
     kill(launcher, SIGKILL);
     waitpid(launcher, nullptr, 0);
-    FAIL() << "no model file after 120 s, or no process of rank " << GetParam();
+    FAIL() << "no checkpoint after 120 s, or no process of rank " << GetParam();
   }
   ASSERT_EQ(kill(victim, SIGKILL), 0);
   const int status = wait_for(launcher, 10.0);
