@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/error.h"
 #include "nnzero/io/image.h"
+#include "nnzero/io/image_header.h"
 #include "test_support.h"
 
 using namespace nnzero;
@@ -231,4 +233,45 @@ TEST(Image, PnmHeaderNumbersPastIntRangeAreRefusedBeforeStb) {
   // Large but in range: the usual size check.
   EXPECT_HAS(error_of([] { decode_image(bytes_of("P5\n2147483647 1\n255\n"), "l.pgm"); }),
              "l.pgm: image is 2147483647 x 1 pixels");
+}
+
+// Found by fuzz/fuzz_image.cpp: stb_image copies a zero-length IDAT chunk that comes before
+// any image data to a null pointer. nnzero drops empty IDAT chunks first; they carry no data,
+// so the picture is the same.
+TEST(Image, EmptyPngDataChunksAreDroppedWithoutChangingThePicture) {
+  const int w = 5, h = 3;
+  std::vector<uint8_t> png;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_png_to_func(sink, &png, w, h, 1, card(w, h, 1).data(), w));
+  EXPECT_TRUE(png_without_empty_idat(png).empty()) << "nothing to drop";
+  // An empty IDAT chunk (length 0, type, CRC) before the first one and another after it.
+  const std::vector<uint8_t> empty = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+  const size_t ihdr_end = 8 + 12 + 13;
+  std::vector<uint8_t> padded = png;
+  padded.insert(padded.begin() + ihdr_end, empty.begin(), empty.end());
+  padded.insert(padded.end() - 12, empty.begin(), empty.end());  // before IEND
+  EXPECT_EQ(png_without_empty_idat(padded), png);
+  const GrayImage img = decode_image(padded, "empty-idat.png");
+  ASSERT_EQ(img.width, w);
+  ASSERT_EQ(img.height, h);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) EXPECT_FLOAT_EQ(img.pixels[y * w + x], level(x, y));
+  }
+  // The file the fuzzer found: a 4 x 3 RGBA PNG whose IHDR CRC is damaged and whose first
+  // IDAT is empty (what follows is garbage): refused with an nnzero::Error, no undefined
+  // behaviour.
+  const std::vector<uint8_t> found = {
+      0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+      0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x08, 0x06, 0x00, 0x00, 0x00, 0x48,
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x78, 0x5E, 0x63, 0x64,
+      0x30, 0xCD, 0x9A, 0xAF, 0x8A, 0x04, 0x18, 0xA3, 0x27, 0x1C, 0xFD, 0x85, 0x22, 0xB0, 0xED,
+      0xB5, 0x42, 0x28, 0xB2, 0x00, 0x00, 0x28, 0x3C, 0x0B, 0x36, 0x7A, 0x7C, 0xA8, 0xE7, 0x00,
+      0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+  };
+  ASSERT_EQ(png_without_empty_idat(found).size(), found.size() - 12);
+  EXPECT_HAS(error_of([&] { decode_image(found, "found.png"); }),
+             "found.png: truncated or corrupt PNG: cannot decode the image");
 }

@@ -107,6 +107,8 @@ ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& nam
 GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) {
   const ImageInfo info = read_image_info(bytes, name);  // size checked before decoding
   check_pnm_complete(bytes, info, name);
+  const std::vector<uint8_t> png = png_without_empty_idat(bytes);
+  if (!png.empty()) bytes = png;
   int w = 0, h = 0, comp = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &comp, 0),

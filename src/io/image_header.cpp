@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace nnzero {
 
@@ -151,6 +152,28 @@ std::string stb_hazard(std::span<const uint8_t> b) {
     return "";
   }
   return jpeg_damage(b);
+}
+
+std::vector<uint8_t> png_without_empty_idat(std::span<const uint8_t> b) {
+  if (!starts_with(b, "\x89PNG\r\n\x1a\n", 8)) return {};
+  std::vector<uint8_t> kept(b.begin(), b.begin() + 8);
+  size_t at = 8;
+  bool dropped = false;
+  // A chunk: length (4 bytes, big-endian), type (4), data (length), CRC (4).
+  while (at + 8 <= b.size()) {
+    const auto length = static_cast<size_t>(be32(b, at));
+    const size_t end = std::min(b.size(), at + 12 + length);  // no overflow: length < 2^32
+    if (length == 0 && std::memcmp(b.data() + at + 4, "IDAT", 4) == 0) {
+      dropped = true;
+    } else {
+      kept.insert(kept.end(), b.begin() + static_cast<std::ptrdiff_t>(at),
+                  b.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    at = end;
+  }
+  if (!dropped) return {};
+  kept.insert(kept.end(), b.begin() + static_cast<std::ptrdiff_t>(at), b.end());
+  return kept;
 }
 
 ImageHeader read_image_header(std::span<const uint8_t> bytes) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace nnzero {
 
@@ -26,5 +27,12 @@ ImageHeader read_image_header(std::span<const uint8_t> bytes);
 // number past 2^31 - 1 (a signed overflow in its parser), both found by fuzz/fuzz_image.cpp.
 // Checked before stb_image sees a file.
 std::string stb_hazard(std::span<const uint8_t> bytes);
+
+// `bytes` without its zero-length IDAT chunks when it is a PNG that has some, else empty.
+// stb_image allocates its buffer for the image data at the first non-empty IDAT chunk and
+// copies an empty one before it to a null pointer (undefined behaviour, found by
+// fuzz/fuzz_image.cpp). The image data is all IDAT chunks joined, so empty ones carry
+// nothing and dropping them changes no pixel.
+std::vector<uint8_t> png_without_empty_idat(std::span<const uint8_t> bytes);
 
 }  // namespace nnzero
