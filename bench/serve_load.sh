@@ -79,6 +79,29 @@ for c in 1 8 64; do
   done
 done
 
+# Floors at concurrency 1, where each request waits for the one before: the loopback round
+# trip with a server that parses nothing (bench/loopback_floor), the same through cpp-httplib
+# (nnzero's GET /healthz: no body, no model), and the forward pass alone (nnzero bench).
+floor="${LOOPBACK_FLOOR:-$root/build/bench/loopback_floor}"
+if [[ -x "$floor" ]]; then
+  echo
+  echo "| floor at concurrency 1 | requests/s | p50 ms | p99 ms | errors |"
+  echo "|---|---|---|---|---|"
+  "$floor" 18185 &
+  server=$!
+  sleep 0.3
+  load "loopback_floor (fixed answer, no parsing)" 1 http://127.0.0.1:18185/api/predict | cut -d'|' -f1,2,4-
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  start_nnzero
+  read -r rate p50 p99 errors < <(wrk -t1 -c1 -d"${seconds}s" -s "$root/bench/wrk_post_file.lua" \
+    http://127.0.0.1:18181/healthz | sed -n 's/^wrk_row //p')
+  printf '| nnzero serve, GET /healthz | %s | %s | %s | %s |\n' "$rate" "$p50" "$p99" "$errors"
+  stop_server
+  "$nnzero" bench --model simple_convnet --threads 1 --steps 5 --data "${NNZERO_DATA:-$root/data}/mnist" |
+    python3 -c 'import json, sys; print("forward pass at batch 1 (nnzero bench): %.1f us" % json.load(sys.stdin)["infer_latency_us_b1"])'
+fi
+
 # Memory over a long run: resident set size every 5 s while wrk keeps 64 connections busy.
 start_nnzero
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }

@@ -1,11 +1,14 @@
 -- wrk script: POST the file named by $WRK_FILE with Content-Type $WRK_TYPE (default image/png)
--- to the URL's path; print one line of figures at the end.
+-- to the URL's path (a GET without $WRK_FILE); print one line of figures at the end.
 --   WRK_FILE=digit.png wrk -s bench/wrk_post_file.lua http://127.0.0.1:8080/api/predict
-local file = assert(io.open(os.getenv("WRK_FILE"), "rb"))
-wrk.method = "POST"
-wrk.body = file:read("*a")
-file:close()
-wrk.headers["Content-Type"] = os.getenv("WRK_TYPE") or "image/png"
+local name = os.getenv("WRK_FILE")
+if name then
+  local file = assert(io.open(name, "rb"))
+  wrk.method = "POST"
+  wrk.body = file:read("*a")
+  file:close()
+  wrk.headers["Content-Type"] = os.getenv("WRK_TYPE") or "image/png"
+end
 
 -- One line: "wrk_row REQUESTS/S P50_MS P99_MS ERRORS", the errors being the answers with a
 -- status of 400 or more (wrk's errors.status) and the socket errors together.
