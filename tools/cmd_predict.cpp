@@ -19,12 +19,16 @@ struct PredictArgs {
   int threads = 0;
 };
 
-// "digit.png: 7 (98.2 %)   0 0.000  1 0.011 ..."
-void print_line(const std::string& file, const Classification& c) {
-  std::fprintf(stderr, "%s: %d (%.1f %%)  ", file.c_str(), c.label,
+// "digit.png: 7 (98.2 %)   0 0.000  1 0.011 ...", or with class names
+// "cat.jpg: cat (81.0 %)   airplane:0.010 automobile:0.002 ..."
+void print_line(const std::string& file, const Classification& c,
+                const std::vector<std::string>& names) {
+  const auto name = [&names](size_t k) { return names.empty() ? std::to_string(k) : names[k]; };
+  std::fprintf(stderr, "%s: %s (%.1f %%)  ", file.c_str(),
+               name(static_cast<size_t>(c.label)).c_str(),
                100.0 * static_cast<double>(c.probabilities[static_cast<size_t>(c.label)]));
   for (size_t k = 0; k < c.probabilities.size(); ++k) {
-    std::fprintf(stderr, " %zu:%.3f", k, static_cast<double>(c.probabilities[k]));
+    std::fprintf(stderr, " %s:%.3f", name(k).c_str(), static_cast<double>(c.probabilities[k]));
   }
   std::fprintf(stderr, "\n");
 }
@@ -39,8 +43,22 @@ void run_predict(const PredictArgs& a) {
   }
   if (!a.out.empty()) throw Error("--out applies to table models (CSV output)");
   Classifier classifier(std::move(loaded), a.model);
+  if (classifier.takes_images() && a.raw) {
+    throw Error("--raw applies to digit models; " + a.model +
+                " was trained on an image folder and prepares images as its training did");
+  }
   nlohmann::json predictions = nlohmann::json::array();
   for (const std::string& file : a.images) {
+    if (classifier.takes_images()) {  // resized to the model's input, as its training images
+      const Classification c = classifier.classify_file(file);
+      print_line(file, c, classifier.classes());
+      predictions.push_back({{"file", file},
+                             {"class", c.label},
+                             {"class_name", classifier.classes().at(static_cast<size_t>(c.label))},
+                             {"probabilities", c.probabilities},
+                             {"scores", c.scores}});
+      continue;
+    }
     const GrayImage image = load_image(file);
     DigitInfo info;
     std::vector<float> pixels;
@@ -50,7 +68,7 @@ void run_predict(const PredictArgs& a) {
       throw Error(file + ": " + e.what());
     }
     const Classification c = classifier.classify(pixels);
-    print_line(file, c);
+    print_line(file, c, classifier.classes());
     nlohmann::json p = {{"file", file},
                         {"class", c.label},
                         {"probabilities", c.probabilities},
@@ -60,7 +78,9 @@ void run_predict(const PredictArgs& a) {
   }
   print_result({{"model", classifier.model().spec().name},
                 {"file", a.model},
-                {"preprocess", a.raw ? "raw" : "mnist"},
+                {"preprocess", classifier.takes_images() ? "image_folder"
+                               : a.raw                   ? "raw"
+                                                         : "mnist"},
                 {"predictions", predictions}});
 }
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "mpi/ranks.h"
+#include "nnzero/data/image_folder.h"
 #include "nnzero/io/file.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/parallel.h"
@@ -55,6 +56,7 @@ TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   o.seed = a.seed;
   o.shuffle = !a.no_shuffle;
   o.train_samples = a.train_samples;
+  o.val_split = value<double>(*a.cmd, "--val-split", 0.0);  // a table flag too
   return o;
 }
 
@@ -119,6 +121,38 @@ uint64_t run_fingerprint(const ModelSpec& spec, const TrainOptions& opt, const M
   return h;
 }
 
+// MNIST's IDX files in opt.data_dir, or an image folder (train/<class>/..., see
+// data/image_folder.h) decoded to the spec's input, its class names going into the model file.
+Mnist load_training_data(TrainOptions& opt, const ModelSpec& spec, bool quiet) {
+  if (!is_image_folder(opt.data_dir)) return load_mnist_for(opt.data_dir);
+  ImageFolderOptions fo;
+  fo.input = spec.input;
+  fo.val_split = opt.val_split;
+  fo.seed = opt.seed;
+  const bool live = !quiet && Progress::stderr_is_terminal();
+  if (live) {
+    fo.progress = [](int64_t done, int64_t total) {
+      std::cerr << "\rdecoding images " << done << " / " << total << std::flush;
+    };
+  }
+  ImageFolder folder = load_image_folder(opt.data_dir, fo);
+  if (live) std::cerr << "\r\033[K";
+  if (!quiet) {
+    std::cerr << "decoded " << folder.train.size() + folder.test.size() << " images of "
+              << folder.classes.size() << " classes in " << opt.data_dir << " to "
+              << spec.input.str() << " in " << format_duration(folder.decode_seconds) << " ("
+              << folder.decode_seconds << " s)\n";
+  }
+  opt.metadata["nnzero.classes"] = nlohmann::json(folder.classes).dump();
+  // How a photo becomes a sample (io/image_sample.h): the Classifier and `predict` read it.
+  opt.metadata["nnzero.preprocess"] =
+      nlohmann::json{{"kind", "image_folder"},  {"channels", spec.input[0]},
+                     {"height", spec.input[1]}, {"width", spec.input[2]},
+                     {"resize", "box"},         {"scale", "1/255"}}
+          .dump();
+  return {std::move(folder.train), std::move(folder.test)};
+}
+
 void run_train(TrainArgs& a) {
   check_values(a);
   apply_threads(a.threads);
@@ -132,9 +166,9 @@ void run_train(TrainArgs& a) {
   ModelSpec spec;
   TrainOptions opt;
   if (!a.resume.empty()) {
-    for (const char* flag :
-         {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--batch",
-          "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples", "--force"}) {
+    for (const char* flag : {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule",
+                             "--weight-decay", "--batch", "--seed", "--init-from", "--out",
+                             "--no-shuffle", "--train-samples", "--val-split", "--force"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -154,7 +188,7 @@ void run_train(TrainArgs& a) {
   opt.live_progress = !quiet && Progress::stderr_is_terminal();
   opt.log_epochs = !quiet;
 
-  Mnist data = load_mnist_for(opt.data_dir);
+  Mnist data = load_training_data(opt, spec, quiet);
   if (opt.train_samples > 0 && opt.train_samples < data.train.size()) {
     std::vector<int32_t> first(static_cast<size_t>(opt.train_samples));
     for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int32_t>(i);
@@ -229,7 +263,9 @@ void add_train_command(CLI::App& app) {
   add_table_flags(*cmd);
   cmd->add_option(
       "--data", args->data,
-      "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist)");
+      "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist), "
+      "or an image folder: train/<class>/<images> and test/<class>/<images> (PNG, JPEG, BMP, "
+      "GIF, PGM/PPM, TGA), resized to the spec's input (channels, height, width)");
   cmd->add_option("--epochs", args->epochs, "Epochs");
   cmd->add_option("--batch", args->batch, "Mini-batch size");
   cmd->add_option("--optimizer", args->optimizer,

@@ -113,7 +113,10 @@ void add_table_flags(CLI::App& train) {
   train
       .add_option("--task", "Table: classify or regress (default: guessed from the target column)")
       ->type_name("TASK");
-  train.add_option("--val-split", "Table: fraction of rows held out for validation (default 0.2)")
+  train
+      .add_option("--val-split",
+                  "Table: fraction of rows held out for validation (default 0.2). Image folder "
+                  "without test/: fraction of each class of train/ held out as the test set")
       ->type_name("X");
   train.add_option("--folds", "Table: k-fold cross-validation, then a model trained on all rows")
       ->type_name("K");

@@ -3,6 +3,7 @@
 #include <stb_image.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <memory>
@@ -104,16 +105,37 @@ ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& nam
   return ImageInfo{w, h, comp};
 }
 
-GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) {
+namespace {
+// stb_image's pixels: interleaved, `comp` values a pixel (grey, grey + alpha, RGB, RGBA).
+struct Decoded {
+  std::unique_ptr<stbi_uc, void (*)(void*)> data{nullptr, stbi_image_free};
+  int64_t width = 0, height = 0;
+  int comp = 0;
+
+  // Pixel i as RGB in [0, 255], alpha composited over white (grey repeated in R, G, B).
+  std::array<float, 3> rgb(size_t i) const {
+    const stbi_uc* px = data.get() + i * static_cast<size_t>(comp);
+    std::array<float, 3> v = comp <= 2
+                                 ? std::array<float, 3>{float(px[0]), float(px[0]), float(px[0])}
+                                 : std::array<float, 3>{float(px[0]), float(px[1]), float(px[2])};
+    if (comp == 2 || comp == 4) {
+      const float a = px[comp - 1] / 255.0f;
+      for (float& x : v) x = a * x + (1.0f - a) * 255.0f;
+    }
+    return v;
+  }
+};
+
+Decoded decode(std::span<const uint8_t> bytes, const std::string& name) {
   const ImageInfo info = read_image_info(bytes, name);  // size checked before decoding
   check_pnm_complete(bytes, info, name);
   const std::vector<uint8_t> png = png_without_empty_idat(bytes);
   if (!png.empty()) bytes = png;
   int w = 0, h = 0, comp = 0;
-  std::unique_ptr<stbi_uc, void (*)(void*)> data(
-      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &comp, 0),
-      stbi_image_free);
-  if (data == nullptr) {
+  Decoded d;
+  d.data.reset(
+      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &comp, 0));
+  if (d.data == nullptr) {
     const char* format = read_image_header(bytes).format;
     throw Error(name + ": " +
                 (format != nullptr ? std::string("truncated or corrupt ") + format + ": " : "") +
@@ -122,31 +144,57 @@ GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) 
   if (w != info.width || h != info.height || comp < 1 || comp > 4) {
     throw Error(name + ": the decoded image disagrees with its header");
   }
+  d.width = w;
+  d.height = h;
+  d.comp = comp;
+  return d;
+}
+}  // namespace
+
+GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) {
+  const Decoded d = decode(bytes, name);
   GrayImage img;
-  img.width = w;
-  img.height = h;
-  const size_t n = static_cast<size_t>(w) * static_cast<size_t>(h);
-  img.pixels.resize(n);
-  const stbi_uc* p = data.get();
-  const auto c = static_cast<size_t>(comp);
-  for (size_t i = 0; i < n; ++i) {
-    const stbi_uc* px = p + i * c;
-    // Grey or BT.601 luminance, then alpha composited over white.
-    float y =
-        comp <= 2 ? px[0] / 255.0f : (0.299f * px[0] + 0.587f * px[1] + 0.114f * px[2]) / 255.0f;
-    if (comp == 2 || comp == 4) {
-      const float a = px[c - 1] / 255.0f;
-      y = a * y + (1.0f - a);
-    }
-    img.pixels[i] = std::min(1.0f, std::max(0.0f, y));
+  img.width = d.width;
+  img.height = d.height;
+  img.pixels.resize(static_cast<size_t>(d.width * d.height));
+  for (size_t i = 0; i < img.pixels.size(); ++i) {
+    const auto [r, g, b] = d.rgb(i);
+    const float y = d.comp <= 2 ? r : 0.299f * r + 0.587f * g + 0.114f * b;  // BT.601
+    img.pixels[i] = std::min(1.0f, std::max(0.0f, y / 255.0f));
   }
   return img;
 }
 
+ImagePlanes decode_image_planes(std::span<const uint8_t> bytes, const std::string& name,
+                                int channels) {
+  if (channels != 1 && channels != 3) {
+    throw Error(name + ": images convert to 1 (grey) or 3 (RGB) channels, not " +
+                std::to_string(channels));
+  }
+  if (channels == 1) {  // the grey levels above, as bytes
+    const GrayImage grey = decode_image(bytes, name);
+    ImagePlanes out{1, grey.width, grey.height, std::vector<float>(grey.pixels)};
+    for (float& v : out.values) v *= 255.0f;
+    return out;
+  }
+  const Decoded d = decode(bytes, name);
+  const auto n = static_cast<size_t>(d.width * d.height);
+  ImagePlanes out{3, d.width, d.height, std::vector<float>(3 * n)};
+  for (size_t i = 0; i < n; ++i) {
+    const std::array<float, 3> v = d.rgb(i);
+    for (size_t c = 0; c < 3; ++c) out.values[c * n + i] = v[c];
+  }
+  return out;
+}
+
+std::vector<uint8_t> read_image_file(const std::string& path) {
+  return read_file_bytes(
+      path, kMaxImageFileBytes,
+      "the " + std::to_string(kMaxImageFileBytes >> 20) + " MiB nnzero reads as an image");
+}
+
 GrayImage load_image(const std::string& path) {
-  const std::string limit =
-      "the " + std::to_string(kMaxImageFileBytes >> 20) + " MiB nnzero reads as an image";
-  return decode_image(read_file_bytes(path, kMaxImageFileBytes, limit), path);
+  return decode_image(read_image_file(path), path);
 }
 
 }  // namespace nnzero

@@ -4,6 +4,7 @@
 
 #include "nnzero/functions/activation.h"
 #include "nnzero/io/digit_preprocess.h"
+#include "nnzero/io/image_sample.h"
 
 namespace nnzero {
 
@@ -25,16 +26,32 @@ Classifier::Classifier(const std::string& model_path)
 
 Classifier::Classifier(LoadedModel loaded, const std::string& where)
     : loaded_(std::move(loaded)), where_(where) {
-  check_digit_model(*loaded_.model, where_);
+  images_ = loaded_.metadata.contains("nnzero.preprocess");
+  if (images_) {
+    check_image_input(model().input_shape(), where_);
+  } else {
+    check_digit_model(*loaded_.model, where_);
+  }
+  sample_size_ = model().input_shape().numel();
   ends_in_softmax_ = loaded_.model->spec().layers.back().type == "softmax";
+  if (const auto it = loaded_.metadata.find("nnzero.classes"); it != loaded_.metadata.end()) {
+    const nlohmann::json names = nlohmann::json::parse(it->second, nullptr, false);
+    if (!names.is_array() || static_cast<int64_t>(names.size()) != model().output_shape().numel()) {
+      throw Error(where_ + ": metadata nnzero.classes is not a list of one name per output");
+    }
+    for (const nlohmann::json& n : names) {
+      if (!n.is_string()) throw Error(where_ + ": metadata nnzero.classes holds a non-string");
+      classes_.push_back(n.get<std::string>());
+    }
+  }
 }
 
 std::vector<Classification> Classifier::classify_batch(std::span<const float> pixels) {
-  if (pixels.empty() || pixels.size() % kPixels != 0) {
-    throw Error(where_ + ": classify needs 28 x 28 = 784 values per image, got " +
+  if (pixels.empty() || pixels.size() % static_cast<size_t>(sample_size_) != 0) {
+    throw Error(where_ + ": classify needs " + sample_text() + " values per image, got " +
                 std::to_string(pixels.size()));
   }
-  const auto n = static_cast<int64_t>(pixels.size()) / kPixels;
+  const auto n = static_cast<int64_t>(pixels.size()) / sample_size_;
   x_.resize(model().input_shape().with_batch(n));
   std::copy(pixels.begin(), pixels.end(), x_.data());
   const Tensor& y = model().forward(x_, false);  // (n, classes)
@@ -52,8 +69,8 @@ std::vector<Classification> Classifier::classify_batch(std::span<const float> pi
 }
 
 Classification Classifier::classify(std::span<const float> pixels) {
-  if (pixels.size() != static_cast<size_t>(kPixels)) {
-    throw Error(where_ + ": classify needs 28 x 28 = 784 values, got " +
+  if (pixels.size() != static_cast<size_t>(sample_size_)) {
+    throw Error(where_ + ": classify needs " + sample_text() + " values, got " +
                 std::to_string(pixels.size()));
   }
   return classify_batch(pixels).front();
@@ -67,8 +84,21 @@ Classification Classifier::classify(std::span<const uint8_t> pixels) {
   return classify(x);
 }
 
+// "28 x 28 = 784" for a digit model, else e.g. "(3, 32, 32) = 3072".
+std::string Classifier::sample_text() {
+  const std::string shape = images_ ? model().input_shape().str() : "28 x 28";
+  return shape + " = " + std::to_string(sample_size_);
+}
+
 Classification Classifier::classify_image(const GrayImage& image, bool raw) {
+  if (images_) throw Error(where_ + ": a model trained on an image folder classifies files");
   return classify(raw ? raw_digit(image) : mnist_digit(image));
+}
+
+Classification Classifier::classify_file(const std::string& path, bool raw) {
+  if (!images_) return classify_image(load_image(path), raw);
+  return classify(
+      std::span<const uint8_t>(image_sample(read_image_file(path), path, model().input_shape())));
 }
 
 }  // namespace nnzero

@@ -6,14 +6,13 @@
 #include "nnzero/error.h"
 #include "nnzero/io/digit_preprocess.h"
 #include "nnzero/io/image.h"
+#include "nnzero/io/image_sample.h"
 #include "nnzero/model/model_file.h"
 #include "request_error.h"
 
 namespace nnzero::serve {
 
 namespace {
-constexpr int64_t kPixels = kMnistSide * kMnistSide;
-
 // "nnzero.classes" from the file (a JSON list of names), else the output indices "0", "1"...
 std::vector<std::string> class_names(const LoadedModel& loaded, const std::string& path) {
   const int64_t outputs = loaded.model->output_shape().numel();
@@ -79,8 +78,9 @@ ServedModel::ServedModel(const std::string& path, const ServeLimits& limits)
   classes_ = class_names(loaded, path);
   card_ = make_card(loaded, name_, path, classes_);
   classifier_ = std::make_unique<Classifier>(std::move(loaded), path);
+  sample_size_ = classifier_->model().input_shape().numel();
   queue_ = std::make_unique<BatchQueue>(
-      kPixels, limits_.max_batch, limits_.max_waiting, limits_.threads,
+      sample_size_, limits_.max_batch, limits_.max_waiting, limits_.threads,
       [this](std::span<const float> inputs) { return classifier_->classify_batch(inputs); });
 }
 
@@ -106,6 +106,14 @@ Answer ServedModel::predict_image(std::span<const uint8_t> bytes, bool raw) {
                                 std::to_string(limits_.max_image_pixels) + " pixels");
   }
   try {
+    if (classifier_->takes_images()) {  // resized to the input, as the training images were
+      const std::vector<uint8_t> sample =
+          image_sample(bytes, "the image", classifier_->model().input_shape());
+      std::vector<float> input(sample.size());
+      std::transform(sample.begin(), sample.end(), input.begin(),
+                     [](uint8_t v) { return static_cast<float>(v) * (1.0f / 255.0f); });
+      return classify(std::move(input));
+    }
     image = decode_image(bytes, "the image");
     return classify(raw ? raw_digit(image) : mnist_digit(image));
   } catch (const Error& e) {
@@ -119,9 +127,10 @@ Answer ServedModel::predict_pixels(const std::string& json_body) {
     throw RequestError(400, "the JSON body must be an object {\"pixels\": [...]}");
   }
   const nlohmann::json& pixels = j["pixels"];
-  if (static_cast<int64_t>(pixels.size()) != kPixels) {
-    throw RequestError(
-        400, "\"pixels\" must hold 28 x 28 = 784 values, got " + std::to_string(pixels.size()));
+  if (static_cast<int64_t>(pixels.size()) != sample_size_) {
+    throw RequestError(400, "\"pixels\" must hold " + classifier_->model().input_shape().str() +
+                                " = " + std::to_string(sample_size_) + " values, got " +
+                                std::to_string(pixels.size()));
   }
   std::vector<float> input;
   input.reserve(pixels.size());

@@ -60,6 +60,7 @@ class ServedModel {
   std::string name_;
   ServeLimits limits_;
   std::unique_ptr<Classifier> classifier_;
+  int64_t sample_size_ = 0;  // values of one input: 784 for a digit model
   std::vector<std::string> classes_;
   nlohmann::json card_;
   std::unique_ptr<BatchQueue> queue_;

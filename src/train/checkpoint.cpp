@@ -128,6 +128,7 @@ TrainOptions options_from_json(const Reader& r) {
   o.train_eval_samples = r.integer("train_eval_samples", 0);
   o.data_dir = r.string("data");
   o.train_samples = r.integer("train_samples", 0);
+  o.val_split = r.has("val_split") ? r.number("val_split", 0.0, true) : 0.0;  // older ones
   return o;
 }
 
@@ -159,6 +160,7 @@ std::string CheckpointState::to_json() const {
               {"train_eval_samples", o.train_eval_samples},
               {"data", o.data_dir},
               {"train_samples", o.train_samples},
+              {"val_split", o.val_split},
               {"epoch_rng", rng_to_json(epoch_rng)},
               {"dropout_rngs", dropout},
               {"history", rows}}

@@ -312,10 +312,11 @@ TrainResult Trainer::result(const RunStats& stats) const {
   return r;
 }
 
-// "nnzero.metrics" in the model file: the last epoch's figures, for the cards of `nnzero
-// serve` and anyone reading the file later.
-std::map<std::string, std::string> Trainer::metrics_metadata() const {
-  if (history_.empty()) return {};
+// The model file's metadata: the options' (e.g. "nnzero.classes") and "nnzero.metrics", the
+// last epoch's figures, for the cards of `nnzero serve` and anyone reading the file later.
+std::map<std::string, std::string> Trainer::model_metadata() const {
+  std::map<std::string, std::string> metadata = opt_.metadata;
+  if (history_.empty()) return metadata;
   const EpochMetrics& m = history_.back();
   nlohmann::json j = {{"epochs", m.epoch}, {"steps", step_}};
   const auto put = [&j](const char* key, double v) {
@@ -325,7 +326,8 @@ std::map<std::string, std::string> Trainer::metrics_metadata() const {
   put("train_loss", m.train_loss);
   put("test_acc", m.test_acc);
   put("test_loss", m.test_loss);
-  return {{"nnzero.metrics", j.dump()}};
+  metadata["nnzero.metrics"] = j.dump();
+  return metadata;
 }
 
 void Trainer::write_outputs() {
@@ -342,7 +344,7 @@ void Trainer::write_outputs() {
   }
   write_file_atomic((std::filesystem::path(opt_.out_dir) / "metrics.csv").string(), csv);
   save_model(model_, (std::filesystem::path(opt_.out_dir) / "model.safetensors").string(),
-             metrics_metadata());
+             model_metadata());
   save_checkpoint(checkpoint_path(opt_.out_dir));
 }
 

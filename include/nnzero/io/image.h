@@ -41,6 +41,18 @@ ImageInfo read_image_info(std::span<const uint8_t> bytes, const std::string& nam
 // Decodes `bytes` into grey levels: luminance Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601,
 // as PIL's convert("L")); transparent pixels are composited over white.
 GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name);
+// An image as planes, channels x height x width (the layout of a network's input), values in
+// [0, 255] as floats (so that resizing loses nothing before the final rounding).
+struct ImagePlanes {
+  int64_t channels = 0, width = 0, height = 0;
+  std::vector<float> values;  // channels * height * width
+};
+// Decodes `bytes` into 1 plane (the grey levels of decode_image, times 255) or 3 (R, G, B;
+// a grey image repeated in all three). Transparent pixels are composited over white.
+ImagePlanes decode_image_planes(std::span<const uint8_t> bytes, const std::string& name,
+                                int channels);
+// The bytes of the file at `path`, refused past kMaxImageFileBytes.
+std::vector<uint8_t> read_image_file(const std::string& path);
 // Reads and decodes the file at `path`.
 GrayImage load_image(const std::string& path);
 

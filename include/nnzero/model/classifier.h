@@ -8,7 +8,11 @@
 //   // c.label, c.probabilities[k], c.scores[k]
 //
 // For a photo or scan, make the 28x28 pixels with mnist_digit(load_image(path))
-// (io/digit_preprocess.h, io/image.h) or call classify_image.
+// (io/digit_preprocess.h, io/image.h) or call classify_image or classify_file.
+//
+// A model trained on an image folder (its file has "nnzero.preprocess" metadata) takes any
+// input (channels, height, width) with 1 or 3 channels: classify_file prepares a photo as
+// the training images were (io/image_sample.h), and classes() are the folders' names.
 #pragma once
 
 #include <cstdint>
@@ -33,28 +37,39 @@ struct Classification {
 class Classifier {
  public:
   // Loads a model file; throws unless the model takes one 28x28 image, input (1, 28, 28) or
-  // (784), naming the shapes.
+  // (784), or was trained on an image folder, naming the shapes.
   explicit Classifier(const std::string& model_path);
   // Takes a model already loaded from `where` (its path, for error messages).
   Classifier(LoadedModel loaded, const std::string& where);
 
-  // One digit: 28 * 28 values, row-major, white on black (as MNIST), floats in [0, 1] or
-  // bytes 0..255.
+  // One sample: for a digit model 28 * 28 values, row-major, white on black (as MNIST); else
+  // the input's channels x height x width. Floats in [0, 1] or bytes 0..255.
   Classification classify(std::span<const float> pixels);
   Classification classify(std::span<const uint8_t> pixels);
-  // Many digits at once: pixels holds N * 784 floats in [0, 1].
+  // Many samples at once: N * 784 (or N * the input's size) floats in [0, 1].
   std::vector<Classification> classify_batch(std::span<const float> pixels);
   // Any grey image: the MNIST preprocessing (mnist_digit) first, or with raw = true only a
   // resize to 28x28 (raw_digit).
   Classification classify_image(const GrayImage& image, bool raw = false);
+  // An image file: classify_image of it for a digit model, else image_sample (raw unused).
+  Classification classify_file(const std::string& path, bool raw = false);
 
+  // True for a model trained on an image folder.
+  bool takes_images() const { return images_; }
+  // The class names ("nnzero.classes"), or empty when the file has none.
+  const std::vector<std::string>& classes() const { return classes_; }
   Model& model() { return *loaded_.model; }
   const std::map<std::string, std::string>& metadata() const { return loaded_.metadata; }
 
  private:
   LoadedModel loaded_;
   std::string where_;
+  std::string sample_text();
+
   bool ends_in_softmax_ = false;
+  bool images_ = false;
+  int64_t sample_size_ = 0;
+  std::vector<std::string> classes_;
   Tensor x_;
 };
 

@@ -50,6 +50,9 @@ struct TrainOptions {
   bool log_epochs = true;     // one line per epoch on stderr
   std::string data_dir;       // recorded in the checkpoint, for --resume
   int64_t train_samples = 0;  // recorded too: training used the first N samples (0: all)
+  double val_split = 0;       // recorded too: the share of an image folder held out as test
+  // More __metadata__ for the model file (e.g. "nnzero.classes" of an image folder).
+  std::map<std::string, std::string> metadata;
   // Called after every step with the step count and the batch's loss (may be empty).
   std::function<void(int64_t step, double loss)> on_step;
   // Called after every epoch, and when the run is interrupted, with the metrics so far
@@ -121,7 +124,7 @@ class Trainer {
   void epoch_order(std::vector<int32_t>& order);
   TrainResult result(const RunStats& stats) const;
   void write_outputs();
-  std::map<std::string, std::string> metrics_metadata() const;
+  std::map<std::string, std::string> model_metadata() const;
   int64_t batches_per_epoch() const;
   bool steps_done() const;
   int64_t total_steps() const;

@@ -1,0 +1,24 @@
+// An image file as one sample of a model trained on an image folder (data/image_folder.h):
+// decoded, converted to the input's channels (1 grey, 3 RGB), resized to its height x width
+// with a box filter, rounded to bytes, laid out channels x height x width. Training,
+// `nnzero predict` and the Classifier all go through this one function, so a photo is
+// prepared exactly as the training images were.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nnzero/shape.h"
+
+namespace nnzero {
+
+// Throws unless `input` is (channels, height, width) with 1 or 3 channels; the message
+// names `what` (e.g. "an image folder").
+void check_image_input(const Shape& input, const std::string& what);
+// The encoded image `bytes` (named `name` in errors) as a sample of shape `input`.
+std::vector<uint8_t> image_sample(std::span<const uint8_t> bytes, const std::string& name,
+                                  const Shape& input);
+
+}  // namespace nnzero
