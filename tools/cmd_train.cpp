@@ -1,6 +1,7 @@
 // nnzero train: trains a built-in model or a spec on MNIST-format data, writing a run folder
 // (metrics.csv, model.safetensors, checkpoint.safetensors, loss.csv, curves.png) and the
 // result as JSON.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -132,7 +133,8 @@ Mnist load_training_data(TrainOptions& opt, const ModelSpec& spec, bool quiet) {
   const bool live = !quiet && Progress::stderr_is_terminal();
   if (live) {
     fo.progress = [](int64_t done, int64_t total) {
-      std::cerr << "\rdecoding images " << done << " / " << total << std::flush;
+      std::cerr << "\rdecoding images " << 100 * done / std::max<int64_t>(1, total) << " %  ("
+                << done << " / " << total << ")" << std::flush;
     };
   }
   ImageFolder folder = load_image_folder(opt.data_dir, fo);
