@@ -241,6 +241,16 @@ TEST(ImageFolder, MnistAsAFolderOfPngsTrainsAConvnetAndPredictNamesTheClasses) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = r.json();
   EXPECT_GT(j["test_acc"].get<double>(), 0.85) << r.out;
+  // eval reads test/ alone, prepared the same way: the same accuracy.
+  const auto e = run_cli("eval run/model.safetensors --data digits", dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(e.json()["samples"], 1000);
+  EXPECT_DOUBLE_EQ(e.json()["accuracy"].get<double>(), j["test_acc"].get<double>());
+  fs::rename(dir.path() / "digits" / "test" / "zero", dir.path() / "digits" / "test" / "nought");
+  fs::rename(dir.path() / "digits" / "train" / "zero", dir.path() / "digits" / "train" / "nought");
+  const auto other = run_cli("eval run/model.safetensors --data digits", dir);
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_HAS(other.err, "are not the folder's [\"eight\",\"five\",\"four\",\"nine\",\"nought\"");
 
   // 20 more test digits (not among the 1,000 of test/), saved as colour JPEGs: converted
   // to grey as the training images were. Classes are numbered by name: eight 0 ... zero 9.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common.h"
+#include "nnzero/data/image_folder.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/plot/eval_figures.h"
 #include "nnzero/plot/page.h"
@@ -30,13 +31,32 @@ void print_confusion(const std::vector<int64_t>& m, int32_t k) {
   }
 }
 
+// MNIST's IDX files, or the test/ images of an image folder, prepared as the model's
+// training images were (its classes must be the folder's).
+Mnist load_eval_data(const std::string& dir, const LoadedModel& loaded, const EvalArgs& a) {
+  if (!is_image_folder(dir)) return load_mnist_for(dir);
+  if (!a.figures.empty()) throw Error("--figures draws digits; it is not for an image folder");
+  ImageFolderOptions o;
+  o.input = loaded.model->input_shape();
+  o.test_only = true;
+  ImageFolder folder = load_image_folder(dir, o);
+  const auto it = loaded.metadata.find("nnzero.classes");
+  const std::string names = nlohmann::json(folder.classes).dump();
+  if (it == loaded.metadata.end() || it->second != names) {
+    throw Error(a.model + ": the model's classes (" +
+                (it == loaded.metadata.end() ? std::string("none recorded") : it->second) +
+                ") are not the folder's " + names);
+  }
+  return {{}, std::move(folder.test)};
+}
+
 void run_eval(const EvalArgs& a) {
   if (a.batch < 1) throw Error("--batch must be at least 1");
   if (!a.figures.empty()) plot::check_plotting_available();  // before the work, not after it
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
   Model& model = *loaded.model;
-  const Mnist data = load_mnist_for(resolve_data_dir(a.data));
+  const Mnist data = load_eval_data(resolve_data_dir(a.data), loaded, a);
   const Dataset& test = data.test;
   if (test.size() == 0) throw Error(test.name + ": no images to evaluate (the test set is empty)");
   if (test.sample_size() != model.input_shape().numel()) {
@@ -70,7 +90,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("MODEL", args->model, "Model file (model.safetensors)")->required();
   cmd->add_option(
       "--data", args->data,
-      "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist)");
+      "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist), or "
+      "an image folder (its test/ images)");
   cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--figures", args->figures,

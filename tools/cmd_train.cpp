@@ -28,11 +28,11 @@ namespace {
 struct TrainArgs {
   ModelChoice choice;
   std::string data, optimizer, lr_schedule, init_from, resume, out;
-  int64_t epochs = 0, batch = 0, max_steps = 0, train_samples = 0;
+  int64_t epochs = 0, batch = 0, max_steps = 0, train_samples = 0, crop_padding = 0;
   double lr = 0.0, weight_decay = 0.0;
   uint64_t seed = 0;
   int threads = 0;
-  bool no_shuffle = false, quiet = false, force = false;
+  bool no_shuffle = false, quiet = false, force = false, flip = false;
   CLI::App* cmd = nullptr;
   bool given(const char* flag) const { return cli::given(*cmd, flag); }
 };
@@ -58,10 +58,16 @@ TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   o.shuffle = !a.no_shuffle;
   o.train_samples = a.train_samples;
   o.val_split = value<double>(*a.cmd, "--val-split", 0.0);  // a table flag too
+  o.augmentation.crop_padding =
+      a.given("--crop-padding") ? a.crop_padding : spec.train.crop_padding.value_or(0);
+  o.augmentation.horizontal_flip = a.flip || spec.train.horizontal_flip.value_or(false);
   return o;
 }
 
 void check_values(const TrainArgs& a) {
+  if (a.given("--crop-padding") && a.crop_padding < 0) {
+    throw Error("--crop-padding must be at least 0, got " + std::to_string(a.crop_padding));
+  }
   if (a.given("--epochs") && a.epochs < 1) {
     throw Error("--epochs must be at least 1, got " + std::to_string(a.epochs));
   }
@@ -162,15 +168,19 @@ void run_train(TrainArgs& a) {
   const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
   if (is_table_data(a.data)) {  // --data FILE.csv: tools/table_train.cpp
     if (several) throw Error("table models train in one process; run them without mpirun");
+    if (a.given("--crop-padding") || a.given("--flip")) {
+      throw Error("--crop-padding and --flip augment images, not table rows");
+    }
     return train_table(*a.cmd);
   }
   if (several) split_cores_between_ranks(a);
   ModelSpec spec;
   TrainOptions opt;
   if (!a.resume.empty()) {
-    for (const char* flag : {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule",
-                             "--weight-decay", "--batch", "--seed", "--init-from", "--out",
-                             "--no-shuffle", "--train-samples", "--val-split", "--force"}) {
+    for (const char* flag :
+         {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--batch",
+          "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples", "--val-split",
+          "--crop-padding", "--flip", "--force"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -190,6 +200,7 @@ void run_train(TrainArgs& a) {
   opt.live_progress = !quiet && Progress::stderr_is_terminal();
   opt.log_epochs = !quiet;
 
+  check_augmentation(opt.augmentation, spec.input);  // before the data: a mistake fails now
   Mnist data = load_training_data(opt, spec, quiet);
   if (opt.train_samples > 0 && opt.train_samples < data.train.size()) {
     std::vector<int32_t> first(static_cast<size_t>(opt.train_samples));
@@ -288,6 +299,11 @@ void add_train_command(CLI::App& app) {
                 "Train into an --out folder that holds a run, replacing it");
   cmd->add_option("--train-samples", args->train_samples,
                   "Train on the first N training samples only");
+  cmd->add_option("--crop-padding", args->crop_padding,
+                  "Augmentation: a random crop of each training image padded by N zero pixels "
+                  "(a random shift of up to N pixels; e.g. 2 for digits, 4 for CIFAR-10)");
+  cmd->add_flag("--flip", args->flip,
+                "Augmentation: mirror each training image left-right with probability 1/2");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
   cmd->callback([args] { run_train(*args); });
 }

@@ -79,7 +79,9 @@ TableTrainOptions read_options(const CLI::App& cmd) {
              .weight_decay = optional_value<double>(cmd, "--weight-decay"),
              .batch = optional_value<int64_t>(cmd, "--batch"),
              .epochs = optional_value<int64_t>(cmd, "--epochs"),
-             .max_steps = optional_value<int64_t>(cmd, "--max-steps")};
+             .max_steps = optional_value<int64_t>(cmd, "--max-steps"),
+             .crop_padding = {},
+             .horizontal_flip = {}};
   const bool quiet = given(cmd, "--quiet");
   o.live_progress = !quiet && Progress::stderr_is_terminal();
   if (!quiet) o.on_progress = [](const std::string& line) { std::cerr << line << "\n"; };

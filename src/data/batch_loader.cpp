@@ -65,6 +65,7 @@ BatchLoader::~BatchLoader() {
 
 void BatchLoader::gather(std::span<const int32_t> indices, Batch& b) const {
   gather_images(data_, indices, sample_shape_, b.x);
+  augment_batch(augmentation_, augmentation_seed_, epoch_, indices, b.x);
   b.prepared = prepare_ && prepare_(b.x, b.xt);
   if (data_.is_regression()) {
     gather_targets(data_, indices, b.targets);

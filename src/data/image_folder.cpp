@@ -160,6 +160,10 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& 
   ImageFolder out;
   out.classes = class_folders(train_dir);
   std::vector<Entry> train = list_images(train_dir, out.classes), test;
+  if (o.test_only && !fs::is_directory(test_dir)) {
+    throw Error(dir + ": no test/ folder to evaluate on");
+  }
+  if (o.test_only) train.clear();
   if (fs::is_directory(test_dir)) {
     if (o.val_split > 0)
       throw Error(dir + ": has a test/ folder; --val-split is for folders without one");

@@ -39,7 +39,9 @@ ModelSpec two_layer_net() {
              .weight_decay = {},
              .batch = 100,
              .epochs = 17,
-             .max_steps = 10000};
+             .max_steps = 10000,
+             .crop_padding = {},
+             .horizontal_flip = {}};
   return s;
 }
 
@@ -72,7 +74,9 @@ ModelSpec multi_layer_net(const MultiLayerOptions& o) {
              .weight_decay = {},
              .batch = 100,
              .epochs = 20,
-             .max_steps = {}};
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {}};
   return s;
 }
 
@@ -89,7 +93,9 @@ ModelSpec simple_convnet() {
              .weight_decay = {},
              .batch = 100,
              .epochs = 20,
-             .max_steps = {}};
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {}};
   return s;
 }
 
@@ -109,7 +115,9 @@ ModelSpec deep_convnet() {
              .weight_decay = {},
              .batch = 100,
              .epochs = 20,
-             .max_steps = {}};
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {}};
   return s;
 }
 
@@ -127,7 +135,9 @@ ModelSpec lenet5() {
              .weight_decay = {},
              .batch = 100,
              .epochs = 20,
-             .max_steps = {}};
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {}};
   return s;
 }
 }  // namespace

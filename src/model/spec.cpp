@@ -141,6 +141,11 @@ TrainDefaults parse_train(const json& j, const std::string& where) {
   if (f.has("batch")) d.batch = f.integer("batch");
   if (f.has("epochs")) d.epochs = f.integer("epochs");
   if (f.has("max_steps")) d.max_steps = f.integer("max_steps");
+  if (f.has("crop_padding")) {
+    d.crop_padding = f.integer("crop_padding");
+    if (*d.crop_padding < 0) throw Error(where + ": \"crop_padding\" must be at least 0");
+  }
+  if (f.has("horizontal_flip")) d.horizontal_flip = f.boolean("horizontal_flip");
   f.reject_unknown();
   return d;
 }
@@ -290,6 +295,8 @@ std::string ModelSpec::to_json(bool pretty) const {
   if (train.batch) t["batch"] = *train.batch;
   if (train.epochs) t["epochs"] = *train.epochs;
   if (train.max_steps) t["max_steps"] = *train.max_steps;
+  if (train.crop_padding) t["crop_padding"] = *train.crop_padding;
+  if (train.horizontal_flip) t["horizontal_flip"] = *train.horizontal_flip;
   if (!t.empty()) j["train"] = t;
   return j.dump(pretty ? 2 : -1);
 }

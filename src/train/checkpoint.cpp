@@ -129,6 +129,8 @@ TrainOptions options_from_json(const Reader& r) {
   o.data_dir = r.string("data");
   o.train_samples = r.integer("train_samples", 0);
   o.val_split = r.has("val_split") ? r.number("val_split", 0.0, true) : 0.0;  // older ones
+  o.augmentation.crop_padding = r.has("crop_padding") ? r.integer("crop_padding", 0) : 0;
+  o.augmentation.horizontal_flip = r.has("horizontal_flip") && r.boolean("horizontal_flip");
   return o;
 }
 
@@ -161,6 +163,8 @@ std::string CheckpointState::to_json() const {
               {"data", o.data_dir},
               {"train_samples", o.train_samples},
               {"val_split", o.val_split},
+              {"crop_padding", o.augmentation.crop_padding},
+              {"horizontal_flip", o.augmentation.horizontal_flip},
               {"epoch_rng", rng_to_json(epoch_rng)},
               {"dropout_rngs", dropout},
               {"history", rows}}

@@ -28,7 +28,9 @@ ModelSpec table_mlp(const TableTrainOptions& options, const TableEncoding& e,
                 .weight_decay = TableDefaults::weight_decay,
                 .batch = TableDefaults::batch,
                 .epochs = TableDefaults::epochs,
-                .max_steps = {}};
+                .max_steps = {},
+                .crop_padding = {},
+                .horizontal_flip = {}};
   return spec;
 }
 

@@ -56,6 +56,7 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainO
   if (opt_.max_steps < 0) throw Error("train: max-steps must be non-negative");
   if (!(opt_.weight_decay >= 0.0f)) throw Error("train: weight decay must be non-negative");
   if (train.size() == 0) throw Error("train: the training set is empty");
+  check_augmentation(opt_.augmentation, model_.input_shape());
   check_lr_schedule(opt_.lr_schedule);
   if (!(train.sample_shape.numel() == model.input_shape().numel())) {
     throw Error("train: the data's samples have shape " + train.sample_shape.str() +
@@ -240,6 +241,7 @@ TrainResult Trainer::run() {
   BatchLoader loader(
       train_, model_.input_shape(), num_threads() > 1 && model_.prepares_input(opt_.batch),
       [this](const Tensor& x, Tensor& prepared) { return model_.prepare_input(x, prepared); });
+  loader.set_augmentation(opt_.augmentation, opt_.seed);
   Progress progress(opt_.live_progress);
   const auto run_start = std::chrono::steady_clock::now();
   // The caller's thread count again when training ends, however it ends.
@@ -263,6 +265,7 @@ TrainResult Trainer::run() {
   // An epoch cut short by --max-steps counts as an epoch: it trained.
   while (epoch_ < opt_.epochs && !steps_done() && !stats.interrupted) {
     epoch_order(order);
+    loader.set_epoch(epoch_);
     progress.start_epoch(epoch_ + 1, opt_.epochs, train_.size());
     const auto epoch_start = std::chrono::steady_clock::now();
     run_epoch(order, loader, progress, stats);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "nnzero/data/augment.h"
 #include "nnzero/data/dataset.h"
 #include "nnzero/target.h"
 
@@ -71,6 +72,14 @@ class BatchLoader {
   // The batch of the samples `indices`: the prefetched one when it was for these, otherwise
   // gathered now. Valid until the next take().
   const Batch& take(std::span<const int32_t> indices);
+  // Augments every batch gathered from now on (data/augment.h) with randomness from `seed`.
+  void set_augmentation(const Augmentation& a, uint64_t seed) {
+    augmentation_ = a;
+    augmentation_seed_ = seed;
+  }
+  // The epoch of the batches gathered next (their augmentation depends on it). Call it when
+  // no prefetch is in flight: at an epoch's start.
+  void set_epoch(int64_t epoch) { epoch_ = epoch; }
 
  private:
   void gather(std::span<const int32_t> indices, Batch& b) const;
@@ -80,6 +89,9 @@ class BatchLoader {
   const Dataset& data_;
   Shape sample_shape_;
   PrepareInput prepare_;
+  Augmentation augmentation_;
+  uint64_t augmentation_seed_ = 0;
+  int64_t epoch_ = 0;
   const bool worker_started_;  // worker_ exists
   bool ahead_;                 // gathering on worker_ now
   // Taken in turn when gathering ahead: the one take() returned last, and the next one,

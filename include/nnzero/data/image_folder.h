@@ -27,7 +27,8 @@ struct ImageFolderOptions {
   // Without a test/ folder, this fraction of train/ (chosen at random with `seed`, the same
   // share of every class) is held out as the test set. 0: test/ is required.
   double val_split = 0;
-  uint64_t seed = 0;  // the order of the training images and the --val-split draw
+  uint64_t seed = 0;       // the order of the training images and the --val-split draw
+  bool test_only = false;  // decode test/ only (evaluation); train/ still names the classes
   // Called as images are decoded: (done, total), from one thread, at most every 1 %.
   std::function<void(int64_t done, int64_t total)> progress;
 };

@@ -39,6 +39,8 @@ struct TrainDefaults {
   std::optional<std::string> optimizer, lr_schedule;
   std::optional<double> lr, weight_decay;
   std::optional<int64_t> batch, epochs, max_steps;
+  std::optional<int64_t> crop_padding;  // data augmentation (data/augment.h)
+  std::optional<bool> horizontal_flip;
 };
 
 struct ModelSpec {

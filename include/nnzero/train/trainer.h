@@ -51,6 +51,7 @@ struct TrainOptions {
   std::string data_dir;       // recorded in the checkpoint, for --resume
   int64_t train_samples = 0;  // recorded too: training used the first N samples (0: all)
   double val_split = 0;       // recorded too: the share of an image folder held out as test
+  Augmentation augmentation;  // of the training batches (data/augment.h), from `seed`
   // More __metadata__ for the model file (e.g. "nnzero.classes" of an image folder).
   std::map<std::string, std::string> metadata;
   // Called after every step with the step count and the batch's loss (may be empty).
