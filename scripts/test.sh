@@ -9,7 +9,7 @@
 # this script fail when any test was skipped (CI sets it).
 #
 #   scripts/test.sh [extra ctest flags, e.g. -R Conv]
-#   BUILD=build-asan CMAKE_FLAGS=-DNNZERO_SANITIZE=ON scripts/test.sh   (what CI adds)
+#   BUILD=build-asan BUILD_TYPE=Sanitize CMAKE_FLAGS=-DNNZERO_SANITIZE=ON scripts/test.sh  (CI adds)
 #   NNZERO_NO_INSTALL=1 scripts/test.sh                                 (never run apt)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "test_data_dir.h"
+#include "test_support.h"
 
 namespace nnzero_test {
 
@@ -80,24 +81,6 @@ inline void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes)
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
-}
-
-// gzip (RFC 1952) of `raw`, as `gzip` writes it.
-inline std::vector<uint8_t> gzip(const std::vector<uint8_t>& raw) {
-  z_stream zs{};
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::vector<uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())));
-  zs.next_in = const_cast<Bytef*>(raw.data());
-  zs.avail_in = static_cast<uInt>(raw.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  return out;
 }
 
 // Base64 of the SHA-512 of `bytes`: an npm "integrity" value without its "sha512-" prefix.

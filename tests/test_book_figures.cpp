@@ -19,15 +19,11 @@
 #include "test_support.h"
 
 using nnzero_test::CliResult;
+using nnzero_test::png_size;
 using nnzero_test::run_cli;
 using nnzero_test::ScratchDir;
 
 namespace {
-std::pair<int64_t, int64_t> png_size(const std::string& path) {
-  const nnzero::GrayImage image = nnzero::load_image(path);  // decodes the whole file
-  return {image.width, image.height};
-}
-
 // Runs `nnzero book NAME --out DIR ARGS` and checks what every figure must do: exit 0, name
 // its PNG first, give it the expected size.
 nlohmann::json make_figure(const ScratchDir& dir, const std::string& name, int64_t width,

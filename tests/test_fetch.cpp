@@ -45,15 +45,6 @@ void expect_error_containing(const std::function<void()>& f,
   }
 }
 
-// Restores (unsets) an environment variable when the test ends.
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
-    setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() { unsetenv(name.c_str()); }
-};
-
 // A server root holding good/ (copies of the shared .gz files) and bad/ (filled per test),
 // served over HTTP; `out` is an empty folder to fetch into.
 class FetchMnist : public ::testing::Test {

@@ -19,18 +19,10 @@
 
 using namespace nnzero;
 using nnzero_test::error_of;
+using nnzero_test::ScopedEnv;
 using nnzero_test::ScratchDir;
 
 namespace {
-// Sets an environment variable for the scope of a test.
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
-    setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() { unsetenv(name.c_str()); }
-};
-
 // gzip (RFC 1952) of `n` zero bytes.
 std::vector<uint8_t> gzip_zeros(size_t n) {
   const std::vector<uint8_t> raw(n, 0);

@@ -23,6 +23,7 @@
 
 using namespace nnzero;
 using nnzero_test::error_of;
+using nnzero_test::gzip;
 namespace fs = std::filesystem;
 
 namespace {
@@ -50,21 +51,6 @@ Bytes make_idx(const std::vector<uint32_t>& dims, const Bytes& data, uint8_t typ
   for (uint32_t d : dims) put_be32(b, d);
   b.insert(b.end(), data.begin(), data.end());
   return b;
-}
-
-// gzip (RFC 1952) of `raw`, as `gzip` writes it: deflate with the gzip wrapper.
-Bytes gzip(const Bytes& raw) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  Bytes out(deflateBound(&zs, static_cast<uLong>(raw.size())));
-  zs.next_in = const_cast<Bytef*>(raw.data());
-  zs.avail_in = static_cast<uInt>(raw.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 // Three 2x3 images with pixel values 0, 10, ..., 170 and their labels 0, 7, 3.

@@ -22,19 +22,11 @@
 
 using nnzero::Error;
 using nnzero_test::error_of;
+using nnzero_test::png_size;
 using nnzero_test::ScratchDir;
 namespace plot = nnzero::plot;
 
 namespace {
-// Width and height read from the PNG's header, after checking that the whole file decodes.
-std::pair<int64_t, int64_t> png_size(const std::string& path) {
-  const std::vector<uint8_t> bytes = nnzero::read_file(path);
-  EXPECT_GE(bytes.size(), 8u);
-  EXPECT_EQ(std::string(bytes.begin() + 1, bytes.begin() + 4), "PNG") << path;
-  const nnzero::GrayImage image = nnzero::decode_image(bytes, path);
-  return {image.width, image.height};
-}
-
 // The share of pixels darker than mid-grey.
 double dark_share(const std::string& path) {
   const nnzero::GrayImage image = nnzero::load_image(path);

@@ -11,15 +11,11 @@
 #include "test_support.h"
 
 using nnzero_test::CliResult;
+using nnzero_test::png_size;
 using nnzero_test::run_cli;
 using nnzero_test::ScratchDir;
 
 namespace {
-std::pair<int64_t, int64_t> png_size(const std::string& path) {
-  const nnzero::GrayImage image = nnzero::load_image(path);
-  return {image.width, image.height};
-}
-
 std::string data_flag(const std::string& mnist) {
   return " --data '" + mnist + "'";
 }

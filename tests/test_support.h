@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +19,8 @@
 #include <vector>
 
 #include "nnzero/error.h"
+#include "nnzero/io/file.h"
+#include "nnzero/io/image.h"
 #include "nnzero/rng.h"
 #include "nnzero/tensor.h"
 
@@ -46,8 +49,6 @@ class ScratchDir {
   fs::path path_;
 };
 
-// Every element of got within 1e-4 of want, relative to want's largest magnitude (at least 1):
-// float sums taken in another order differ by about that much.
 // n values uniform in [-1, 1).
 inline std::vector<float> random_vector(nnzero::Rng& rng, int64_t n) {
   std::vector<float> v(static_cast<size_t>(n));
@@ -55,6 +56,8 @@ inline std::vector<float> random_vector(nnzero::Rng& rng, int64_t n) {
   return v;
 }
 
+// Every element of got within 1e-4 of want, relative to want's largest magnitude (at least 1):
+// float sums taken in another order differ by about that much.
 inline void expect_close(const nnzero::Tensor& got, const nnzero::Tensor& want,
                          const std::string& what) {
   ASSERT_EQ(got.numel(), want.numel()) << what;
@@ -110,6 +113,44 @@ inline CliResult run_program(const std::string& program, const std::string& args
 inline CliResult run_cli(const std::string& args, const ScratchDir& dir) {
   return run_program(std::string(NNZERO_BINARY_DIR) + "/nnzero", args, dir);
 }
+
+// Width and height of a PNG, after checking its signature and that the whole file decodes.
+inline std::pair<int64_t, int64_t> png_size(const std::string& path) {
+  const std::vector<uint8_t> bytes = nnzero::read_file(path);
+  EXPECT_GE(bytes.size(), 8u);
+  EXPECT_EQ(std::string(bytes.begin() + 1, bytes.begin() + 4), "PNG") << path;
+  const nnzero::GrayImage image = nnzero::decode_image(bytes, path);
+  return {image.width, image.height};
+}
+
+// gzip (RFC 1952) of `raw`, as `gzip -9` writes it: deflate with the gzip wrapper.
+inline std::vector<uint8_t> gzip(const std::vector<uint8_t>& raw) {
+  z_stream zs{};
+  if (deflateInit2(&zs, 9, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
+  std::vector<uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())));
+  zs.next_in = const_cast<Bytef*>(raw.data());
+  zs.avail_in = static_cast<uInt>(raw.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  return out;
+}
+
+// Sets an environment variable for the scope of a test (unset when it ends).
+struct ScopedEnv {
+  std::string name;
+  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() { unsetenv(name.c_str()); }
+};
 
 // The message of the nnzero::Error that f throws ("" and a test failure if it throws none;
 // other exceptions fail the test).

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/data/batch_loader.h"
 #include "nnzero/data/dataset.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/functions/numerical_gradient.h"
@@ -37,11 +38,6 @@ constexpr const char* kSpec = R"({
   "loss": "softmax_cross_entropy",
   "init": "xavier"
 })";
-
-struct Batch {
-  Tensor x;
-  std::vector<int32_t> labels;
-};
 
 Batch first_test_samples(const std::string& dir, int32_t n) {
   const Dataset test = load_idx_dataset(find_idx_file(dir, "t10k-images-idx3-ubyte"),
