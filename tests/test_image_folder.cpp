@@ -16,6 +16,7 @@
 #include "nnzero/data/mnist.h"
 #include "nnzero/io/image.h"
 #include "nnzero/io/image_sample.h"
+#include "nnzero/io/safetensors.h"
 #include "test_data_dir.h"
 #include "test_support.h"
 
@@ -95,6 +96,54 @@ TEST(ImageFolder, ClassesAreTheSortedFolderNamesAndImagesBecomeInputSizedBytes) 
     ASSERT_EQ(s.size(), 6u);
     for (uint8_t v : s) EXPECT_EQ(v, grey.test.labels[static_cast<size_t>(i)] == 1 ? 75 : 23);
   }
+}
+
+TEST(ImageFolder, EachChannelIsNormalisedWithTheMeanAndStdOfTheTrainingImages) {
+  ScratchDir dir;
+  make_colour_folder(dir.path(), 3);  // red (250, 0, 0) and blue (0, 0, 200), 3 each
+  const ImageFolder f = load_image_folder(dir.path(), options({3, 4, 4}));
+  // Red: half the pixels 250, half 0: mean and std 125/255. Green: 0 everywhere, no spread
+  // (std kept at 1). Blue: half 200: mean and std 100/255.
+  const std::vector<float> mean = {125 / 255.0f, 0.0f, 100 / 255.0f};
+  const std::vector<float> std = {125 / 255.0f, 1.0f, 100 / 255.0f};
+  for (const Dataset* d : {&f.train, &f.test}) {
+    ASSERT_EQ(d->norm.mean.size(), 3u);
+    for (size_t c = 0; c < 3; ++c) {
+      EXPECT_NEAR(d->norm.mean[c], mean[c], 1e-6) << c;
+      EXPECT_NEAR(d->norm.std[c], std[c], 1e-6) << c;
+    }
+  }
+  // A red image's planes come out as +1, 0 and -1.
+  for (int64_t i = 0; i < f.train.size(); ++i) {
+    if (f.train.labels[static_cast<size_t>(i)] != 1) continue;  // red is class 1
+    Tensor x;
+    const int32_t index = static_cast<int32_t>(i);
+    gather_images(f.train, std::span<const int32_t>(&index, 1), Shape{3, 4, 4}, x);
+    for (int64_t k = 0; k < 16; ++k) {
+      EXPECT_NEAR(x[k], 1.0f, 1e-5);
+      EXPECT_NEAR(x[16 + k], 0.0f, 1e-6);
+      EXPECT_NEAR(x[32 + k], -1.0f, 1e-5);
+    }
+    break;
+  }
+  // Evaluation decodes test/ alone: the model file's statistics are set by the caller.
+  ImageFolderOptions test_only = options({3, 4, 4});
+  test_only.test_only = true;
+  EXPECT_TRUE(load_image_folder(dir.path(), test_only).test.norm.empty());
+
+  // Statistics read back from a model file's metadata are checked.
+  const auto from = [](const char* json) {
+    return ChannelNorm::from(nlohmann::json::parse(json), 3, "m.safetensors");
+  };
+  EXPECT_TRUE(from(R"({"kind": "image_folder"})").empty());
+  EXPECT_EQ(from(R"({"mean": [0.5, 0.4, 0.3], "std": [0.2, 0.2, 0.1]})").std[2], 0.1f);
+  EXPECT_HAS(error_of([&] { from(R"({"mean": [0.5, 0.4], "std": [1, 1, 1]})"); }),
+             "m.safetensors: nnzero.preprocess \"mean\" must be a list of 3 numbers");
+  EXPECT_HAS(error_of([&] { from(R"({"mean": [0.5, 0.4, 0.3]})"); }), "\"std\" is missing");
+  EXPECT_HAS(error_of([&] { from(R"({"mean": [0.5, 0.4, 0.3], "std": [1, 0, 1]})"); }),
+             "\"std\" holds 0; each must be a positive number");
+  EXPECT_HAS(error_of([&] { from(R"({"mean": [0.5, null, 0.3], "std": [1, 1, 1]})"); }),
+             "\"mean\" holds null");
 }
 
 TEST(ImageFolder, ResizingAveragesTheSourcePixelsEachOutputPixelCovers) {
@@ -239,6 +288,11 @@ TEST(ImageFolder, MnistAsAFolderOfPngsTrainsAConvnetAndPredictNamesTheClasses) {
     "train": {"optimizer": "adam", "lr": 0.001, "batch": 50}})");
   const auto r = run_cli("train --spec spec.json --data digits --epochs 2 --out run --quiet", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // MNIST's pixels: mean about 0.13, standard deviation about 0.31 (torchvision's figures).
+  const nlohmann::json preprocess = nlohmann::json::parse(
+      SafetensorsFile::read(dir / "run/model.safetensors").metadata().at("nnzero.preprocess"));
+  EXPECT_NEAR(preprocess["mean"][0].get<double>(), 0.1307, 0.01);
+  EXPECT_NEAR(preprocess["std"][0].get<double>(), 0.3081, 0.01);
   const nlohmann::json j = r.json();
   EXPECT_GT(j["test_acc"].get<double>(), 0.85) << r.out;
   // eval reads test/ alone, prepared the same way: the same accuracy.

@@ -47,6 +47,7 @@ Mnist load_eval_data(const std::string& dir, const LoadedModel& loaded, const Ev
                 (it == loaded.metadata.end() ? std::string("none recorded") : it->second) +
                 ") are not the folder's " + names);
   }
+  folder.test.norm = input_norm(loaded, a.model);
   return {{}, std::move(folder.test)};
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "common.h"
@@ -14,6 +15,7 @@
 #include "nnzero/model/model_file.h"
 #include "nnzero/parallel.h"
 #include "nnzero/plot/run_curves.h"
+#include "nnzero/strings.h"
 #include "nnzero/train/checkpoint.h"
 #include "nnzero/train/data_parallel.h"
 #include "nnzero/train/lr_schedule.h"
@@ -27,7 +29,7 @@ namespace {
 
 struct TrainArgs {
   ModelChoice choice;
-  std::string data, optimizer, lr_schedule, init_from, resume, out;
+  std::string data, optimizer, lr_schedule, init_from, freeze, resume, out;
   int64_t epochs = 0, batch = 0, max_steps = 0, train_samples = 0, crop_padding = 0;
   double lr = 0.0, weight_decay = 0.0;
   uint64_t seed = 0;
@@ -87,6 +89,72 @@ void check_values(const TrainArgs& a) {
   }
   if (a.given("--lr-schedule")) check_lr_schedule(a.lr_schedule);
   if (a.given("--optimizer")) (void)default_lr(a.optimizer), make_optimizer(a.optimizer, {}, 1.0f);
+}
+
+// --freeze "0-5,8": "trainable": false on those layers of the spec (names are layer indices;
+// A-B is every layer from A to B).
+void freeze_layers(ModelSpec& spec, const std::string& list) {
+  const auto n = static_cast<int64_t>(spec.layers.size());
+  const auto index = [&](const std::string& text) {
+    size_t used = 0;
+    int64_t i = -1;
+    try {
+      i = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || i < 0 || i >= n) {
+      throw Error("--freeze: \"" + text + "\" is not a layer of " + spec.name + " (layers 0 to " +
+                  std::to_string(n - 1) + "; e.g. --freeze 0-5 or --freeze 0,2,4)");
+    }
+    return i;
+  };
+  std::stringstream items(list);
+  std::string item;
+  bool any = false;
+  while (std::getline(items, item, ',')) {
+    const size_t dash = item.find('-', 1);
+    const int64_t first = index(item.substr(0, dash));
+    const int64_t last = dash == std::string::npos ? first : index(item.substr(dash + 1));
+    if (last < first) throw Error("--freeze: the range \"" + item + "\" runs backwards");
+    for (int64_t i = first; i <= last; ++i) {
+      spec.layers[static_cast<size_t>(i)].fields["trainable"] = false;
+    }
+    any = true;
+  }
+  if (!any) throw Error("--freeze needs layers, e.g. --freeze 0-5");
+}
+
+// What --init-from took and what --freeze froze, on stderr and in the result's JSON.
+void report_transfer(const LoadedWeights* loaded, Model& model, const std::string& init_from,
+                     bool quiet, nlohmann::json& j) {
+  if (loaded != nullptr) {
+    j["init_from"] = {{"model", init_from},
+                      {"loaded", loaded->loaded},
+                      {"fresh", loaded->fresh},
+                      {"unused", loaded->unused}};
+    if (!quiet) {
+      std::cerr << "--init-from " << init_from << ": loaded layers " << join(loaded->loaded, ", ")
+                << (loaded->fresh.empty() ? ""
+                                          : "; initialised afresh " + join(loaded->fresh, ", "))
+                << (loaded->unused.empty() ? "" : "; not used " + join(loaded->unused, ", "))
+                << "\n";
+    }
+  }
+  std::vector<std::string> frozen;
+  int64_t frozen_params = 0;
+  for (const NamedLayer& nl : model.named_layers()) {
+    const std::vector<Param*> params = nl.layer->params();
+    if (params.empty() || !params.front()->frozen) continue;
+    frozen.push_back(nl.name);
+    for (const Param* p : params) frozen_params += p->value.numel();
+  }
+  if (frozen.empty()) return;
+  j["frozen"] = frozen;
+  if (!quiet) {
+    std::cerr << "frozen: layers " << join(frozen, ", ") << " (" << frozen_params
+              << " parameters keep their values)\n";
+  }
 }
 
 // Ranks that share a machine share its cores: without --threads or OMP_NUM_THREADS, a rank
@@ -153,11 +221,11 @@ Mnist load_training_data(TrainOptions& opt, const ModelSpec& spec, bool quiet) {
   }
   opt.metadata["nnzero.classes"] = nlohmann::json(folder.classes).dump();
   // How a photo becomes a sample (io/image_sample.h): the Classifier and `predict` read it.
-  opt.metadata["nnzero.preprocess"] =
-      nlohmann::json{{"kind", "image_folder"},  {"channels", spec.input[0]},
-                     {"height", spec.input[1]}, {"width", spec.input[2]},
-                     {"resize", "box"},         {"scale", "1/255"}}
-          .dump();
+  nlohmann::json preprocess = {{"kind", "image_folder"},  {"channels", spec.input[0]},
+                               {"height", spec.input[1]}, {"width", spec.input[2]},
+                               {"resize", "box"},         {"scale", "1/255"}};
+  folder.train.norm.add_to(preprocess);  // "mean", "std" (io/channel_norm.h)
+  opt.metadata["nnzero.preprocess"] = preprocess.dump();
   return {std::move(folder.train), std::move(folder.test)};
 }
 
@@ -179,8 +247,8 @@ void run_train(TrainArgs& a) {
   if (!a.resume.empty()) {
     for (const char* flag :
          {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--batch",
-          "--seed", "--init-from", "--out", "--no-shuffle", "--train-samples", "--val-split",
-          "--crop-padding", "--flip", "--force"}) {
+          "--seed", "--init-from", "--freeze", "--out", "--no-shuffle", "--train-samples",
+          "--val-split", "--crop-padding", "--flip", "--force"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -190,6 +258,7 @@ void run_train(TrainArgs& a) {
     if (a.given("--data")) opt.data_dir = a.data;
   } else {
     spec = a.choice.resolve();
+    if (a.given("--freeze")) freeze_layers(spec, a.freeze);
     opt = options_from(a, spec);
     opt.data_dir = std::filesystem::absolute(resolve_data_dir(a.data)).string();
     opt.out_dir = run_dir(*a.cmd, spec.name);
@@ -223,8 +292,11 @@ void run_train(TrainArgs& a) {
   }
   Rng init_rng(opt.seed);
   Sequential model(spec, init_rng, a.choice.resolve_engine());
-  if (!a.init_from.empty()) load_weights(model, a.init_from);
+  std::optional<LoadedWeights> loaded;
+  if (!a.init_from.empty()) loaded = load_weights(model, a.init_from);
   Trainer trainer(model, data.train, &data.test, opt);
+  nlohmann::json transfer = nlohmann::json::object();
+  report_transfer(loaded ? &*loaded : nullptr, model, a.init_from, quiet, transfer);
   if (!a.resume.empty()) trainer.load_checkpoint(Trainer::checkpoint_path(a.resume));
 
   if (!quiet) {
@@ -255,6 +327,7 @@ void run_train(TrainArgs& a) {
                       {"test_acc", r.test_acc}, {"test_loss", r.test_loss},
                       {"seconds", r.seconds},   {"samples_per_s", r.samples_per_s},
                       {"out", opt.out_dir}};
+  j.update(transfer);
   if (several) {
     j["ranks"] = r.ranks;
     j["allreduce_seconds"] = r.allreduce_seconds;
@@ -292,7 +365,12 @@ void add_train_command(CLI::App& app) {
                   "Threads for BLAS and parallel loops (default: all cores)");
   cmd->add_option("--max-steps", args->max_steps, "Stop after this many mini-batches");
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the training data in file order");
-  cmd->add_option("--init-from", args->init_from, "Start from this model file's weights");
+  cmd->add_option("--init-from", args->init_from,
+                  "Start from this model file's weights: every layer whose tensors it holds "
+                  "under the same names and shapes (the others keep their initialisation)");
+  cmd->add_option("--freeze", args->freeze,
+                  "Keep these layers' weights (and BatchNorm statistics) as they are: layer "
+                  "indices and ranges, e.g. 0-8 or 0,2,4 (the spec's \"trainable\": false)");
   cmd->add_option("--resume", args->resume, "Continue the run in this folder from its checkpoint");
   cmd->add_option("--out", args->out, "Run folder (default runs/<model>-<date>-<time>)");
   cmd->add_flag("--force", args->force,

@@ -49,6 +49,9 @@ void gather_images(const Dataset& data, std::span<const int32_t> indices, const 
         for (int64_t i = i0; i < i1; ++i) {
           if (i + 2 < n) data.pixels.prefetch(indices[static_cast<size_t>(i + 2)]);
           data.pixels.unpack(indices[static_cast<size_t>(i)], kScale, x.data() + i * size);
+          if (!data.norm.empty()) {
+            data.norm.apply(x.data() + i * size, 1, size / data.norm.channels());
+          }
         }
       },
       min_items(kParallelMinElements, size));
@@ -78,6 +81,7 @@ Dataset subset(const Dataset& data, std::span<const int32_t> indices) {
   out.sample_shape = data.sample_shape;
   out.num_classes = data.num_classes;
   out.target_size = data.target_size;
+  out.norm = data.norm;
   const int64_t size = data.sample_size();
   if (!data.pixels.empty()) out.pixels = PackedImages(size);
   for (int32_t i : indices) {

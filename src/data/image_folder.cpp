@@ -112,6 +112,35 @@ Dataset decode_all(const std::vector<Entry>& entries, const fs::path& where,
   return data;
 }
 
+// The mean and standard deviation of each channel's pixels (scaled to [0, 1]) over every
+// image of `data`. Sums of bytes and squared bytes are integers, exact in any order (CIFAR-10:
+// at most 50,000 x 1,024 x 255^2 < 2^42). A channel without any variation (every training
+// image equally black there) keeps std 1: dividing by 0 would make every input infinite.
+ChannelNorm measure_channel_norm(const Dataset& data) {
+  const int64_t channels = data.sample_shape[0], plane = data.sample_size() / channels;
+  std::vector<uint64_t> sum(static_cast<size_t>(channels)), sumsq(sum.size());
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const std::vector<uint8_t> px = data.pixels.unpack(i);
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int64_t k = c * plane; k < (c + 1) * plane; ++k) {
+        sum[static_cast<size_t>(c)] += px[static_cast<size_t>(k)];
+        sumsq[static_cast<size_t>(c)] +=
+            uint64_t{px[static_cast<size_t>(k)]} * px[static_cast<size_t>(k)];
+      }
+    }
+  }
+  ChannelNorm norm;
+  const double count = static_cast<double>(data.size() * plane);
+  for (size_t c = 0; c < sum.size(); ++c) {
+    const double mean = static_cast<double>(sum[c]) / count / 255.0;
+    const double var = static_cast<double>(sumsq[c]) / count / (255.0 * 255.0) - mean * mean;
+    const double sd = std::sqrt(std::max(var, 0.0));
+    norm.mean.push_back(static_cast<float>(mean));
+    norm.std.push_back(sd > 1e-3 ? static_cast<float>(sd) : 1.0f);
+  }
+  return norm;
+}
+
 // Holds out `fraction` of each class (at random, from `seed`) as the test entries.
 void split_off_test(std::vector<Entry>& train, std::vector<Entry>& test, double fraction,
                     uint64_t seed) {
@@ -186,6 +215,7 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& 
   out.test = decode_all(test, fs::is_directory(test_dir) ? test_dir : train_dir, o,
                         static_cast<int64_t>(train.size()), total);
   out.train.num_classes = out.test.num_classes = static_cast<int32_t>(out.classes.size());
+  if (!o.test_only) out.train.norm = out.test.norm = measure_channel_norm(out.train);
   out.decode_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.progress) o.progress(total, total);

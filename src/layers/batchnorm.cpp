@@ -50,7 +50,9 @@ constexpr int64_t kSplitValues = 32768;
 
 const Tensor& BatchNorm::forward(const Tensor& x, bool train) {
   check_input(x);
-  train_ = train;
+  // Frozen (transfer learning), it normalises with its running statistics and keeps them, as
+  // in evaluation: the layers above were trained on inputs normalised that way.
+  train_ = train && !gamma_.frozen;
   const int64_t N = x.dim(0), S = spatial_;
   if (train && N * S < 2) {
     throw Error("batchnorm: training needs more than one value per channel (batch of " +

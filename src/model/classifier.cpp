@@ -33,6 +33,7 @@ Classifier::Classifier(LoadedModel loaded, const std::string& where)
     check_digit_model(*loaded_.model, where_);
   }
   sample_size_ = model().input_shape().numel();
+  norm_ = input_norm(loaded_, where_);
   ends_in_softmax_ = loaded_.model->spec().layers.back().type == "softmax";
   if (const auto it = loaded_.metadata.find("nnzero.classes"); it != loaded_.metadata.end()) {
     const nlohmann::json names = nlohmann::json::parse(it->second, nullptr, false);
@@ -54,6 +55,7 @@ std::vector<Classification> Classifier::classify_batch(std::span<const float> pi
   const auto n = static_cast<int64_t>(pixels.size()) / sample_size_;
   x_.resize(model().input_shape().with_batch(n));
   std::copy(pixels.begin(), pixels.end(), x_.data());
+  if (!norm_.empty()) norm_.apply(x_.data(), n, sample_size_ / norm_.channels());
   const Tensor& y = model().forward(x_, false);  // (n, classes)
   const int64_t k = y.dim(1);
   std::vector<Classification> out(static_cast<size_t>(n));

@@ -63,7 +63,7 @@ double Model::weight_decay_loss() {
   if (weight_decay_ <= 0.0f) return 0.0;
   double sum_sq = 0.0;
   for (Param* p : all_params()) {
-    if (!p->decay) continue;
+    if (!p->decay || p->frozen) continue;
     for (float w : p->value) sum_sq += static_cast<double>(w) * w;
   }
   return 0.5 * weight_decay_ * sum_sq;
@@ -72,7 +72,7 @@ double Model::weight_decay_loss() {
 void Model::add_weight_decay_grad() {
   if (weight_decay_ <= 0.0f) return;
   for (Param* p : all_params()) {
-    if (!p->decay) continue;
+    if (!p->decay || p->frozen) continue;
     for (int64_t j = 0; j < p->value.numel(); ++j) p->grad[j] += weight_decay_ * p->value[j];
   }
 }

@@ -4,10 +4,18 @@
 
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/sequential.h"
+#include "nnzero/strings.h"
 
 namespace nnzero {
 
 namespace {
+// PyTorch's BatchNorm step counter, which nnzero neither needs nor writes.
+bool is_batch_counter(const std::string& name) {
+  const std::string suffix = ".num_batches_tracked";
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 void copy_state(Model& model, const SafetensorsFile& file) {
   std::set<std::string> expected;
   for (const NamedTensor& nt : model.state()) {
@@ -22,9 +30,7 @@ void copy_state(Model& model, const SafetensorsFile& file) {
     nt.tensor->copy_from(t);
   }
   for (const SafetensorsEntry& e : file.entries()) {
-    const bool counter =
-        e.name.size() > 20 && e.name.compare(e.name.size() - 20, 20, ".num_batches_tracked") == 0;
-    if (!expected.contains(e.name) && !counter) {
+    if (!expected.contains(e.name) && !is_batch_counter(e.name)) {
       throw Error(file.name() + ": unexpected tensor \"" + e.name + "\" (not in the spec)");
     }
   }
@@ -56,8 +62,59 @@ LoadedModel load_model(const std::string& path, Engine engine) {
   return loaded;
 }
 
-void load_weights(Model& model, const std::string& path) {
-  copy_state(model, SafetensorsFile::read(path));
+ChannelNorm input_norm(const LoadedModel& loaded, const std::string& where) {
+  const auto it = loaded.metadata.find("nnzero.preprocess");
+  if (it == loaded.metadata.end()) return {};
+  const nlohmann::json preprocess = nlohmann::json::parse(it->second, nullptr, false);
+  if (!preprocess.is_object())
+    throw Error(where + ": metadata nnzero.preprocess is not a JSON object");
+  const Shape& in = loaded.model->input_shape();
+  return ChannelNorm::from(preprocess, in.rank() == 3 ? in[0] : 1, where);
+}
+
+LoadedWeights load_weights(Model& model, const std::string& path) {
+  const SafetensorsFile file = SafetensorsFile::read(path);
+  LoadedWeights out;
+  std::set<std::string> taken;
+  for (const NamedLayer& nl : model.named_layers()) {
+    std::vector<NamedTensor> tensors;
+    for (Param* p : nl.layer->params()) tensors.push_back({nl.name + "." + p->name, &p->value});
+    for (const Buffer& b : nl.layer->buffers())
+      tensors.push_back({nl.name + "." + b.name, b.value});
+    if (tensors.empty()) continue;  // nothing to load (relu, pooling...)
+    std::string why;
+    for (const NamedTensor& t : tensors) {
+      const SafetensorsEntry* e = file.find(t.name);
+      if (e == nullptr) {
+        why = "not in the file";
+        break;
+      }
+      const Shape shape(e->shape);
+      if (!(shape == t.tensor->shape())) {
+        why = t.name + " is " + shape.str() + " in the file, " + t.tensor->shape().str() + " here";
+        break;
+      }
+    }
+    if (!why.empty()) {
+      out.fresh.push_back(nl.name + " (" + why + ")");
+      continue;
+    }
+    for (const NamedTensor& t : tensors) {
+      t.tensor->copy_from(file.tensor(t.name));
+      taken.insert(t.name);
+    }
+    out.loaded.push_back(nl.name);
+  }
+  for (const SafetensorsEntry& e : file.entries()) {
+    if (!taken.contains(e.name) && !is_batch_counter(e.name)) out.unused.push_back(e.name);
+  }
+  if (out.loaded.empty()) {
+    throw Error(path +
+                ": no layer of the model has its tensors in this file under the same "
+                "names and shapes (" +
+                join(out.fresh, "; ") + ")");
+  }
+  return out;
 }
 
 }  // namespace nnzero

@@ -26,13 +26,26 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng, Engine engine)
     throw Error("model \"" + spec.name + "\": the last layer outputs samples of shape " +
                 shape.str() + "; the loss needs a flat output (add flatten and linear layers)");
   }
-  layers_.front()->set_needs_input_grad(false);  // nothing reads dL/d(data)
+  freeze_layers();
   steps_ = plan_steps(layers_, engine, fused_);
   if (spec.loss == "mse") {
     loss_ = std::make_unique<MeanSquaredError>();
   } else {
     loss_ = std::make_unique<SoftmaxCrossEntropy>();
   }
+}
+
+// Marks the parameters of the layers the spec freezes. Nothing reads dL/d(data), nor the
+// dL/dx of the lowest layer that trains (only frozen layers are below it): layers up to that
+// one compute none, and backward stops there.
+void Sequential::freeze_layers() {
+  size_t lowest = layers_.size() - 1;
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const std::vector<Param*> params = layers_[i]->params();
+    for (Param* p : params) p->frozen = !spec_.layers[i].trainable();
+    if (!params.empty() && spec_.layers[i].trainable()) lowest = i;
+  }
+  for (size_t i = 0; i <= lowest; ++i) layers_[i]->set_needs_input_grad(false);
 }
 
 const Shape& Sequential::output_shape() const {
@@ -52,7 +65,11 @@ double Sequential::loss(const Tensor& x, const Target& target, bool train) {
 void Sequential::backward() {
   const Tensor* d = &loss_->backward();
   if (d->dim(0) > shared_grads_batch_) share_input_grads(d->dim(0));
-  for (size_t i = steps_.size(); i-- > 0;) d = &steps_[i]->backward(*d);
+  // Down to the first step that needs no dL/dx: below it nothing is trained.
+  for (size_t i = steps_.size(); i-- > 0;) {
+    d = &steps_[i]->backward(*d);
+    if (!steps_[i]->needs_input_grad()) break;
+  }
   add_weight_decay_grad();
 }
 

@@ -199,6 +199,9 @@ LayerSpec parse_layer_spec(const json& j, const std::string& where) {
     check_rule(d, v, field_where);
     l.fields[d.name] = v;
   }
+  // Any layer may be frozen (transfer learning); kept only when given, so that the canonical
+  // JSON of a spec without it is unchanged.
+  if (f.has("trainable")) l.fields["trainable"] = f.boolean("trainable");
   f.reject_unknown();
   return l;
 }

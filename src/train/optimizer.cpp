@@ -20,6 +20,7 @@ Optimizer::Optimizer(std::vector<Param*> params, float lr, int slots_per_param)
 void Optimizer::step() {
   ++t_;
   for (size_t i = 0; i < params_.size(); ++i) {
+    if (params_[i]->frozen) continue;
     update(*params_[i], slots_ > 0 ? &state_[i * static_cast<size_t>(slots_)] : nullptr);
   }
 }

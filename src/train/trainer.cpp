@@ -73,6 +73,11 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainO
   }
   std::vector<Param*> params;
   for (const NamedParam& np : model.named_params()) params.push_back(np.param);
+  if (std::all_of(params.begin(), params.end(), [](const Param* p) { return p->frozen; })) {
+    throw Error(
+        "train: every layer with parameters is frozen (\"trainable\": false or "
+        "--freeze): nothing would train");
+  }
   optimizer_ = make_optimizer(opt_.optimizer, params, opt_.lr);
   base_lr_ = optimizer_->lr();
   model_.set_weight_decay(opt_.weight_decay);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nnzero/data/packed_images.h"
+#include "nnzero/io/channel_norm.h"
 #include "nnzero/shape.h"
 #include "nnzero/tensor.h"
 
@@ -24,6 +25,7 @@ struct Dataset {
   int32_t num_classes = 0;
   std::vector<float> targets;  // regression: size() * target_size values
   int64_t target_size = 0;     // 0 for classification
+  ChannelNorm norm;            // applied to pixels after scaling to [0, 1] (image folders)
 
   bool is_regression() const { return target_size > 0; }
   int64_t size() const;
@@ -32,7 +34,8 @@ struct Dataset {
 
 // Writes the samples `indices` into x, shaped (indices.size(), sample...) where sample is
 // `sample_shape` (same number of values as the dataset's, e.g. (784) or (1, 28, 28)), each
-// pixel scaled to [0, 1]. Reuses x's storage.
+// pixel scaled to [0, 1], then normalised per channel when the dataset's `norm` is set.
+// Reuses x's storage.
 void gather_images(const Dataset& data, std::span<const int32_t> indices, const Shape& sample_shape,
                    Tensor& x);
 // Labels of the samples `indices`, into `labels` (resized).

@@ -7,8 +7,9 @@
 // 3 RGB), resized to its height x width (a box filter: the average of the source pixels each
 // output pixel covers) and kept as bytes, channels x height x width, in a Dataset: 3 KB a
 // 32 x 32 colour image, 180 MB for CIFAR-10's 60,000. Batches are made from the bytes
-// (gather_images scales them to [0, 1]). The training images are kept in a random order
-// (from the seed), as MNIST's files are, so that the first N hold every class; the test
+// (gather_images scales them to [0, 1] and normalises each channel with the mean and standard
+// deviation of the training images, io/channel_norm.h). The training images are kept in a random
+// order (from the seed), as MNIST's files are, so that the first N hold every class; the test
 // images class by class, in file-name order.
 #pragma once
 
@@ -27,8 +28,10 @@ struct ImageFolderOptions {
   // Without a test/ folder, this fraction of train/ (chosen at random with `seed`, the same
   // share of every class) is held out as the test set. 0: test/ is required.
   double val_split = 0;
-  uint64_t seed = 0;       // the order of the training images and the --val-split draw
-  bool test_only = false;  // decode test/ only (evaluation); train/ still names the classes
+  uint64_t seed = 0;  // the order of the training images and the --val-split draw
+  // Decode test/ only (evaluation; train/ still names the classes). The test set's `norm` is
+  // then left empty, for the caller to set from the model file.
+  bool test_only = false;
   // Called as images are decoded: (done, total), from one thread, at most every 1 %.
   std::function<void(int64_t done, int64_t total)> progress;
 };

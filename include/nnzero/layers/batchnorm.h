@@ -3,7 +3,7 @@
 //               xhat = (x - mu) / sqrt(var + eps), y = gamma * xhat + beta,
 //               running = (1 - momentum) * running + momentum * batch statistic
 //               (the running variance unbiased: var * m / (m - 1), as PyTorch keeps it);
-//   evaluation: the same with the running statistics.
+//   evaluation: the same with the running statistics (also when frozen, "trainable": false).
 // backward (training), with m values per channel:
 //   dbeta = sum dout, dgamma = sum dout * xhat,
 //   dx = gamma / (m * sqrt(var + eps)) * (m * dout - dbeta - xhat * dgamma).

@@ -30,6 +30,8 @@ struct Param {
   Tensor grad;
   int64_t fan_in = 0;  // inputs feeding each output, for Xavier/He; 0: not initialised randomly
   bool decay = false;  // weight decay applies (weights yes; biases and BatchNorm no, as the book)
+  // Frozen (transfer learning: the spec's "trainable": false): the optimizer leaves it as it is.
+  bool frozen = false;
 };
 
 // Non-trainable state that is saved with the model (BatchNorm's running statistics).

@@ -12,7 +12,8 @@
 //
 // A model trained on an image folder (its file has "nnzero.preprocess" metadata) takes any
 // input (channels, height, width) with 1 or 3 channels: classify_file prepares a photo as
-// the training images were (io/image_sample.h), and classes() are the folders' names.
+// the training images were (io/image_sample.h), every call normalises the input's channels
+// as training did (io/channel_norm.h), and classes() are the folders' names.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +71,7 @@ class Classifier {
   bool images_ = false;
   int64_t sample_size_ = 0;
   std::vector<std::string> classes_;
+  ChannelNorm norm_;  // the training images' per-channel normalisation (image folders)
   Tensor x_;
 };
 

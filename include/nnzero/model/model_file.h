@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "nnzero/io/channel_norm.h"
 #include "nnzero/model/model.h"
 #include "nnzero/model/plan.h"
 
@@ -25,7 +27,21 @@ void save_model(Model& model, const std::string& path,
 // dtypes. PyTorch's "*.num_batches_tracked" counters are ignored; any other tensor the spec
 // does not have is an error.
 LoadedModel load_model(const std::string& path, Engine engine = Engine::fast);
-// Copies the weights of a model file into `model` (fine-tuning); the architectures must match.
-void load_weights(Model& model, const std::string& path);
+// The per-channel input normalisation a model trained on an image folder records in its
+// "nnzero.preprocess" metadata (io/channel_norm.h); empty when there is none. Throws naming
+// `where` when the metadata is not JSON or its lists are malformed.
+ChannelNorm input_norm(const LoadedModel& loaded, const std::string& where);
+// What load_weights took from a file: layer names ("3") and, for the rest, why not.
+struct LoadedWeights {
+  std::vector<std::string> loaded;  // every tensor of the layer came from the file
+  std::vector<std::string> fresh;   // kept their initialisation: "6 (6.weight is (10, 50)
+                                    // in the file, (2, 50) here)", "7 (not in the file)"
+  std::vector<std::string> unused;  // tensors of the file that no layer took
+};
+// Transfer learning (`--init-from`): copies into `model` every layer whose tensors (parameters
+// and buffers) the file holds under the same names and shapes; every other layer keeps its
+// initial weights. The file's spec is not read: the two networks may differ (a new head with
+// other classes, a layer added). Throws when not one layer matches.
+LoadedWeights load_weights(Model& model, const std::string& path);
 
 }  // namespace nnzero

@@ -50,6 +50,7 @@ class Sequential : public Model {
 
  private:
   void share_input_grads(int64_t batch);
+  void freeze_layers();
 
   ModelSpec spec_;
   Engine engine_;

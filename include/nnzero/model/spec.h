@@ -27,6 +27,9 @@ struct LayerSpec {
   std::string string(const std::string& key, const std::string& fallback = "") const;
   // The layer's weight initialisation when the spec overrides the model's ("" otherwise).
   std::string init() const { return string("init"); }
+  // False when the spec freezes the layer ("trainable": false): its parameters keep their
+  // values and a BatchNorm its running statistics while the rest of the network trains.
+  bool trainable() const { return !has("trainable") || boolean("trainable"); }
 };
 
 // Parses one layer of a spec: {"type": ..., fields...}; `where` ("spec: layer 3") prefixes

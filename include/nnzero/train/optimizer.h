@@ -23,7 +23,7 @@ class Optimizer {
   Optimizer(std::vector<Param*> params, float lr, int slots_per_param);
   virtual ~Optimizer() = default;
   virtual const char* name() const = 0;
-  // One update of every parameter from its current gradient.
+  // One update of every parameter from its current gradient (frozen ones excepted).
   void step();
 
   float lr() const { return lr_; }
