@@ -40,7 +40,8 @@ TEST(CnnTraining, EveryBuiltinModelPassesTheGradientCheck) {
     Rng rng(0);
     Sequential model(spec, rng);
     GradCheckOptions options;
-    options.max_elements = 20;
+    // The colour models cost 25-56 MFLOPs an image a forward pass: fewer elements each.
+    options.max_elements = model.input_shape()[0] == 3 ? 6 : 20;
     for (const GradCheckResult& r : gradcheck_model(model, 4, rng, options)) {
       EXPECT_LT(r.rel_error, kGradCheckTolerance) << name << " " << r.name;
       EXPECT_GT(r.elements, 0) << name << " " << r.name;

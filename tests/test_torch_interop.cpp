@@ -39,19 +39,31 @@ bool have_torch() {
                  << "skipping the PyTorch comparison";                                      \
   }
 
-// Runs torch_interop.py with `args` in `dir`, one PyTorch thread.
-CliResult run_script(const std::string& args, const ScratchDir& dir) {
+// Runs `python_args` (a script and its arguments) in `dir`.
+CliResult run_python(const std::string& python_args, const ScratchDir& dir) {
   const std::string out = dir / "py.stdout", err = dir / "py.stderr";
   const std::string command = "cd '" + dir.path().string() + "' && NNZERO_BIN='" +
                               std::string(NNZERO_BINARY_DIR) + "/nnzero' " + kPython + " " +
-                              kScript + " --threads 1 " + args + " >'" + out + "' 2>'" + err +
-                              "' </dev/null";
+                              python_args + " >'" + out + "' 2>'" + err + "' </dev/null";
   const int status = std::system(command.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = nnzero_test::slurp(out);
   r.err = nnzero_test::slurp(err);
   return r;
+}
+
+// Runs torch_interop.py with `args` in `dir`, one PyTorch thread.
+CliResult run_script(const std::string& args, const ScratchDir& dir) {
+  return run_python(kScript + " --threads 1 " + args, dir);
+}
+
+// Expects `theirs` (PyTorch's) to equal `ours` within float rounding.
+void expect_same_outputs(const Tensor& theirs, const Tensor& ours) {
+  ASSERT_EQ(theirs.numel(), ours.numel());
+  for (int64_t i = 0; i < ours.numel(); ++i) {
+    EXPECT_NEAR(theirs[i], ours[i], 1e-4f * std::max(1.0f, std::abs(ours[i]))) << i;
+  }
 }
 
 const Mnist& mnist(const std::string& dir) {
@@ -246,6 +258,63 @@ TEST(TorchInterop, EveryRegisteredLayerTypeGivesPyTorchsOutputs) {
     for (int64_t i = 0; i < y.numel(); ++i) {
       EXPECT_NEAR(theirs[i], y[i], 1e-5f * std::max(1.0f, std::abs(y[i]))) << i;
     }
+  }
+}
+
+// The colour built-ins (residual blocks: PyTorch's BasicBlock of the script) both ways: the
+// model file nnzero writes gives PyTorch nnzero's outputs, and the same network made in
+// PyTorch, with its own random weights and statistics and saved by the script, gives nnzero
+// PyTorch's outputs.
+TEST(TorchInterop, TheColourModelsRoundTripBothWays) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  nnzero_test::spit(dir / "from_torch.py", R"(import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+import torch_interop as ti
+spec = json.load(open(sys.argv[2]))
+torch.manual_seed(0)
+model = ti.build_sequential(spec)
+ti.init_weights(model, spec)
+with torch.no_grad():
+    for name, t in model.state_dict().items():
+        if name.endswith(("bias", "running_mean")):
+            t.normal_(0.0, 0.1)
+        elif name.endswith("running_var"):
+            t.uniform_(0.5, 2.0)
+x = torch.from_numpy(ti.read_safetensors(sys.argv[3])[0]["x"])
+y = model.eval()(x).detach()
+ti.save_model(model, spec, sys.argv[4])
+ti.write_safetensors(sys.argv[5], {"y": y.numpy()}, {})
+)");
+  const std::string tools = std::string(NNZERO_SOURCE_DIR) + "/tools";
+  for (const std::string name : {"resnet_cifar", "alexnet_cifar"}) {
+    SCOPED_TRACE(name);
+    Rng rng(5);
+    Sequential model(builtin_spec(name), rng);
+    Tensor x(model.input_shape().with_batch(4));
+    rng.fill_normal(x, 0.0f, 1.0f);
+    for (int i = 0; i < 3; ++i) model.forward(x, true);  // running statistics move
+    const std::string base = dir / name;
+    save_model(model, base + ".safetensors");
+    write_safetensors(base + ".x.safetensors", {{"x", &x}}, {});
+    nnzero_test::spit(base + ".json", model.spec().to_json());
+    const CliResult to_torch = run_script("forward '" + base + ".safetensors' '" + base +
+                                              ".x.safetensors' '" + base + ".y.safetensors'",
+                                          dir);
+    ASSERT_EQ(to_torch.exit_code, 0) << to_torch.err;
+    expect_same_outputs(SafetensorsFile::read(base + ".y.safetensors").tensor("y"),
+                        model.forward(x, false));
+
+    const CliResult from_torch = run_python(
+        "from_torch.py '" + tools + "' '" + base + ".json' '" + base + ".x.safetensors' '" + base +
+            ".torch.safetensors' '" + base + ".torch_y.safetensors'",
+        dir);
+    ASSERT_EQ(from_torch.exit_code, 0) << from_torch.err;
+    LoadedModel loaded = load_model(base + ".torch.safetensors");
+    const Tensor theirs = SafetensorsFile::read(base + ".torch_y.safetensors").tensor("y");
+    expect_same_outputs(theirs, loaded.model->forward(x, false));
+    // PyTorch's weights, not nnzero's: the outputs differ from the first model's.
+    EXPECT_GT(std::abs(theirs[0] - model.forward(x, false)[0]), 1e-3f);
   }
 }
 

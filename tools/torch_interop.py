@@ -139,26 +139,54 @@ def torch_modules(spec):
     return [(layer["torch"]["module"], layer["torch"]["args"]) for layer in info["layers"]]
 
 
+class BasicBlock(nn.Module):
+    """nnzero's residual_block (include/nnzero/layers/residual_block.h): ResNet's basic block as
+    the widely used pytorch-cifar code writes it, so the tensor names are the same
+    ("conv1.weight", "bn1.running_mean", "shortcut.0.weight", ...)."""
+
+    def __init__(self, in_planes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != planes:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+# The modules of the registry that torch.nn does not have.
+_MODULES = {"BasicBlock": BasicBlock}
+
+
 def build_sequential(spec):
     """The nn.Sequential of a model spec (a dict), module i = layer i. Weights are PyTorch's
     defaults."""
-    return nn.Sequential(*[getattr(nn, module)(**args) for module, args in torch_modules(spec)])
+    return nn.Sequential(*[(_MODULES.get(module) or getattr(nn, module))(**args)
+                           for module, args in torch_modules(spec)])
 
 
 def init_weights(model, spec):
     """nnzero's initialisation: weights N(0, s^2) with s from the spec's init (he:
     sqrt(2/fan_in), xavier: sqrt(1/fan_in), std:s), biases zero, BatchNorm 1 and 0."""
-    for i, (m, raw) in enumerate(zip(model, spec["layers"])):
-        if not isinstance(m, (nn.Linear, nn.Conv2d)):
-            continue
+    for layer, raw in zip(model, spec["layers"]):
         init = raw.get("init") or spec.get("init", "he")
-        fan_in = m.weight[0].numel()
-        std = (math.sqrt(2.0 / fan_in) if init == "he" else
-               math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
-        with torch.no_grad():
-            m.weight.normal_(0.0, std)
-            if m.bias is not None:
-                m.bias.zero_()
+        for m in layer.modules():  # a residual block's convolutions too
+            if not isinstance(m, (nn.Linear, nn.Conv2d)):
+                continue
+            fan_in = m.weight[0].numel()
+            std = (math.sqrt(2.0 / fan_in) if init == "he" else
+                   math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
+            with torch.no_grad():
+                m.weight.normal_(0.0, std)
+                if m.bias is not None:
+                    m.bias.zero_()
 
 
 def load_model(path):
@@ -244,7 +272,7 @@ def evaluate(model, spec, images, labels):
 
 def make_optimizer(name, model, lr, weight_decay):
     # nnzero decays weights only (not biases or BatchNorm), adding lambda * W to the gradient.
-    decay = [m.weight for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
+    decay = [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
     ids = {id(p) for p in decay}
     groups = [{"params": decay, "weight_decay": weight_decay},
               {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0}]

@@ -140,10 +140,73 @@ ModelSpec lenet5() {
              .horizontal_flip = {}};
   return s;
 }
+
+// The book's AlexNet (section 7.7.2: conv-ReLU-pool stacks, then three fully connected
+// layers with dropout), scaled to 32x32 colour images and to a 2-core CPU: 5 convolutions of
+// 32-96 channels instead of 96-384, fully connected 256 and 128 instead of 4096.
+ModelSpec alexnet_cifar() {
+  ModelSpec s;
+  s.name = "alexnet_cifar";
+  s.input = Shape{3, 32, 32};
+  s.layers = {conv(32, 5, 2), simple("relu"), maxpool(2),     conv(64, 5, 2),    simple("relu"),
+              maxpool(2),     conv(96, 3, 1), simple("relu"), conv(96, 3, 1),    simple("relu"),
+              conv(64, 3, 1), simple("relu"), maxpool(2),     simple("flatten"), dropout(0.5f),
+              linear(256),    simple("relu"), dropout(0.5f),  linear(128),       simple("relu"),
+              linear(10)};
+  s.init = "he";
+  s.train = {.optimizer = "adam",
+             .lr_schedule = "cosine",
+             .lr = 0.001,
+             .weight_decay = {},
+             .batch = 100,
+             .epochs = 20,
+             .max_steps = {},
+             .crop_padding = 4,
+             .horizontal_flip = true};
+  return s;
+}
+
+LayerSpec residual(int64_t out, int64_t stride) {
+  return layer({{"type", "residual_block"}, {"out_channels", out}, {"stride", stride}});
+}
+
+// A small ResNet for 32x32 colour images: He et al.'s CIFAR-10 network with one block per
+// stage (ResNet-8): a 3x3 stem of 16 channels, blocks of 16, 32 (stride 2) and 64 (stride 2)
+// channels, global average pooling, one linear layer. 78,000 parameters, 25 MFLOPs an image.
+ModelSpec resnet_cifar() {
+  ModelSpec s;
+  s.name = "resnet_cifar";
+  s.input = Shape{3, 32, 32};
+  s.layers = {layer({{"type", "conv2d"},
+                     {"out_channels", 16},
+                     {"kernel", 3},
+                     {"padding", 1},
+                     {"bias", false}}),
+              simple("batchnorm2d"),
+              simple("relu"),
+              residual(16, 1),
+              residual(32, 2),
+              residual(64, 2),
+              simple("global_avgpool2d"),
+              simple("flatten"),
+              linear(10)};
+  s.init = "he";
+  s.train = {.optimizer = "nesterov",
+             .lr_schedule = "cosine",
+             .lr = 0.05,
+             .weight_decay = 5e-4,
+             .batch = 128,
+             .epochs = 15,
+             .max_steps = {},
+             .crop_padding = 4,
+             .horizontal_flip = true};
+  return s;
+}
 }  // namespace
 
 std::vector<std::string> builtin_model_names() {
-  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet", "lenet5"};
+  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet",
+          "lenet5",        "alexnet_cifar",   "resnet_cifar"};
 }
 
 ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options) {
@@ -152,6 +215,8 @@ ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options
   if (name == "simple_convnet") return simple_convnet();
   if (name == "deep_convnet") return deep_convnet();
   if (name == "lenet5") return lenet5();
+  if (name == "alexnet_cifar") return alexnet_cifar();
+  if (name == "resnet_cifar") return resnet_cifar();
   throw Error("unknown model \"" + name +
               "\" (built-in models: " + join(builtin_model_names(), ", ") + ")");
 }

@@ -14,6 +14,7 @@
 #include "nnzero/layers/linear.h"
 #include "nnzero/layers/maxpool2d.h"
 #include "nnzero/layers/relu.h"
+#include "nnzero/layers/residual_block.h"
 #include "nnzero/layers/sigmoid.h"
 #include "nnzero/layers/softmax.h"
 #include "nnzero/layers/tanh.h"
@@ -264,6 +265,31 @@ std::vector<LayerType> build_registry() {
        .torch_module = "BatchNorm2d",
        .torch_from_input = {{"num_features", 0}},
        .example_input = Shape{2, 3, 3}});
+  t.push_back({.name = "residual_block",
+               .summary = "ResNet's basic block: relu(bn(conv(relu(bn(conv(x))))) + shortcut(x))",
+               .fields = {{.name = "out_channels",
+                           .kind = FieldDef::integer,
+                           .rule = FieldRule::positive,
+                           .torch_name = "planes",
+                           .doc = "output channels"},
+                          {.name = "stride",
+                           .kind = FieldDef::integer,
+                           .fallback = 1,
+                           .rule = FieldRule::positive,
+                           .torch_name = "stride",
+                           .doc = "the first convolution's step (and the shortcut's)"},
+                          declared_input("in_channels"),
+                          init_field()},
+               .make =
+                   [](const LayerSpec& s, const Shape& in, Rng&) {
+                     if (in.rank() == 3) check_declared(s, "in_channels", in);
+                     return std::make_unique<ResidualBlock>(in, s.integer("out_channels"),
+                                                            s.integer("stride"));
+                   },
+               .torch_module = "BasicBlock",
+               .torch_from_input = {{"in_planes", 0}},
+               .example_fields = {{"out_channels", 3}, {"stride", 2}},
+               .example_input = Shape{2, 5, 4}});
   return t;
 }
 

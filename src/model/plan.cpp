@@ -5,6 +5,7 @@
 #include "nnzero/fast/conv_relu_pool.h"
 #include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/fast/sparse_input_linear.h"
+#include "nnzero/layers/residual_block.h"
 #include "nnzero/model/layer_registry.h"
 
 namespace nnzero {
@@ -24,6 +25,13 @@ std::unique_ptr<Layer> plan_layer(const LayerSpec& spec, const Shape& in, Rng& r
     const ConvGeometry& g = c.geometry();
     return std::make_unique<FastConv2d>(in, c.out_channels(), g.KH, g.KW, g.stride, g.pad,
                                         spec.boolean("bias"));
+  }
+  if (spec.type == "residual_block") {
+    const auto fast_conv = [](const Shape& s, int64_t out, int64_t k, int64_t stride, int64_t pad) {
+      return std::unique_ptr<Layer>(std::make_unique<FastConv2d>(s, out, k, k, stride, pad, false));
+    };
+    const auto& b = static_cast<const ResidualBlock&>(*book);
+    return std::make_unique<ResidualBlock>(in, b.out_channels(), b.stride(), fast_conv);
   }
   if (spec.type == "linear" && index == 0) {
     // The first layer's input is the data, zero where the data set is (MNIST's background),

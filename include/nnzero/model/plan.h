@@ -7,6 +7,7 @@
 // Engine::fast (the default)      Engine::book
 //   first linear -> SparseInputLinear
 //   conv2d       -> FastConv2d
+//   residual_block -> one whose convolutions are FastConv2d
 //   conv2d, relu -> ConvRelu         every layer as the book computes it, one by one
 //   conv2d, relu, maxpool2d -> ConvReluPool
 #pragma once

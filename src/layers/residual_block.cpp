@@ -1,0 +1,127 @@
+#include "nnzero/layers/residual_block.h"
+
+#include <algorithm>
+
+#include "nnzero/error.h"
+#include "nnzero/layers/conv2d.h"
+#include "nnzero/parallel.h"
+
+namespace nnzero {
+
+namespace {
+Shape checked_input(const Shape& in, int64_t out_channels, int64_t stride) {
+  if (in.rank() != 3) {
+    throw Error("residual_block: needs samples of shape (C, H, W), got " + in.str());
+  }
+  if (out_channels < 1) throw Error("residual_block: out_channels must be at least 1");
+  if (stride < 1) throw Error("residual_block: stride must be at least 1");
+  return in;
+}
+
+// PyTorch's name of a part's tensors: "conv1.weight".
+void prefix_params(Layer& layer, const std::string& prefix) {
+  for (Param* p : layer.params()) p->name = prefix + p->name;
+}
+}  // namespace
+
+std::unique_ptr<Layer> ResidualBlock::book_conv(const Shape& in, int64_t out_channels,
+                                                int64_t kernel, int64_t stride, int64_t padding) {
+  return std::make_unique<Conv2d>(in, out_channels, kernel, kernel, stride, padding, false);
+}
+
+ResidualBlock::ResidualBlock(const Shape& in_shape, int64_t out_channels, int64_t stride,
+                             const ConvMaker& make_conv)
+    : Layer(checked_input(in_shape, out_channels, stride), Shape{}), stride_(stride) {
+  conv1_ = make_conv(in_shape, out_channels, 3, stride, 1);
+  bn1_ = std::make_unique<BatchNorm>(conv1_->out_shape());
+  relu1_ = std::make_unique<ReLU>(conv1_->out_shape());
+  conv2_ = make_conv(conv1_->out_shape(), out_channels, 3, 1, 1);
+  bn2_ = std::make_unique<BatchNorm>(conv2_->out_shape());
+  out_shape_ = conv2_->out_shape();
+  if (stride != 1 || out_channels != in_shape[0]) {
+    proj_ = make_conv(in_shape, out_channels, 1, stride, 0);
+    proj_bn_ = std::make_unique<BatchNorm>(proj_->out_shape());
+  }
+  prefix_params(*conv1_, "conv1.");
+  prefix_params(*bn1_, "bn1.");
+  prefix_params(*conv2_, "conv2.");
+  prefix_params(*bn2_, "bn2.");
+  if (proj_) {
+    prefix_params(*proj_, "shortcut.0.");
+    prefix_params(*proj_bn_, "shortcut.1.");
+  }
+}
+
+std::vector<Layer*> ResidualBlock::parts() {
+  std::vector<Layer*> p = {conv1_.get(), bn1_.get(), relu1_.get(), conv2_.get(), bn2_.get()};
+  if (proj_) p.insert(p.end(), {proj_.get(), proj_bn_.get()});
+  return p;
+}
+
+std::vector<Param*> ResidualBlock::params() {
+  std::vector<Param*> out;
+  for (Layer* part : parts()) {
+    for (Param* p : part->params()) out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<Buffer> ResidualBlock::buffers() {
+  std::vector<Buffer> out;
+  const auto add = [&](BatchNorm& bn, const std::string& prefix) {
+    for (const Buffer& b : bn.buffers()) out.push_back({prefix + b.name, b.value});
+  };
+  add(*bn1_, "bn1.");
+  add(*bn2_, "bn2.");
+  if (proj_bn_) add(*proj_bn_, "shortcut.1.");
+  return out;
+}
+
+double ResidualBlock::flops() const {
+  return conv1_->flops() + conv2_->flops() + (proj_ ? proj_->flops() : 0.0);
+}
+
+const Tensor& ResidualBlock::forward(const Tensor& x, bool train) {
+  check_input(x);
+  // The parts run one after another: they share this block's work space (the model's).
+  for (Layer* part : parts()) part->use_workspace(&workspace());
+  const Tensor& h = relu1_->forward(bn1_->forward(conv1_->forward(x, train), train), train);
+  const Tensor& f = bn2_->forward(conv2_->forward(h, train), train);
+  const Tensor& s = proj_ ? proj_bn_->forward(proj_->forward(x, train), train) : x;
+  out_.resize(f.shape());
+  const float *fp = f.data(), *sp = s.data();
+  float* y = out_.data();
+  parallel_for(out_.numel(), [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = std::max(fp[i] + sp[i], 0.0f);
+  });
+  return out_;
+}
+
+const Tensor& ResidualBlock::backward(const Tensor& dout) {
+  check_dout(dout, out_.dim(0));
+  g_.resize(dout.shape());
+  const float *d = dout.data(), *y = out_.data();
+  float* g = g_.data();
+  parallel_for(g_.numel(), [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) g[i] = y[i] > 0.0f ? d[i] : 0.0f;
+  });
+  // Below a block that needs no dL/dx nothing trains: its first convolutions need none either.
+  conv1_->set_needs_input_grad(needs_input_grad_);
+  const Tensor& dmain =
+      conv1_->backward(bn1_->backward(relu1_->backward(conv2_->backward(bn2_->backward(g_)))));
+  const Tensor* dshort = &g_;
+  if (proj_) {
+    proj_->set_needs_input_grad(needs_input_grad_);
+    dshort = &proj_->backward(proj_bn_->backward(g_));
+  }
+  if (!needs_input_grad_) return dx_;
+  dx_.resize(dmain.shape());
+  const float *a = dmain.data(), *b = dshort->data();
+  float* dx = dx_.data();
+  parallel_for(dx_.numel(), [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dx[i] = a[i] + b[i];
+  });
+  return dx_;
+}
+
+}  // namespace nnzero
