@@ -280,5 +280,10 @@ TEST(Allocations, DeepConvnet) {
   expect_no_steady_state_allocations(builtin_spec("deep_convnet"), "adam", 0.001f, 20);
 }
 
+TEST(Allocations, ResnetCifar) {
+  expect_no_steady_state_allocations(builtin_spec("resnet_cifar"), "nesterov", 0.05f, 8,
+                                     /*weight_decay=*/5e-4f);
+}
+
 }  // namespace
 }  // namespace nnzero

@@ -4,7 +4,9 @@
 // the same, taken in another order), for every built-in model and a network of odd shapes.
 #include <gtest/gtest.h>
 
+#include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/fast/sparse_input_linear.h"
+#include "nnzero/layers/residual_block.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
@@ -97,4 +99,8 @@ TEST(FastLayers, ThePlanFusesAndSwapsOnlyInTheFastEngine) {
     EXPECT_EQ(std::string(book.layer(i).type()), spec.layers[i].type);
   }
   EXPECT_EQ(fast.num_params(), book.num_params());
+  // A residual block's convolutions are fast ones too.
+  Sequential resnet(builtin_spec("resnet_cifar"), rng, Engine::fast);
+  const auto& block = dynamic_cast<const ResidualBlock&>(resnet.layer(4));
+  EXPECT_NE(dynamic_cast<const FastConv2d*>(&block.conv1()), nullptr);
 }

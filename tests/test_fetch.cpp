@@ -428,10 +428,10 @@ TEST_F(FetchMnist, CommandServerDownExits2WithTheReason) {
 
 TEST(FetchCommand, UnknownDatasetExits2NamingTheKnownOnes) {
   TempDir tmp;
-  const CommandResult r = run_nnzero("data fetch cifar10 --dir " + tmp.str() + "/x", tmp.path());
+  const CommandResult r = run_nnzero("data fetch cifar100 --dir " + tmp.str() + "/x", tmp.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("error: unknown dataset 'cifar10'; known datasets: mnist"),
+  EXPECT_NE(r.err.find("error: unknown dataset 'cifar100'; known datasets: mnist, cifar10"),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(fs::exists(tmp.path() / "x"));

@@ -5,6 +5,8 @@
 // resnet_cifar and alexnet_cifar learn.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "nnzero/layers/residual_block.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/sequential.h"
@@ -142,6 +144,25 @@ TEST(ResidualBlock, AFrozenBlockKeepsItsWeightsAndStatistics) {
   }
 }
 
+TEST(ResidualBlock, BlocksFirstOrFrozenOverATrainableLayerPassTheGradientCheck) {
+  // A projection block first (its convolutions compute no dL/dx), and a frozen block between
+  // trainable layers (backward goes through its BatchNorms in evaluation mode).
+  for (const char* json : {R"({"input": [3, 7, 7], "layers": [
+             {"type": "residual_block", "out_channels": 4, "stride": 2},
+             {"type": "flatten"}, {"type": "linear", "out_features": 3}]})",
+                           R"({"input": [3, 7, 7], "layers": [
+             {"type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1},
+             {"type": "residual_block", "out_channels": 4, "trainable": false},
+             {"type": "flatten"}, {"type": "linear", "out_features": 3}]})"}) {
+    SCOPED_TRACE(json);
+    Rng rng(2);
+    Sequential model(ModelSpec::parse(json, "spec"), rng);
+    const auto results = gradcheck_model(model, 4, rng, GradCheckOptions{});
+    ASSERT_FALSE(results.empty());
+    for (const GradCheckResult& r : results) EXPECT_LT(r.rel_error, kGradCheckTolerance) << r.name;
+  }
+}
+
 TEST(ResidualBlock, ResidualBlocksNeedImages) {
   const auto build_error = [](const char* json) {
     return nnzero_test::error_of([&] {
@@ -160,9 +181,9 @@ TEST(ResidualBlock, ResidualBlocksNeedImages) {
 }
 
 // Both colour networks learn a task that needs where things are: a bright square on the left
-// or the right of noisy 32x32 colour images, from 512 images in a few dozen steps.
+// or the right of noisy 32x32 colour images, from 384 images in three dozen steps.
 TEST(CifarModels, ResnetAndAlexnetLearnWhereASquareIs) {
-  const Dataset train = squares(512, 1), test = squares(200, 2);
+  const Dataset train = squares(384, 1), test = squares(200, 2);
   for (const std::string name : {"resnet_cifar", "alexnet_cifar"}) {
     SCOPED_TRACE(name);
     const ModelSpec spec = builtin_spec(name);
@@ -177,7 +198,9 @@ TEST(CifarModels, ResnetAndAlexnetLearnWhereASquareIs) {
     o.log_epochs = false;
     o.train_eval_samples = 0;
     const TrainResult r = Trainer(model, train, &test, o).run();
-    EXPECT_EQ(r.steps, 48);
+    std::printf("%s: test accuracy %.3f after %lld steps\n", name.c_str(), r.test_acc,
+                static_cast<long long>(r.steps));
+    EXPECT_EQ(r.steps, 36);
     EXPECT_GT(r.test_acc, 0.9);
   }
 }

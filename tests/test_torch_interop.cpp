@@ -362,6 +362,38 @@ TEST(TorchInterop, ModelTrainedInPyTorchRunsInNnzero) {
   EXPECT_NEAR(ours, torch_acc, 1e-4);  // at most one of the 10,000 test images differs
 }
 
+// The script's `train` honours "trainable": false as nnzero does: the frozen convolution and
+// BatchNorm (its running statistics too) are the same after 1 step and after 30, the rest
+// is not.
+TEST(TorchInterop, TheScriptKeepsFrozenLayersAsTheyAre) {
+  SKIP_WITHOUT_TORCH();
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  ScratchDir dir;
+  nnzero_test::spit(dir / "spec.json", R"({
+    "name": "frozen_body", "input": [1, 28, 28],
+    "layers": [
+      {"type": "conv2d", "out_channels": 4, "kernel": 5, "stride": 2, "trainable": false},
+      {"type": "batchnorm2d", "trainable": false},
+      {"type": "relu"}, {"type": "flatten"},
+      {"type": "linear", "out_features": 10}
+    ]})");
+  for (const char* steps : {"1", "30"}) {
+    const CliResult r = run_script("train --spec spec.json --data '" + data + "' --out s" + steps +
+                                       ".safetensors --epochs 1 --max-steps " + steps +
+                                       " --batch 32 --optimizer adam --seed 4",
+                                   dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const SafetensorsFile one = SafetensorsFile::read(dir / "s1.safetensors"),
+                        many = SafetensorsFile::read(dir / "s30.safetensors");
+  for (const SafetensorsEntry& e : one.entries()) {
+    SCOPED_TRACE(e.name);
+    const Tensor a = one.tensor(e.name), b = many.tensor(e.name);
+    const bool same = std::equal(a.begin(), a.end(), b.begin());
+    EXPECT_EQ(same, e.name[0] != '4');  // layers 0 and 1 frozen, layer 4 trained
+  }
+}
+
 TEST(TorchInterop, ScriptErrorsNameTheFile) {
   SKIP_WITHOUT_TORCH();
   ScratchDir dir;

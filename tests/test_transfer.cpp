@@ -139,6 +139,16 @@ TEST(Transfer, TheSpecKeepsTrainableOnlyWhenGivenAndEverythingFrozenIsRefused) {
   EXPECT_FALSE(frozen.layers[0].trainable());
   EXPECT_TRUE(frozen.layers[4].trainable());
   EXPECT_EQ(body_and_head(3).to_json().find("trainable"), std::string::npos);
+  // `nnzero info` marks the frozen layers.
+  ScratchDir dir;
+  nnzero_test::spit(dir / "frozen.json", frozen.to_json());
+  const auto info = run_cli("info frozen.json", dir);
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const nlohmann::json layers = info.json()["layers"];
+  EXPECT_TRUE(layers[0].value("frozen", false));
+  EXPECT_TRUE(layers[1].value("frozen", false));
+  EXPECT_FALSE(layers[4].contains("frozen"));
+  EXPECT_HAS(info.err, "frozen");
   EXPECT_HAS(error_of([] {
                ModelSpec::parse(R"({"input": [4], "layers": [
                    {"type": "linear", "out_features": 2, "trainable": "no"}]})");

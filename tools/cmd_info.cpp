@@ -61,9 +61,14 @@ void run_info(const InfoArgs& a) {
   for (size_t i = 0; i < named.size(); ++i) {
     const Layer& layer = *named[i].layer;
     int64_t params = 0;
-    for (Param* p : named[i].layer->params()) params += p->value.numel();
-    std::fprintf(stderr, "%-4s %-18s %-16s %12lld %14.0f\n", named[i].name.c_str(), layer.type(),
-                 layer.out_shape().str().c_str(), static_cast<long long>(params), layer.flops());
+    bool frozen = false;  // "trainable": false (transfer learning)
+    for (Param* p : named[i].layer->params()) {
+      params += p->value.numel();
+      frozen |= p->frozen;
+    }
+    std::fprintf(stderr, "%-4s %-18s %-16s %12lld %14.0f%s\n", named[i].name.c_str(), layer.type(),
+                 layer.out_shape().str().c_str(), static_cast<long long>(params), layer.flops(),
+                 frozen ? "  frozen" : "");
     nlohmann::json entry = {
         {"index", i},
         {"name", named[i].name},
@@ -71,6 +76,7 @@ void run_info(const InfoArgs& a) {
         {"output", std::vector<int64_t>(layer.out_shape().begin(), layer.out_shape().end())},
         {"params", params},
         {"flops", layer.flops()}};
+    if (frozen) entry["frozen"] = true;
     if (nlohmann::json torch = torch_module(*model, i, layer); !torch.is_null()) {
       entry["torch"] = torch;
     }

@@ -93,7 +93,7 @@ void check_values(const TrainArgs& a) {
 
 // --freeze "0-5,8": "trainable": false on those layers of the spec (names are layer indices;
 // A-B is every layer from A to B).
-void freeze_layers(ModelSpec& spec, const std::string& list) {
+void freeze_in_spec(ModelSpec& spec, const std::string& list) {
   const auto n = static_cast<int64_t>(spec.layers.size());
   const auto index = [&](const std::string& text) {
     size_t used = 0;
@@ -258,7 +258,7 @@ void run_train(TrainArgs& a) {
     if (a.given("--data")) opt.data_dir = a.data;
   } else {
     spec = a.choice.resolve();
-    if (a.given("--freeze")) freeze_layers(spec, a.freeze);
+    if (a.given("--freeze")) freeze_in_spec(spec, a.freeze);
     opt = options_from(a, spec);
     opt.data_dir = std::filesystem::absolute(resolve_data_dir(a.data)).string();
     opt.out_dir = run_dir(*a.cmd, spec.name);

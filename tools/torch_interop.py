@@ -105,10 +105,10 @@ def write_safetensors(path, tensors, metadata):
 
 # --- the model spec as an nn.Sequential ---
 #
-# Which torch.nn module each layer type is, and with which constructor arguments, comes from
-# nnzero's layer registry: `nnzero info SPEC` lists, for every layer, {"module", "args"} with
-# the input sizes filled in (docs/model-files.md). The nnzero command is $NNZERO_BIN, else
-# build/nnzero in this checkout, else `nnzero` on the PATH.
+# Which torch.nn module each layer type is (or BasicBlock, below), and with which constructor
+# arguments, comes from nnzero's layer registry: `nnzero info SPEC` lists, for every layer,
+# {"module", "args"} with the input sizes filled in (docs/model-files.md). The nnzero command
+# is $NNZERO_BIN, else build/nnzero in this checkout, else `nnzero` on the PATH.
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -125,7 +125,8 @@ def nnzero_binary():
 
 
 def torch_modules(spec):
-    """[(module name in torch.nn, constructor arguments)] for the layers of a spec (a dict)."""
+    """[(module name in torch.nn or _MODULES, constructor arguments)] for the layers of a spec
+    (a dict)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(spec, f)
         path = f.name
@@ -187,6 +188,15 @@ def init_weights(model, spec):
                 m.weight.normal_(0.0, std)
                 if m.bias is not None:
                     m.bias.zero_()
+
+
+def freeze(model, spec):
+    """The layers the spec freezes ("trainable": false): their parameters get no gradient.
+    Returns them, for train() to keep in evaluation mode."""
+    frozen = [m for m, raw in zip(model, spec["layers"]) if raw.get("trainable") is False]
+    for m in frozen:
+        m.requires_grad_(False)
+    return frozen
 
 
 def load_model(path):
@@ -306,6 +316,7 @@ def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, tra
     torch.manual_seed(seed)
     model = build_sequential(spec)
     init_weights(model, spec)
+    frozen = freeze(model, spec)
     images, labels = load_mnist(data, "train")
     if train_samples:
         images, labels = images[:train_samples], labels[:train_samples]
@@ -319,6 +330,8 @@ def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, tra
     steps, start = 0, time.time()
     for epoch in range(epochs):
         model.train()
+        for m in frozen:
+            m.eval()  # a frozen BatchNorm keeps its running statistics, as in nnzero
         order = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), batch):
             idx = order[i:i + batch]

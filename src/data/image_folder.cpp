@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "nnzero/data/cifar_binary.h"
 #include "nnzero/error.h"
 #include "nnzero/io/image.h"
 #include "nnzero/io/image_sample.h"
@@ -112,8 +113,33 @@ Dataset decode_all(const std::vector<Entry>& entries, const fs::path& where,
   return data;
 }
 
-// The mean and standard deviation of each channel's pixels (scaled to [0, 1]) over every
-// image of `data`. Sums of bytes and squared bytes are integers, exact in any order (CIFAR-10:
+// Holds out `fraction` of each class (at random, from `seed`) as the test entries.
+void split_off_test(std::vector<Entry>& train, std::vector<Entry>& test, double fraction,
+                    uint64_t seed) {
+  Rng rng(seed);
+  std::vector<Entry> keep;
+  size_t begin = 0;
+  while (begin < train.size()) {  // entries are grouped by class
+    size_t end = begin;
+    while (end < train.size() && train[end].label == train[begin].label) ++end;
+    const auto n = static_cast<int32_t>(end - begin);
+    const std::vector<int32_t> order = rng.permutation(n);
+    const auto held = static_cast<int32_t>(std::lround(fraction * n));
+    std::vector<int32_t> test_idx(order.begin(), order.begin() + held);
+    std::sort(test_idx.begin(), test_idx.end());
+    std::vector<bool> is_test(static_cast<size_t>(n), false);
+    for (int32_t i : test_idx) is_test[static_cast<size_t>(i)] = true;
+    for (int32_t i = 0; i < n; ++i) {
+      (is_test[static_cast<size_t>(i)] ? test : keep)
+          .push_back(train[begin + static_cast<size_t>(i)]);
+    }
+    begin = end;
+  }
+  train = std::move(keep);
+}
+}  // namespace
+
+// Sums of bytes and squared bytes are integers, exact in any order (CIFAR-10:
 // at most 50,000 x 1,024 x 255^2 < 2^42). A channel without any variation (every training
 // image equally black there) keeps std 1: dividing by 0 would make every input infinite.
 ChannelNorm measure_channel_norm(const Dataset& data) {
@@ -141,33 +167,8 @@ ChannelNorm measure_channel_norm(const Dataset& data) {
   return norm;
 }
 
-// Holds out `fraction` of each class (at random, from `seed`) as the test entries.
-void split_off_test(std::vector<Entry>& train, std::vector<Entry>& test, double fraction,
-                    uint64_t seed) {
-  Rng rng(seed);
-  std::vector<Entry> keep;
-  size_t begin = 0;
-  while (begin < train.size()) {  // entries are grouped by class
-    size_t end = begin;
-    while (end < train.size() && train[end].label == train[begin].label) ++end;
-    const auto n = static_cast<int32_t>(end - begin);
-    const std::vector<int32_t> order = rng.permutation(n);
-    const auto held = static_cast<int32_t>(std::lround(fraction * n));
-    std::vector<int32_t> test_idx(order.begin(), order.begin() + held);
-    std::sort(test_idx.begin(), test_idx.end());
-    std::vector<bool> is_test(static_cast<size_t>(n), false);
-    for (int32_t i : test_idx) is_test[static_cast<size_t>(i)] = true;
-    for (int32_t i = 0; i < n; ++i) {
-      (is_test[static_cast<size_t>(i)] ? test : keep)
-          .push_back(train[begin + static_cast<size_t>(i)]);
-    }
-    begin = end;
-  }
-  train = std::move(keep);
-}
-}  // namespace
-
 bool is_image_folder(const std::string& dir) {
+  if (is_cifar_binary(dir)) return true;
   std::error_code ec;
   const fs::path train = fs::path(dir) / "train";
   if (!fs::is_directory(train, ec)) return false;
@@ -178,6 +179,7 @@ bool is_image_folder(const std::string& dir) {
 }
 
 ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& o) {
+  if (is_cifar_binary(dir)) return load_cifar_binary(dir, o);
   check_image_input(o.input, "an image folder");
   if (!(o.val_split >= 0 && o.val_split < 1)) {
     throw Error("--val-split must be in [0, 1), got " + std::to_string(o.val_split));

@@ -19,12 +19,26 @@ void check_image_input(const Shape& input, const std::string& what) {
 std::vector<uint8_t> image_sample(std::span<const uint8_t> bytes, const std::string& name,
                                   const Shape& input) {
   check_image_input(input, name);
+  return planes_sample(decode_image_planes(bytes, name, static_cast<int>(input[0])), input);
+}
+
+std::vector<uint8_t> planes_sample(const ImagePlanes& img, const Shape& input) {
   const int64_t c = input[0], h = input[1], w = input[2];
-  const ImagePlanes img = decode_image_planes(bytes, name, static_cast<int>(c));
-  std::vector<uint8_t> out(static_cast<size_t>(c * h * w));
   const int64_t plane = img.width * img.height;
+  std::vector<float> grey;
+  if (img.channels == 3 && c == 1) {
+    grey.resize(static_cast<size_t>(plane));
+    const float* v = img.values.data();
+    for (int64_t i = 0; i < plane; ++i) {
+      grey[static_cast<size_t>(i)] =
+          0.299f * v[i] + 0.587f * v[plane + i] + 0.114f * v[2 * plane + i];  // BT.601
+    }
+  }
+  const float* values = grey.empty() ? img.values.data() : grey.data();
+  std::vector<uint8_t> out(static_cast<size_t>(c * h * w));
   for (int64_t k = 0; k < c; ++k) {
-    const std::span<const float> src(img.values.data() + k * plane, static_cast<size_t>(plane));
+    const int64_t from = img.channels == 1 ? 0 : k;  // a grey image fills every plane
+    const std::span<const float> src(values + from * plane, static_cast<size_t>(plane));
     const std::vector<float> resized = img.width == w && img.height == h
                                            ? std::vector<float>(src.begin(), src.end())
                                            : resize_area(src, img.width, img.height, w, h);

@@ -18,10 +18,6 @@ Shape checked_input(const Shape& in, int64_t out_channels, int64_t stride) {
   return in;
 }
 
-// PyTorch's name of a part's tensors: "conv1.weight".
-void prefix_params(Layer& layer, const std::string& prefix) {
-  for (Param* p : layer.params()) p->name = prefix + p->name;
-}
 }  // namespace
 
 std::unique_ptr<Layer> ResidualBlock::book_conv(const Shape& in, int64_t out_channels,
@@ -42,38 +38,32 @@ ResidualBlock::ResidualBlock(const Shape& in_shape, int64_t out_channels, int64_
     proj_ = make_conv(in_shape, out_channels, 1, stride, 0);
     proj_bn_ = std::make_unique<BatchNorm>(proj_->out_shape());
   }
-  prefix_params(*conv1_, "conv1.");
-  prefix_params(*bn1_, "bn1.");
-  prefix_params(*conv2_, "conv2.");
-  prefix_params(*bn2_, "bn2.");
-  if (proj_) {
-    prefix_params(*proj_, "shortcut.0.");
-    prefix_params(*proj_bn_, "shortcut.1.");
+  parts_ = {{conv1_.get(), "conv1."},
+            {bn1_.get(), "bn1."},
+            {relu1_.get(), "relu1."},
+            {conv2_.get(), "conv2."},
+            {bn2_.get(), "bn2."}};
+  if (proj_)
+    parts_.insert(parts_.end(), {{proj_.get(), "shortcut.0."}, {proj_bn_.get(), "shortcut.1."}});
+  // PyTorch's names: "conv1.weight".
+  for (const Part& part : parts_) {
+    for (Param* p : part.layer->params()) p->name = part.prefix + p->name;
   }
-}
-
-std::vector<Layer*> ResidualBlock::parts() {
-  std::vector<Layer*> p = {conv1_.get(), bn1_.get(), relu1_.get(), conv2_.get(), bn2_.get()};
-  if (proj_) p.insert(p.end(), {proj_.get(), proj_bn_.get()});
-  return p;
 }
 
 std::vector<Param*> ResidualBlock::params() {
   std::vector<Param*> out;
-  for (Layer* part : parts()) {
-    for (Param* p : part->params()) out.push_back(p);
+  for (const Part& part : parts_) {
+    for (Param* p : part.layer->params()) out.push_back(p);
   }
   return out;
 }
 
 std::vector<Buffer> ResidualBlock::buffers() {
   std::vector<Buffer> out;
-  const auto add = [&](BatchNorm& bn, const std::string& prefix) {
-    for (const Buffer& b : bn.buffers()) out.push_back({prefix + b.name, b.value});
-  };
-  add(*bn1_, "bn1.");
-  add(*bn2_, "bn2.");
-  if (proj_bn_) add(*proj_bn_, "shortcut.1.");
+  for (const Part& part : parts_) {
+    for (const Buffer& b : part.layer->buffers()) out.push_back({part.prefix + b.name, b.value});
+  }
   return out;
 }
 
@@ -84,7 +74,7 @@ double ResidualBlock::flops() const {
 const Tensor& ResidualBlock::forward(const Tensor& x, bool train) {
   check_input(x);
   // The parts run one after another: they share this block's work space (the model's).
-  for (Layer* part : parts()) part->use_workspace(&workspace());
+  for (const Part& part : parts_) part.layer->use_workspace(&workspace());
   const Tensor& h = relu1_->forward(bn1_->forward(conv1_->forward(x, train), train), train);
   const Tensor& f = bn2_->forward(conv2_->forward(h, train), train);
   const Tensor& s = proj_ ? proj_bn_->forward(proj_->forward(x, train), train) : x;

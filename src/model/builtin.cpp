@@ -170,9 +170,11 @@ LayerSpec residual(int64_t out, int64_t stride) {
   return layer({{"type", "residual_block"}, {"out_channels", out}, {"stride", stride}});
 }
 
-// A small ResNet for 32x32 colour images: He et al.'s CIFAR-10 network with one block per
-// stage (ResNet-8): a 3x3 stem of 16 channels, blocks of 16, 32 (stride 2) and 64 (stride 2)
-// channels, global average pooling, one linear layer. 78,000 parameters, 25 MFLOPs an image.
+// A small ResNet for 32x32 colour images, shaped like He et al.'s CIFAR-10 networks with one
+// block per stage (ResNet-8), with 1x1 projection shortcuts where the shape changes (as the
+// pytorch-cifar code; He et al. pad with zeros there): a 3x3 stem of 16 channels, blocks of 16, 32
+// (stride 2) and 64 (stride 2) channels, global average pooling, one linear layer. 78,000
+// parameters, 25 MFLOPs an image.
 ModelSpec resnet_cifar() {
   ModelSpec s;
   s.name = "resnet_cifar";

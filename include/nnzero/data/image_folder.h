@@ -42,9 +42,12 @@ struct ImageFolder {
   double decode_seconds = 0;         // reading and decoding every file
 };
 
-// True when `dir` holds a train/ folder with at least one sub-folder: an image folder, not
-// MNIST's IDX files.
+// True when `dir` holds a train/ folder with at least one sub-folder, or CIFAR-10's binary
+// batches (data/cifar_binary.h, loaded the same way): an image folder, not MNIST's IDX files.
 bool is_image_folder(const std::string& dir);
+// The mean and standard deviation of each channel's pixels (scaled to [0, 1]) over every
+// image of `data`, the normalisation of an image folder's inputs.
+ChannelNorm measure_channel_norm(const Dataset& data);
 // Loads the folder. Errors name the file or folder: no train/, a class without images, a
 // test/ class that train/ lacks, an image that cannot be decoded, a bad input shape.
 ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& options);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/io/image.h"
 #include "nnzero/shape.h"
 
 namespace nnzero {
@@ -20,5 +21,10 @@ void check_image_input(const Shape& input, const std::string& what);
 // The encoded image `bytes` (named `name` in errors) as a sample of shape `input`.
 std::vector<uint8_t> image_sample(std::span<const uint8_t> bytes, const std::string& name,
                                   const Shape& input);
+// The same for an image already decoded (CIFAR-10's binary records): `img` has 1 or 3 planes
+// of values in [0, 255]; 3 become 1 by the BT.601 luminance when `input` is grey (as
+// decoding does), 1 fills all 3 of a colour input. `input` must have been checked
+// (check_image_input).
+std::vector<uint8_t> planes_sample(const ImagePlanes& img, const Shape& input);
 
 }  // namespace nnzero

@@ -20,6 +20,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "nnzero/layers/batchnorm.h"
 #include "nnzero/layers/relu.h"
@@ -42,6 +44,7 @@ class ResidualBlock : public Layer {
   const char* type() const override { return "residual_block"; }
   const Tensor& forward(const Tensor& x, bool train) override;
   const Tensor& backward(const Tensor& dout) override;
+  Tensor* input_grad_buffer() override { return &dx_; }
   std::vector<Param*> params() override;
   std::vector<Buffer> buffers() override;
   double flops() const override;
@@ -49,16 +52,21 @@ class ResidualBlock : public Layer {
   int64_t out_channels() const { return out_shape_[0]; }
   int64_t stride() const { return stride_; }
   bool has_projection() const { return proj_ != nullptr; }
+  const Layer& conv1() const { return *conv1_; }
 
  private:
-  // The layers of the block, for handing over the work space.
-  std::vector<Layer*> parts();
+  // A layer of the block and the prefix of its tensors' names ("bn1.").
+  struct Part {
+    Layer* layer;
+    std::string prefix;
+  };
 
   int64_t stride_;
   std::unique_ptr<Layer> conv1_, conv2_, proj_;  // proj_: nullptr for the identity shortcut
   std::unique_ptr<BatchNorm> bn1_, bn2_, proj_bn_;
   std::unique_ptr<ReLU> relu1_;
-  Tensor out_, g_, dx_;  // out = relu(F + S); g = dL/d(F + S)
+  std::vector<Part> parts_;  // every layer above, in forward order
+  Tensor out_, g_, dx_;      // out = relu(F + S); g = dL/d(F + S)
 };
 
 }  // namespace nnzero

@@ -52,7 +52,8 @@ struct LayerType {
   // The book layer for samples of shape `in` (throws when the spec does not fit the shape).
   std::function<std::unique_ptr<Layer>(const LayerSpec& spec, const Shape& in, Rng& rng)> make =
       nullptr;
-  // PyTorch: the torch.nn module, arguments taken from the input shape ({"in_features": 0}:
+  // PyTorch: the torch.nn module (or BasicBlock, which tools/torch_interop.py defines),
+  // arguments taken from the input shape ({"in_features": 0}:
   // the argument is in[0]), and fixed ones ({"dim": 1}).
   std::string torch_module = "";
   nlohmann::json torch_from_input = nlohmann::json::object();
@@ -71,7 +72,7 @@ const LayerType& layer_type(const std::string& name);
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& in, Rng& rng,
                                   const std::string& where);
 // PyTorch's constructor arguments for `spec` with samples of shape `in`: the module is
-// getattr(torch.nn, type.torch_module)(**torch_args(...)).
+// getattr(torch.nn, type.torch_module)(**torch_args(...)) (BasicBlock: the interop script's).
 nlohmann::json torch_args(const LayerSpec& spec, const Shape& in);
 // The whole registry as JSON (`nnzero layers --json`).
 nlohmann::json registry_json();

