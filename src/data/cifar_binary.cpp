@@ -1,8 +1,10 @@
 #include "nnzero/data/cifar_binary.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "nnzero/error.h"
@@ -16,7 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The class names of batches.meta.txt: its non-blank lines, trimmed.
+// The class names of batches.meta.txt: line k + 1 names class k (trimmed); blank lines may
+// end the file but not come between names.
 std::vector<std::string> read_class_names(const fs::path& dir) {
   const fs::path path = dir / "batches.meta.txt";
   if (!fs::exists(path)) {
@@ -28,9 +31,16 @@ std::vector<std::string> read_class_names(const fs::path& dir) {
   std::vector<std::string> names;
   for (std::string line; std::getline(in, line);) {
     const size_t b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
-    if (b != std::string::npos) names.push_back(line.substr(b, e - b + 1));
+    names.push_back(b == std::string::npos ? "" : line.substr(b, e - b + 1));
   }
+  while (!names.empty() && names.back().empty()) names.pop_back();
   if (names.empty()) throw Error(path.string() + ": no class names in it");
+  for (size_t k = 0; k < names.size(); ++k) {
+    if (names[k].empty()) {
+      throw Error(path.string() + ": line " + std::to_string(k + 1) +
+                  " is blank, but class names follow it (line k + 1 names class k)");
+    }
+  }
   return names;
 }
 
@@ -71,6 +81,34 @@ Dataset read_batches(const fs::path& dir, const std::vector<std::string>& names,
   return data;
 }
 
+// data_batch_1.bin ... data_batch_N.bin, all there: a gap would drop a part of the training
+// images without a word.
+std::vector<std::string> training_batches(const fs::path& dir) {
+  std::set<int> numbers;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("data_batch_") && name.ends_with(".bin")) {
+      const std::string digits = name.substr(11, name.size() - 15);
+      if (!digits.empty() && digits.size() < 6 &&
+          std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        numbers.insert(std::stoi(digits));
+      }
+    }
+  }
+  std::vector<std::string> names;
+  for (int i = 1; i <= (numbers.empty() ? 1 : *numbers.rbegin()); ++i) {
+    const std::string name = "data_batch_" + std::to_string(i) + ".bin";
+    if (!numbers.contains(i)) {
+      throw Error((dir / name).string() + ": missing" +
+                  (numbers.empty()
+                       ? std::string(" (the training images)")
+                       : " (data_batch_" + std::to_string(*numbers.rbegin()) + ".bin is there)"));
+    }
+    names.push_back(name);
+  }
+  return names;
+}
+
 }  // namespace
 
 bool is_cifar_binary(const std::string& dir) {
@@ -88,12 +126,8 @@ ImageFolder load_cifar_binary(const std::string& dir, const ImageFolderOptions& 
   const auto start = std::chrono::steady_clock::now();
   ImageFolder out;
   out.classes = read_class_names(dir);
-  std::vector<std::string> train_files;
-  for (int i = 1; fs::exists(fs::path(dir) / ("data_batch_" + std::to_string(i) + ".bin")); ++i) {
-    train_files.push_back("data_batch_" + std::to_string(i) + ".bin");
-  }
   if (!o.test_only) {
-    out.train = read_batches(dir, train_files, out.classes, o.input);
+    out.train = read_batches(dir, training_batches(dir), out.classes, o.input);
     out.train.norm = measure_channel_norm(out.train);
   } else {
     out.train.sample_shape = o.input;

