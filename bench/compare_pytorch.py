@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""nnzero side by side with PyTorch and LibTorch on the book's networks (issue 7).
+"""nnzero side by side with PyTorch and LibTorch on the book's networks (issue 7) and the colour
+CNNs (issue 19).
 
 Install the peers from Debian (PyTorch, NumPy, LibTorch, and the OpenBLAS that Debian's
 torch and numpy load: without it they fall back to the reference BLAS, ~28x slower GEMM):
@@ -26,6 +27,15 @@ training steps on consecutive real MNIST batches of a seeded permutation (the da
 as bytes and converted per batch, the gather inside the timed step); the median of 300
 single-image forward passes in eval mode under no_grad; the throughput of 1000-image forward
 passes over the test set (the first not timed); peak RSS (ru_maxrss) after training.
+
+The colour models (alexnet_cifar, resnet_cifar) train on CIFAR-10's binary batches (--cifar
+DIR, default $NNZERO_DATA/cifar10 when it holds them, as `nnzero data fetch cifar10` leaves
+them), normalised per channel as nnzero normalises an image folder, at their specs' batch
+sizes (100 and 128) and optimizers (Adam; SGD with Nesterov momentum 0.9), without weight
+decay in all three systems (nnzero bench applies none). Without the real batches, the script
+writes 10,000 training and 10,000 test records of seeded random pixels in the same format
+and says so: the time these networks take does not depend on the pixel values. The peers'
+residual block is tools/torch_interop.py's BasicBlock (and its LibTorch copy).
 
 Prints a markdown table (per model and thread count: the three systems' figures and nnzero's
 ratio to the better peer, taken at that peer's best thread count), then the raw results as
@@ -60,6 +70,11 @@ def _linear(out):
 
 
 RELU, FLATTEN = {"type": "relu"}, {"type": "flatten"}
+DROPOUT = {"type": "dropout", "p": 0.5}
+
+
+def _block(out, stride):
+    return {"type": "residual_block", "out_channels": out, "stride": stride}
 
 SPECS = {
     "two_layer_net": {
@@ -82,7 +97,22 @@ SPECS = {
         "input": [1, 28, 28], "init": "he", "optimizer": "adam", "lr": 0.001,
         "layers": [_conv(6, 5, 2), RELU, _pool(2), _conv(16, 5, 0), RELU, _pool(2), FLATTEN,
                    _linear(120), RELU, _linear(84), RELU, _linear(10)]},
+    "alexnet_cifar": {
+        "input": [3, 32, 32], "init": "he", "optimizer": "adam", "lr": 0.001, "batch": 100,
+        "layers": [_conv(32, 5, 2), RELU, _pool(2), _conv(64, 5, 2), RELU, _pool(2),
+                   _conv(96, 3, 1), RELU, _conv(96, 3, 1), RELU, _conv(64, 3, 1), RELU, _pool(2),
+                   FLATTEN, DROPOUT, _linear(256), RELU, DROPOUT, _linear(128), RELU,
+                   _linear(10)]},
+    "resnet_cifar": {
+        "input": [3, 32, 32], "init": "he", "optimizer": "nesterov", "lr": 0.05, "batch": 128,
+        "layers": [dict(_conv(16, 3, 1), bias=False), {"type": "batchnorm2d"}, RELU,
+                   _block(16, 1), _block(32, 2), _block(64, 2), {"type": "global_avgpool2d"},
+                   FLATTEN, _linear(10)]},
 }
+
+
+def is_colour(name):
+    return SPECS[name]["input"][0] == 3
 
 # Timed training steps per model (--steps overrides): 50 batches of two_layer_net take
 # nnzero 15 ms, short enough for one hiccup of a shared machine to halve the figure; 1000
@@ -177,12 +207,22 @@ def check_against_info(name, nnzero):
     shape = list(spec["input"])
     for layer, mine in zip(info["layers"], spec["layers"]):
         params = 0
-        if mine["type"] == "linear":
+        if mine["type"] == "residual_block":
+            c_in, c, st = shape[0], mine["out_channels"], mine["stride"]
+            params = 9 * c_in * c + 9 * c * c + 4 * c
+            if st != 1 or c_in != c:
+                params += c_in * c + 2 * c
+            shape = [c, (shape[1] - 1) // st + 1, (shape[2] - 1) // st + 1]
+        elif mine["type"] == "batchnorm2d":
+            params = 2 * shape[0]
+        elif mine["type"] == "global_avgpool2d":
+            shape = [shape[0], 1, 1]
+        elif mine["type"] == "linear":
             params = (shape[0] + 1) * mine["out_features"]
             shape = [mine["out_features"]]
         elif mine["type"] == "conv2d":
             k, s, p = mine["kernel"], mine.get("stride", 1), mine.get("padding", 0)
-            params = (shape[0] * k * k + 1) * mine["out_channels"]
+            params = (shape[0] * k * k + mine.get("bias", True)) * mine["out_channels"]
             shape = [mine["out_channels"], (shape[1] + 2 * p - k) // s + 1,
                      (shape[2] + 2 * p - k) // s + 1]
         elif mine["type"] in ("maxpool2d", "avgpool2d"):
@@ -218,6 +258,38 @@ def read_idx(data_dir, name):
     dims = raw[3]
     shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def read_cifar(folder, names):
+    """(images uint8 (N, 3, 32, 32), labels int64 (N,)) of CIFAR-10 binary batch files."""
+    import numpy as np
+    records = np.concatenate([np.fromfile(Path(folder) / n, dtype=np.uint8).reshape(-1, 3073)
+                              for n in names])
+    return records[:, 1:].reshape(-1, 3, 32, 32).copy(), records[:, 0].astype(np.int64)
+
+
+def cifar_train_names(folder):
+    names, i = [], 1
+    while (Path(folder) / f"data_batch_{i}.bin").exists():
+        names.append(f"data_batch_{i}.bin")
+        i += 1
+    return names
+
+
+def write_random_cifar(folder, train=10000, test=10000):
+    """CIFAR-10's binary format, seeded random pixels and labels: what the colour models are
+    timed on when the real batches are not there."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for name, n in (("data_batch_1.bin", train), ("test_batch.bin", test)):
+        records = rng.integers(0, 256, size=(n, 3073), dtype=np.uint8)
+        records[:, 0] = rng.integers(0, 10, size=n)
+        records.tofile(Path(folder) / name)
+    (Path(folder) / "batches.meta.txt").write_text(
+        "\n".join(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                   "ship", "truck"]) + "\n")
+    return str(folder)
 
 
 def loaded_blas():
@@ -265,6 +337,20 @@ def build_torch_model(spec):
             m = nn.ReLU()
         elif t == "dropout":
             m = nn.Dropout(l.get("p", 0.5))
+        elif t == "batchnorm2d":
+            m = nn.BatchNorm2d(shape[0])
+        elif t == "residual_block":
+            sys.path.insert(0, str(REPO / "tools"))
+            from torch_interop import BasicBlock
+            st = l.get("stride", 1)
+            m = BasicBlock(shape[0], l["out_channels"], st)
+            for conv in (c for c in m.modules() if isinstance(c, nn.Conv2d)):
+                with torch.no_grad():
+                    conv.weight.normal_(0.0, init_std(init, conv.weight[0].numel()))
+            shape = [l["out_channels"], (shape[1] - 1) // st + 1, (shape[2] - 1) // st + 1]
+        elif t == "global_avgpool2d":
+            m = nn.AdaptiveAvgPool2d(1)
+            shape = [shape[0], 1, 1]
         else:
             raise SystemExit(f"layer type {t} not supported here")
         if t in ("linear", "conv2d"):
@@ -288,17 +374,31 @@ def pytorch_worker(a):
     params = sum(p.numel() for p in model.parameters())
     if a.optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=a.lr)
+    elif a.optimizer in ("momentum", "nesterov"):
+        opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9,
+                              nesterov=a.optimizer == "nesterov")
     else:  # nnzero's (and the book's) Adam adds 1e-7 to sqrt(v); PyTorch's default is 1e-8
         opt = torch.optim.Adam(model.parameters(), lr=a.lr, eps=1e-7)
 
     # The dataset stays bytes, converted per batch (as nnzero and torchvision's MNIST do).
-    train_x = torch.from_numpy(read_idx(a.data, "train-images-idx3-ubyte").copy())
-    train_y = torch.from_numpy(read_idx(a.data, "train-labels-idx1-ubyte").astype(np.int64))
-    test_x = torch.from_numpy(read_idx(a.data, "t10k-images-idx3-ubyte").copy())
     shape = spec["input"]
+    mean = std = None
+    if shape[0] == 3:  # CIFAR-10 records, normalised per channel as nnzero does
+        x, y = read_cifar(a.data, cifar_train_names(a.data))
+        train_x, train_y = torch.from_numpy(x), torch.from_numpy(y)
+        test_x = torch.from_numpy(read_cifar(a.data, ["test_batch.bin"])[0])
+        scaled = train_x.float().div_(255.0)
+        mean = scaled.mean(dim=(0, 2, 3), keepdim=True)
+        std = scaled.std(dim=(0, 2, 3), keepdim=True, unbiased=False)
+        del scaled
+    else:
+        train_x = torch.from_numpy(read_idx(a.data, "train-images-idx3-ubyte").copy())
+        train_y = torch.from_numpy(read_idx(a.data, "train-labels-idx1-ubyte").astype(np.int64))
+        test_x = torch.from_numpy(read_idx(a.data, "t10k-images-idx3-ubyte").copy())
 
     def gather(images, idx):
-        return images.index_select(0, idx).float().div_(255.0).view(len(idx), *shape)
+        x = images.index_select(0, idx).float().div_(255.0).view(len(idx), *shape)
+        return x.sub_(mean).div_(std) if mean is not None else x
 
     n = train_x.shape[0]
     order = torch.randperm(n)
@@ -398,7 +498,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="two_layer_net,simple_convnet,deep_convnet",
-                    help="comma-separated built-in models (also: multi_layer_net, lenet5)")
+                    help="comma-separated built-in models (also: multi_layer_net, lenet5, "
+                         "alexnet_cifar, resnet_cifar)")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--steps", type=int, default=None,
                     help="timed training steps (default 1000 for two_layer_net, else 50)")
@@ -408,6 +509,9 @@ def main():
                     help="the LibTorch program (default build/bench/libtorch_bench; "
                          "skipped if missing)")
     ap.add_argument("--data", default=None, help="MNIST folder (default $NNZERO_DATA/mnist)")
+    ap.add_argument("--cifar", default=None,
+                    help="CIFAR-10 binary batches for the colour models (default "
+                         "$NNZERO_DATA/cifar10 if it holds them, else seeded random records)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 10 steps, 100 latency runs, 3000 images for b1000")
     ap.add_argument("--json-out", help="also write the results to this file")
@@ -451,14 +555,28 @@ def main():
 
     steps = {m: a.steps or TIMED_STEPS.get(m, DEFAULT_STEPS) for m in models}
     results = []
+    cifar_source = None
     with tempfile.TemporaryDirectory() as tmp:
+        if any(is_colour(m) for m in models):
+            cifar = a.cifar
+            if cifar is None and os.environ.get("NNZERO_DATA"):
+                cifar = str(Path(os.environ["NNZERO_DATA"]) / "cifar10")
+            if cifar is None or not (Path(cifar) / "data_batch_1.bin").exists():
+                if a.cifar:
+                    raise SystemExit(f"{a.cifar}: no data_batch_1.bin (nnzero data fetch cifar10)")
+                cifar = write_random_cifar(Path(tmp) / "cifar10")
+                cifar_source = "seeded random records (10,000 train, 10,000 test)"
+                log(f"no CIFAR-10 binary batches: timing the colour models on {cifar_source}")
+            else:
+                cifar_source = str(Path(cifar).resolve())
         jobs = []
         for m in models:
             info = check_against_info(m, a.nnzero)
             spec_file = Path(tmp) / f"{m}.json"
             spec_file.write_text(json.dumps(spec_json(m)))
             opt = ["--optimizer", SPECS[m]["optimizer"], "--lr", str(SPECS[m]["lr"])]
-            common = ["--steps", str(steps[m]), "--data", a.data]
+            common = ["--steps", str(steps[m]), "--data", cifar if is_colour(m) else a.data,
+                      "--batch", str(SPECS[m].get("batch", 100))]
             peer_args = opt + ["--spec", str(spec_file), "--latency-runs", str(a.latency_runs),
                                "--infer-images", str(a.infer_images)] + common
             for t in threads:
@@ -484,7 +602,8 @@ def main():
     print(text)
     print()
     dump = {"date": time.strftime("%Y-%m-%d %H:%M"), "quick": a.quick, "steps": steps,
-            "openblas_coretype_for_peers": peers_coretype(), "results": results,
+            "openblas_coretype_for_peers": peers_coretype(), "cifar": cifar_source,
+            "results": results,
             "ratios": ratios}
     print(json.dumps(dump, indent=1))
     if a.json_out:

@@ -12,6 +12,12 @@
 //
 // Set OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS too (compare_pytorch.py
 // does): torch's own setting does not limit OpenBLAS.
+//
+// A spec whose input has 3 channels (alexnet_cifar, resnet_cifar) reads CIFAR-10's binary
+// batches from --data instead (data_batch_1.bin ... as many as there are, test_batch.bin),
+// normalised per channel with the training images' mean and standard deviation, as nnzero
+// normalises an image folder; residual_block is the pytorch-cifar BasicBlock that
+// tools/torch_interop.py builds.
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -88,21 +94,58 @@ torch::Tensor read_idx(const std::string& dir, const std::string& name) {
 }
 
 struct Split {
-  torch::Tensor images;  // uint8 (N, 28, 28)
-  torch::Tensor labels;  // int64 (N)
+  torch::Tensor images;     // uint8 (N, 28, 28) or (N, 3, 32, 32)
+  torch::Tensor labels;     // int64 (N)
+  torch::Tensor mean, std;  // per channel, (1, C, 1, 1), in [0, 1]; undefined: no normalisation
 };
 
 Split load_split(const std::string& dir, const std::string& prefix) {
   return {read_idx(dir, prefix + "-images-idx3-ubyte"),
-          read_idx(dir, prefix + "-labels-idx1-ubyte").to(torch::kLong)};
+          read_idx(dir, prefix + "-labels-idx1-ubyte").to(torch::kLong),
+          {},
+          {}};
 }
 
-// Images idx of a split as the float batch (n, input...) in [0, 1], converted per batch as
-// nnzero does (the dataset stays bytes).
+// CIFAR-10 binary records (a label byte, then 3 x 32 x 32 bytes) of the files `names`.
+Split load_cifar(const std::string& dir, const std::vector<std::string>& names) {
+  std::vector<torch::Tensor> records;
+  for (const std::string& name : names) {
+    std::vector<uint8_t> d = read_file(dir, name);
+    if (d.empty() || d.size() % 3073 != 0)
+      throw std::runtime_error(name + ": not CIFAR-10 records");
+    records.push_back(
+        torch::from_blob(d.data(), {static_cast<int64_t>(d.size() / 3073), 3073}, torch::kUInt8)
+            .clone());
+  }
+  const torch::Tensor all = torch::cat(records);
+  return {all.slice(1, 1).reshape({-1, 3, 32, 32}).contiguous(),
+          all.select(1, 0).to(torch::kLong),
+          {},
+          {}};
+}
+
+// Training batches data_batch_1.bin, data_batch_2.bin, ... as far as they go; the test batch
+// normalised with the training images' statistics.
+std::pair<Split, Split> load_cifar_splits(const std::string& dir) {
+  std::vector<std::string> names;
+  for (int i = 1; std::ifstream(dir + "/data_batch_" + std::to_string(i) + ".bin"); ++i) {
+    names.push_back("data_batch_" + std::to_string(i) + ".bin");
+  }
+  Split train = load_cifar(dir, names), test = load_cifar(dir, {"test_batch.bin"});
+  const torch::Tensor x = train.images.to(torch::kFloat).div_(255.0f);
+  train.mean = test.mean = x.mean({0, 2, 3}, true);
+  train.std = test.std = x.std({0, 2, 3}, false, true);
+  return {train, test};
+}
+
+// Images idx of a split as the float batch (n, input...) in [0, 1] (normalised where the
+// split has statistics), converted per batch as nnzero does (the dataset stays bytes).
 torch::Tensor gather(const Split& s, const torch::Tensor& idx, const std::vector<int64_t>& input) {
   std::vector<int64_t> shape{idx.size(0)};
   shape.insert(shape.end(), input.begin(), input.end());
-  return s.images.index_select(0, idx).to(torch::kFloat).div_(255.0f).view(shape);
+  torch::Tensor x = s.images.index_select(0, idx).to(torch::kFloat).div_(255.0f).view(shape);
+  if (s.mean.defined()) x.sub_(s.mean).div_(s.std);
+  return x;
 }
 
 // --- the network of a model spec ---
@@ -120,6 +163,39 @@ void init_weight(torch::Tensor& w, torch::Tensor& b, const std::string& init, in
   w.normal_(0.0, init_std(init, fan_in));
   if (b.defined()) b.zero_();
 }
+
+// ResNet's basic block as pytorch-cifar writes it (nnzero's residual_block):
+// relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), a 1x1 convolution + BatchNorm as the
+// shortcut where the shape changes.
+struct BasicBlockImpl : torch::nn::Module {
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Sequential shortcut;
+
+  BasicBlockImpl(int64_t in, int64_t out, int64_t stride, const std::string& init) {
+    auto conv = [&](int64_t from, int64_t k, int64_t s) {
+      torch::nn::Conv2d c(
+          torch::nn::Conv2dOptions(from, out, k).stride(s).padding(k / 2).bias(false));
+      init_weight(c->weight, c->bias, init, from * k * k);
+      return c;
+    };
+    conv1 = register_module("conv1", conv(in, 3, stride));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(out));
+    conv2 = register_module("conv2", conv(out, 3, 1));
+    bn2 = register_module("bn2", torch::nn::BatchNorm2d(out));
+    if (stride != 1 || in != out) {
+      shortcut->push_back(conv(in, 1, stride));
+      shortcut->push_back(torch::nn::BatchNorm2d(out));
+    }
+    register_module("shortcut", shortcut);
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    const torch::Tensor out = bn2(conv2(torch::relu(bn1(conv1(x)))));
+    return torch::relu(out + (shortcut->is_empty() ? x : shortcut->forward(x)));
+  }
+};
+TORCH_MODULE(BasicBlock);
 
 torch::nn::Sequential build(const json& spec, std::vector<int64_t>& input) {
   input = spec.at("input").get<std::vector<int64_t>>();
@@ -183,6 +259,13 @@ torch::nn::Sequential build(const json& spec, std::vector<int64_t>& input) {
       } else {
         net->push_back(torch::nn::BatchNorm2d(opts));
       }
+    } else if (type == "residual_block") {
+      const int64_t out = l.at("out_channels"), stride = l.value("stride", int64_t{1});
+      net->push_back(BasicBlock(shape[0], out, stride, init));
+      shape = {out, (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1};
+    } else if (type == "global_avgpool2d") {
+      net->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(1)));
+      shape = {shape[0], 1, 1};
     } else {
       throw std::runtime_error("libtorch_bench: layer type \"" + type + "\" not supported");
     }
@@ -252,16 +335,24 @@ void run(const Args& a) {
   int64_t params = 0;
   for (const auto& p : model->parameters()) params += p.numel();
 
-  const Split train = load_split(a.data, "train"), test = load_split(a.data, "t10k");
+  const auto [train, test] =
+      input.size() == 3 && input[0] == 3
+          ? load_cifar_splits(a.data)
+          : std::pair{load_split(a.data, "train"), load_split(a.data, "t10k")};
   std::unique_ptr<torch::optim::Optimizer> opt;
   if (a.optimizer == "sgd") {
     opt = std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(a.lr));
+  } else if (a.optimizer == "momentum" || a.optimizer == "nesterov") {
+    opt = std::make_unique<torch::optim::SGD>(
+        model->parameters(),
+        torch::optim::SGDOptions(a.lr).momentum(0.9).nesterov(a.optimizer == "nesterov"));
   } else if (a.optimizer == "adam") {
     // nnzero's (and the book's) Adam adds 1e-7 to sqrt(v), PyTorch's default is 1e-8.
     opt = std::make_unique<torch::optim::Adam>(model->parameters(),
                                                torch::optim::AdamOptions(a.lr).eps(1e-7));
   } else {
-    throw std::runtime_error("optimizer \"" + a.optimizer + "\" not supported (sgd, adam)");
+    throw std::runtime_error("optimizer \"" + a.optimizer +
+                             "\" not supported (sgd, momentum, nesterov, adam)");
   }
 
   // Training steps on consecutive batches of a permutation, wrapping around.

@@ -252,3 +252,23 @@ TEST_F(FetchCifar10, TheCommandChecksTheOfficialChecksum) {
   EXPECT_NE(skip.err.find("not a valid copy of CIFAR-10's data_batch_1.bin"), std::string::npos)
       << skip.err;
 }
+
+// `nnzero bench` times a colour model on CIFAR-10's batches: from --data, or by default from
+// $NNZERO_DATA/cifar10. Its batch-1000 throughput needs two test passes; a folder with fewer
+// test images is refused with the counts it read (which shows the batches were loaded).
+TEST(CifarBinary, BenchReadsTheBatchesForAColourModel) {
+  TempDir tmp;
+  write_cifar_batches(tmp.path() / "cifar10");
+  const std::string counts =
+      "2,000 test images (the first 1,000-image pass is not timed); "
+      "the data has 15 and 4";
+  const CommandResult given =
+      run_nnzero("bench --model resnet_cifar --batch 4 --data " + (tmp.path() / "cifar10").string(),
+                 tmp.path());
+  EXPECT_EQ(given.exit_code, 2) << given.err;
+  EXPECT_NE(given.err.find(counts), std::string::npos) << given.err;
+  const CommandResult by_default = run_nnzero("bench --model alexnet_cifar --batch 4", tmp.path(),
+                                              "NNZERO_DATA=" + tmp.path().string());
+  EXPECT_EQ(by_default.exit_code, 2) << by_default.err;
+  EXPECT_NE(by_default.err.find(counts), std::string::npos) << by_default.err;
+}

@@ -159,7 +159,7 @@ GrayImage decode_image(std::span<const uint8_t> bytes, const std::string& name) 
   img.pixels.resize(static_cast<size_t>(d.width * d.height));
   for (size_t i = 0; i < img.pixels.size(); ++i) {
     const auto [r, g, b] = d.rgb(i);
-    const float y = d.comp <= 2 ? r : 0.299f * r + 0.587f * g + 0.114f * b;  // BT.601
+    const float y = d.comp <= 2 ? r : bt601_luma(r, g, b);
     img.pixels[i] = std::min(1.0f, std::max(0.0f, y / 255.0f));
   }
   return img;

@@ -30,8 +30,7 @@ std::vector<uint8_t> planes_sample(const ImagePlanes& img, const Shape& input) {
     grey.resize(static_cast<size_t>(plane));
     const float* v = img.values.data();
     for (int64_t i = 0; i < plane; ++i) {
-      grey[static_cast<size_t>(i)] =
-          0.299f * v[i] + 0.587f * v[plane + i] + 0.114f * v[2 * plane + i];  // BT.601
+      grey[static_cast<size_t>(i)] = bt601_luma(v[i], v[plane + i], v[2 * plane + i]);
     }
   }
   const float* values = grey.empty() ? img.values.data() : grey.data();

@@ -38,12 +38,32 @@ std::vector<Buffer> BatchNorm::buffers() {
   return {{"running_mean", &running_mean_}, {"running_var", &running_var_}};
 }
 
-// Element (n, c, s) of a (N, C, S) tensor.
-static inline int64_t at(int64_t n, int64_t c, int64_t s, int64_t C, int64_t S) {
-  return (n * C + c) * S + s;
+namespace {
+// Sample n's values of channel c in a (N, C, S) tensor: S contiguous floats.
+const float* row(const float* t, int64_t n, int64_t c, int64_t C, int64_t S) {
+  return t + (n * C + c) * S;
+}
+float* row(float* t, int64_t n, int64_t c, int64_t C, int64_t S) {
+  return t + (n * C + c) * S;
 }
 
-namespace {
+// The sum of term(s) over s in [0, S) with 16 partial sums, which the compiler keeps in
+// vector registers: one chain of dependent additions through every value would bound the
+// layer by the adder's latency. Accumulated in double, as the book's float64 code does.
+template <class Term>
+double row_sum(int64_t S, Term term) {
+  constexpr int64_t kLanes = 16;
+  double acc[kLanes] = {};
+  int64_t s = 0;
+  for (; s + kLanes <= S; s += kLanes) {
+    for (int64_t j = 0; j < kLanes; ++j) acc[j] += term(s + j);
+  }
+  double sum = 0.0;
+  for (; s < S; ++s) sum += term(s);
+  for (const double a : acc) sum += a;
+  return sum;
+}
+
 // Channels are normalized in parallel from this many values in all.
 constexpr int64_t kSplitValues = 32768;
 }  // namespace
@@ -78,14 +98,13 @@ void BatchNorm::normalize_channel(const Tensor& x, int64_t c) {
   if (train_) {
     double sum = 0.0, sumsq = 0.0;
     for (int64_t n = 0; n < N; ++n) {
-      for (int64_t s = 0; s < S; ++s) sum += x[at(n, c, s, C, S)];
+      const float* xr = row(x.data(), n, c, C, S);
+      sum += row_sum(S, [xr](int64_t s) { return double{xr[s]}; });
     }
     mean = sum / static_cast<double>(m);
     for (int64_t n = 0; n < N; ++n) {
-      for (int64_t s = 0; s < S; ++s) {
-        const double d = x[at(n, c, s, C, S)] - mean;
-        sumsq += d * d;
-      }
+      const float* xr = row(x.data(), n, c, C, S);
+      sumsq += row_sum(S, [xr, mean](int64_t s) { return (xr[s] - mean) * (xr[s] - mean); });
     }
     var = sumsq / static_cast<double>(m);
     const float mo = momentum_;
@@ -102,10 +121,12 @@ void BatchNorm::normalize_channel(const Tensor& x, int64_t c) {
   inv_std_[c] = inv_std;
   const float g = gamma_.value[c], b = beta_.value[c];
   for (int64_t n = 0; n < N; ++n) {
+    const float* xr = row(x.data(), n, c, C, S);
+    float* xh = row(xhat_.data(), n, c, C, S);
+    float* y = row(out_.data(), n, c, C, S);
     for (int64_t s = 0; s < S; ++s) {
-      const int64_t i = at(n, c, s, C, S);
-      xhat_[i] = (x[i] - mu) * inv_std;
-      out_[i] = g * xhat_[i] + b;
+      xh[s] = (xr[s] - mu) * inv_std;
+      y[s] = g * xh[s] + b;
     }
   }
 }
@@ -129,30 +150,25 @@ void BatchNorm::backward_channel(const Tensor& dout, int64_t c) {
   const auto m = static_cast<float>(N * S);
   double dbeta = 0.0, dgamma = 0.0;
   for (int64_t n = 0; n < N; ++n) {
-    for (int64_t s = 0; s < S; ++s) {
-      const int64_t i = at(n, c, s, C, S);
-      dbeta += dout[i];
-      dgamma += dout[i] * xhat_[i];
-    }
+    const float* d = row(dout.data(), n, c, C, S);
+    const float* xh = row(xhat_.data(), n, c, C, S);
+    dbeta += row_sum(S, [d](int64_t s) { return double{d[s]}; });
+    dgamma += row_sum(S, [d, xh](int64_t s) { return double{d[s]} * xh[s]; });
   }
   beta_.grad[c] += static_cast<float>(dbeta);
   gamma_.grad[c] += static_cast<float>(dgamma);
   const float g = gamma_.value[c];
-  if (!train_) {
-    for (int64_t n = 0; n < N; ++n) {
-      for (int64_t s = 0; s < S; ++s) {
-        const int64_t i = at(n, c, s, C, S);
-        dx_[i] = g * inv_std_[c] * dout[i];
-      }
-    }
-    return;
-  }
-  const float k = g * inv_std_[c] / m;
+  // In evaluation mode the statistics are constants: dx = gamma * inv_std * dout.
+  const float k = train_ ? g * inv_std_[c] / m : g * inv_std_[c];
   const auto db = static_cast<float>(dbeta), dg = static_cast<float>(dgamma);
   for (int64_t n = 0; n < N; ++n) {
-    for (int64_t s = 0; s < S; ++s) {
-      const int64_t i = at(n, c, s, C, S);
-      dx_[i] = k * (m * dout[i] - db - xhat_[i] * dg);
+    const float* d = row(dout.data(), n, c, C, S);
+    const float* xh = row(xhat_.data(), n, c, C, S);
+    float* dx = row(dx_.data(), n, c, C, S);
+    if (!train_) {
+      for (int64_t s = 0; s < S; ++s) dx[s] = k * d[s];
+    } else {
+      for (int64_t s = 0; s < S; ++s) dx[s] = k * (m * d[s] - db - xh[s] * dg);
     }
   }
 }

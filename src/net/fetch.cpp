@@ -232,22 +232,31 @@ void verify(std::span<const uint8_t> raw, const std::string& name, const std::st
   }
 }
 
+// True if `p` holds `dataset`'s file `name` (checksum `sha256`; read through gzip when
+// `gunzip`), false if there is no `p`. A file with other contents is an error: it may be
+// someone's data (an MNIST folder may hold Fashion-MNIST), so it is neither used nor
+// overwritten.
+bool holds_valid(const fs::path& p, const std::string& name, const std::string& sha256,
+                 const std::string& dataset, bool gunzip) {
+  if (!fs::exists(p)) return false;
+  std::string why;
+  try {
+    why = mismatch(gunzip ? read_file(p.string()) : read_file_bytes(p.string(), max_file_bytes()),
+                   name, sha256);
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  if (why.empty()) return true;
+  if (!why.starts_with(p.string())) why = p.string() + ": " + why;
+  throw Error(why + ": not a valid copy of " + dataset + "'s " + name +
+              "; move or delete it, then fetch again");
+}
+
 // The file the loader would read (raw before .gz) if it exists and is valid; nullopt if
-// neither exists. An existing file with other contents is an error: it may be someone's
-// data (the folder may hold Fashion-MNIST), so it is neither used nor overwritten.
+// neither exists.
 std::optional<fs::path> existing_valid(const fs::path& dir, const MnistFile& file) {
   for (const fs::path& p : {dir / file.name, dir / (std::string(file.name) + ".gz")}) {
-    if (!fs::exists(p)) continue;
-    std::string why;
-    try {
-      why = mismatch(read_file(p.string()), file.name, file.sha256);
-      if (!why.empty()) why = p.string() + ": " + why;
-    } catch (const Error& e) {
-      why = e.what();
-    }
-    if (why.empty()) return p;
-    throw Error(why + ": not a valid copy of MNIST's " + file.name +
-                "; move or delete it, then fetch again");
+    if (holds_valid(p, file.name, file.sha256, "MNIST", true)) return p;
   }
   return std::nullopt;
 }
@@ -413,28 +422,11 @@ Reporter reporter_for(const FetchOptions& options) {
 
 // --- archives -----------------------------------------------------------------------------
 
-// The members of `archive` that `dir` already holds, valid: true at their index. A member
-// file with other contents is an error: it may be someone's data, so it is neither used nor
-// overwritten.
+// The members of `archive` that `dir` already holds, valid: true at their index.
 std::vector<bool> members_present(const fs::path& dir, const RemoteArchive& archive) {
   std::vector<bool> present;
   for (const ArchiveMember& m : archive.members) {
-    const fs::path p = dir / m.name;
-    if (!fs::exists(p)) {
-      present.push_back(false);
-      continue;
-    }
-    std::string why;
-    try {
-      why = mismatch(read_file_bytes(p.string(), max_file_bytes()), m.name, m.sha256);
-    } catch (const Error& e) {
-      why = e.what();
-    }
-    if (!why.empty()) {
-      throw Error(p.string() + ": " + why + ": not a valid copy of " + archive.dataset + "'s " +
-                  m.name + "; move or delete it, then fetch again");
-    }
-    present.push_back(true);
+    present.push_back(holds_valid(dir / m.name, m.name, m.sha256, archive.dataset, false));
   }
   return present;
 }

@@ -21,6 +21,11 @@ constexpr int64_t kMaxImageSide = int64_t{1} << 16;
 // Files larger than this are refused before they are read.
 constexpr int64_t kMaxImageFileBytes = int64_t{512} << 20;
 
+// The luminance of a colour (ITU-R BT.601, as PIL's convert("L")), in the units of r, g, b.
+constexpr float bt601_luma(float r, float g, float b) {
+  return 0.299f * r + 0.587f * g + 0.114f * b;
+}
+
 // A grey image: luminance in [0, 1] (0 black, 1 white), row-major, height x width.
 struct GrayImage {
   int64_t width = 0, height = 0;
