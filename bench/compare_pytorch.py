@@ -371,6 +371,8 @@ def pytorch_worker(a):
     torch.manual_seed(0)
     spec = json.loads(Path(a.spec_file).read_text())
     model = build_torch_model(spec)
+    if a.channels_last:  # PyTorch's tuning guide for CNNs on CPU: oneDNN's NHWC kernels
+        model = model.to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
     if a.optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=a.lr)
@@ -398,7 +400,9 @@ def pytorch_worker(a):
 
     def gather(images, idx):
         x = images.index_select(0, idx).float().div_(255.0).view(len(idx), *shape)
-        return x.sub_(mean).div_(std) if mean is not None else x
+        if mean is not None:
+            x.sub_(mean).div_(std)
+        return x.contiguous(memory_format=torch.channels_last) if a.channels_last else x
 
     n = train_x.shape[0]
     order = torch.randperm(n)
@@ -446,6 +450,7 @@ def pytorch_worker(a):
     samples = a.steps * a.batch
     print(json.dumps({
         "system": "pytorch", "version": torch.__version__, "model": spec["name"],
+        "channels_last": a.channels_last,
         "batch": a.batch, "steps": a.steps, "threads": torch.get_num_threads(),
         "params": params,
         "train_samples_per_s": samples / train_s,
@@ -459,12 +464,25 @@ def pytorch_worker(a):
 # --- the comparison ---
 
 def best_peer(results, model, key, higher):
-    """The best figure of either peer at any thread count, with who and at how many threads."""
+    """The best figure of either peer at any thread count and layout, with who and at how many
+    threads."""
     cands = [(r[key], r["system"], r["threads"]) for r in results
              if r["model"] == model and r["system"] in PEERS and r.get(key) is not None]
     if not cands:
         return None
     return (max if higher else min)(cands, key=lambda c: c[0])
+
+
+def peer_layouts(model, choice):
+    """The memory layouts the peers run `model` in."""
+    has_conv = any(l["type"] in ("conv2d", "residual_block") for l in SPECS[model]["layers"])
+    if not has_conv:
+        return ["nchw"]
+    if choice == "auto":
+        return ["nchw", "channels_last"]
+    if choice not in ("nchw", "channels_last"):
+        raise SystemExit(f"--peer-layouts {choice}: use nchw, channels_last or auto")
+    return [choice]
 
 
 def fmt(v):
@@ -473,15 +491,22 @@ def fmt(v):
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
 
 
+def best_of(results, system, model, threads, key, higher):
+    """The system's best figure for the model at that thread count, over the memory layouts it
+    ran in (NCHW and channels-last for the peers' CNNs)."""
+    vals = [r[key] for r in results if (r["system"], r["model"], r["threads"]) ==
+            (system, model, threads) and r.get(key) is not None]
+    return (max if higher else min)(vals) if vals else None
+
+
 def table(results, models, threads):
-    by = {(r["system"], r["model"], r["threads"]): r for r in results}
     rows = ["| model | threads | metric | nnzero | PyTorch | LibTorch | nnzero vs best peer |",
             "|---|---|---|---:|---:|---:|---:|"]
     ratios = []
     for model in models:
         for t in threads:
             for key, heading, higher in METRICS:
-                vals = [by.get((s, model, t), {}).get(key) for s in SYSTEMS]
+                vals = [best_of(results, s, model, t, key, higher) for s in SYSTEMS]
                 best = best_peer(results, model, key, higher)
                 ratio_text = "–"
                 if best and vals[0]:
@@ -512,6 +537,11 @@ def main():
     ap.add_argument("--cifar", default=None,
                     help="CIFAR-10 binary batches for the colour models (default "
                          "$NNZERO_DATA/cifar10 if it holds them, else seeded random records)")
+    ap.add_argument("--peer-layouts", default="auto",
+                    help="memory layouts the peers run CNNs in: nchw, channels_last, or auto "
+                         "(both, each figure the better of the two: PyTorch's CPU tuning guide "
+                         "recommends channels-last for CNNs); networks without convolutions "
+                         "run in nchw only")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 10 steps, 100 latency runs, 3000 images for b1000")
     ap.add_argument("--json-out", help="also write the results to this file")
@@ -521,6 +551,7 @@ def main():
     ap.add_argument("--optimizer", help=argparse.SUPPRESS)
     ap.add_argument("--lr", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--batch", type=int, default=100, help=argparse.SUPPRESS)
+    ap.add_argument("--channels-last", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--latency-runs", type=int, default=LATENCY_RUNS, help=argparse.SUPPRESS)
     ap.add_argument("--infer-images", type=int, default=10000, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -582,14 +613,18 @@ def main():
             for t in threads:
                 jobs.append(("nnzero", m, t, info, [a.nnzero, "bench", "--model", m, "--threads",
                                                     str(t)] + common))
-                if have_pytorch:
-                    jobs.append(("pytorch", m, t, info, [sys.executable, __file__, "--worker",
-                                                         "--threads", str(t)] + peer_args))
-                if have_libtorch:
-                    jobs.append(("libtorch", m, t, info,
-                                 [a.libtorch, "--threads", str(t)] + peer_args))
+                for layout in peer_layouts(m, a.peer_layouts):
+                    layout_args = ["--channels-last", str(int(layout == "channels_last"))]
+                    if have_pytorch:
+                        jobs.append(("pytorch", m, t, info,
+                                     [sys.executable, __file__, "--worker", "--threads", str(t)] +
+                                     peer_args + layout_args))
+                    if have_libtorch:
+                        jobs.append(("libtorch", m, t, info,
+                                     [a.libtorch, "--threads", str(t)] + peer_args + layout_args))
         for i, (system, m, t, info, cmd) in enumerate(jobs, 1):
-            log(f"[{i}/{len(jobs)}] {system} {m} threads={t}")
+            layout = " channels-last" if cmd[-2:] == ["--channels-last", "1"] else ""
+            log(f"[{i}/{len(jobs)}] {system} {m} threads={t}{layout}")
             r = run_json(cmd, thread_env(t, system != "nnzero"))
             r.update({"system": system, "model": m, "threads": t})
             if "params" in r and r["params"] != info["params"]:

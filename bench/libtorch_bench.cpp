@@ -51,6 +51,7 @@ struct Args {
   double lr = 0.01;
   int threads = 1;
   int64_t batch = 100, steps = 50, warmup = 5, latency_runs = 300, infer_images = 10000;
+  bool channels_last = false;  // PyTorch's tuning guide for CNNs on CPU: oneDNN's NHWC kernels
 };
 
 // --- MNIST-format IDX files, raw or .gz (gzread reads both) ---
@@ -140,12 +141,13 @@ std::pair<Split, Split> load_cifar_splits(const std::string& dir) {
 
 // Images idx of a split as the float batch (n, input...) in [0, 1] (normalised where the
 // split has statistics), converted per batch as nnzero does (the dataset stays bytes).
-torch::Tensor gather(const Split& s, const torch::Tensor& idx, const std::vector<int64_t>& input) {
+torch::Tensor gather(const Split& s, const torch::Tensor& idx, const std::vector<int64_t>& input,
+                     bool channels_last) {
   std::vector<int64_t> shape{idx.size(0)};
   shape.insert(shape.end(), input.begin(), input.end());
   torch::Tensor x = s.images.index_select(0, idx).to(torch::kFloat).div_(255.0f).view(shape);
   if (s.mean.defined()) x.sub_(s.mean).div_(s.std);
-  return x;
+  return channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
 }
 
 // --- the network of a model spec ---
@@ -316,6 +318,8 @@ Args parse_args(int argc, char** argv) {
       a.latency_runs = std::stoll(v);
     else if (key == "--infer-images")
       a.infer_images = std::stoll(v);
+    else if (key == "--channels-last")
+      a.channels_last = std::stoi(v) != 0;
     else
       throw std::runtime_error("unknown option " + key);
   }
@@ -334,6 +338,12 @@ void run(const Args& a) {
   torch::nn::Sequential model = build(spec, input);
   int64_t params = 0;
   for (const auto& p : model->parameters()) params += p.numel();
+  if (a.channels_last) {  // what Python's model.to(memory_format=torch.channels_last) does
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) {
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
 
   const auto [train, test] =
       input.size() == 3 && input[0] == 3
@@ -364,7 +374,7 @@ void run(const Args& a) {
     if (cursor + a.batch > n) cursor = 0;
     const torch::Tensor idx = order.slice(0, cursor, cursor + a.batch);
     cursor += a.batch;
-    const torch::Tensor x = gather(train, idx, input);
+    const torch::Tensor x = gather(train, idx, input, a.channels_last);
     const torch::Tensor y = train.labels.index_select(0, idx);
     opt->zero_grad();
     torch::Tensor loss = torch::nn::functional::cross_entropy(model->forward(x), y);
@@ -384,7 +394,8 @@ void run(const Args& a) {
   const int64_t n_test = test.images.size(0);
   std::vector<double> latencies;
   for (int64_t i = 0; i < a.latency_runs + 10; ++i) {
-    const torch::Tensor x = gather(test, torch::tensor({i % n_test}, torch::kLong), input);
+    const torch::Tensor x =
+        gather(test, torch::tensor({i % n_test}, torch::kLong), input, a.channels_last);
     const auto t = Clock::now();
     model->forward(x);
     if (i >= 10) latencies.push_back(seconds_since(t) * 1e6);
@@ -398,7 +409,8 @@ void run(const Args& a) {
   int64_t inferred = 0;
   const int64_t images = std::min(a.infer_images, n_test);
   for (int64_t start = 0; start + 1000 <= images; start += 1000) {
-    const torch::Tensor x = gather(test, torch::arange(start, start + 1000, torch::kLong), input);
+    const torch::Tensor x =
+        gather(test, torch::arange(start, start + 1000, torch::kLong), input, a.channels_last);
     const auto t = Clock::now();
     model->forward(x);
     if (start > 0) {
@@ -410,6 +422,7 @@ void run(const Args& a) {
   const double samples = static_cast<double>(a.steps * a.batch);
   const json result = {{"system", "libtorch"},
                        {"version", TORCH_VERSION},
+                       {"channels_last", a.channels_last ? 1 : 0},
                        {"model", spec.value("name", "model")},
                        {"batch", a.batch},
                        {"steps", a.steps},
