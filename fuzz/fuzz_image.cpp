@@ -1,8 +1,10 @@
 // libFuzzer target for images: nnzero::decode_image on the raw bytes (the signature and size
-// checks of io/image.cpp and io/image_header.cpp, then stb_image, compiled here with the
-// sanitizers), and on what it accepts the MNIST preprocessing `nnzero predict` applies
-// (mnist_digit, raw_digit). The bytes of every file given to `predict`, the Classifier and
-// load_image pass through them.
+// checks of io/image.cpp and io/image_header.cpp, then libjpeg-turbo for JPEG (not
+// instrumented: Debian's library) or stb_image, compiled here with the sanitizers), and on
+// what it accepts the MNIST preprocessing `nnzero predict` applies (mnist_digit, raw_digit)
+// and an image folder's conversion to a small colour input (image_sample: a JPEG decoded at a
+// reduced scale). The bytes of every file given to `predict`, the Classifier, load_image and
+// an image folder pass through them.
 //
 // Bad input must end in an nnzero::Error, never in a crash, a sanitizer report or another
 // exception; an accepted image has the size its header declares, within the limits, and
@@ -20,6 +22,7 @@
 #include "nnzero/error.h"
 #include "nnzero/io/digit_preprocess.h"
 #include "nnzero/io/image.h"
+#include "nnzero/io/image_sample.h"
 
 namespace {
 using nnzero_fuzz::check;
@@ -51,6 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "an accepted image is within the limits");
   check(image.pixels.size() == static_cast<size_t>(image.width * image.height), "pixel count");
   check(unit_interval(image.pixels), "grey levels in [0, 1]");
+  // What decodes whole decodes scaled too (an Error here escapes: a finding).
+  check(nnzero::image_sample(bytes, "fuzz input", nnzero::Shape{3, 6, 8}).size() == 3 * 6 * 8,
+        "a sample has the input's size");
 
   const std::vector<float> raw = nnzero::raw_digit(image);
   check(raw.size() == static_cast<size_t>(nnzero::kMnistSide * nnzero::kMnistSide), "raw size");

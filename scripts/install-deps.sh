@@ -15,6 +15,7 @@ packages=(
   libcli11-dev              # command line
   nlohmann-json3-dev        # model spec, safetensors header
   libstb-dev                # images for predict
+  libturbojpeg0-dev         # JPEG (libjpeg-turbo's TurboJPEG API)
   libcurl4-openssl-dev      # nnzero data fetch
   libcpp-httplib-dev        # nnzero serve
   libplplot-dev plplot-driver-cairo   # pictures: curves.png, nnzero plot / book, eval --figures

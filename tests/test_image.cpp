@@ -2,7 +2,9 @@
 // and every bad file (missing, empty, not an image, damaged, huge) fails with an
 // nnzero::Error naming it, the huge one before any decoding.
 #include <gtest/gtest.h>
+#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>  // the implementation is in libstb, linked by nnzero_lib
+#include <turbojpeg.h>
 
 #include <cstdint>
 #include <string>
@@ -11,6 +13,7 @@
 #include "nnzero/error.h"
 #include "nnzero/io/image.h"
 #include "nnzero/io/image_header.h"
+#include "nnzero/io/image_sample.h"
 #include "test_support.h"
 
 using namespace nnzero;
@@ -274,4 +277,98 @@ TEST(Image, EmptyPngDataChunksAreDroppedWithoutChangingThePicture) {
   ASSERT_EQ(png_without_empty_idat(found).size(), found.size() - 12);
   EXPECT_HAS(error_of([&] { decode_image(found, "found.png"); }),
              "found.png: truncated or corrupt PNG: cannot decode the image");
+}
+
+// JPEGs decode through libjpeg-turbo: a colour JPEG's planes are exactly TurboJPEG's own
+// decoding of it (which differs from stb_image's, so the test tells them apart). A file it
+// only decodes with a warning (here two stray bytes between two of the header's segments,
+// "Corrupt JPEG data: 2 extraneous bytes before marker 0xdb") goes to stb_image instead,
+// which reads it.
+TEST(Image, JpegsDecodeThroughLibjpegTurboAndDamagedOnesThroughStb) {
+  const int w = 24, h = 16;
+  std::vector<uint8_t> rgb(static_cast<size_t>(w * h * 3));
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>((i * 37) % 251);
+  std::vector<uint8_t> jpg;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_jpg_to_func(sink, &jpg, w, h, 3, rgb.data(), 90));
+
+  tjhandle tj = tjInitDecompress();
+  std::vector<uint8_t> turbo(rgb.size());
+  ASSERT_EQ(tjDecompress2(tj, jpg.data(), static_cast<unsigned long>(jpg.size()), turbo.data(), w,
+                          0, h, TJPF_RGB, 0),
+            0);
+  tjDestroy(tj);
+  int sw = 0, sh = 0, sc = 0;
+  stbi_uc* stb = stbi_load_from_memory(jpg.data(), static_cast<int>(jpg.size()), &sw, &sh, &sc, 3);
+  ASSERT_NE(stb, nullptr);
+  const std::vector<uint8_t> by_stb(stb, stb + rgb.size());
+  stbi_image_free(stb);
+  ASSERT_NE(turbo, by_stb)
+      << "the two decoders agree on this image: the test cannot tell them apart";
+
+  const auto planes_as_rgb = [&](std::span<const uint8_t> bytes) {
+    const ImagePlanes p = decode_image_planes(bytes, "c.jpg", 3);
+    EXPECT_EQ(p.width, w);
+    EXPECT_EQ(p.height, h);
+    std::vector<uint8_t> out(rgb.size());
+    for (int64_t i = 0; i < w * h; ++i) {
+      for (int64_t c = 0; c < 3; ++c) {
+        out[static_cast<size_t>(i * 3 + c)] = static_cast<uint8_t>(p.values[c * w * h + i]);
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(planes_as_rgb(jpg), turbo);
+
+  std::vector<uint8_t> stray = jpg;  // SOI, then APP0 (FF E0, its length at bytes 4-5)
+  ASSERT_EQ(stray[3], 0xE0);
+  stray.insert(stray.begin() + 4 + (stray[4] << 8 | stray[5]), {0x00, 0x00});
+  stb = stbi_load_from_memory(stray.data(), static_cast<int>(stray.size()), &sw, &sh, &sc, 3);
+  ASSERT_NE(stb, nullptr);
+  const std::vector<uint8_t> stray_by_stb(stb, stb + rgb.size());
+  stbi_image_free(stb);
+  EXPECT_EQ(planes_as_rgb(stray), stray_by_stb);
+}
+
+// A JPEG much larger than what it will be resized to is decoded at 1/2, 1/4 or 1/8 of its
+// size (the smallest that keeps both sides at least the target's), and the sample made from
+// it is within a few levels of the one made from every pixel.
+TEST(Image, LargeJpegsDecodeAtTheSmallestScaleThatKeepsTheTargetSize) {
+  const int w = 256, h = 192;
+  std::vector<uint8_t> rgb(static_cast<size_t>(w * h * 3));
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      uint8_t* px = &rgb[static_cast<size_t>((y * w + x) * 3)];
+      px[0] = static_cast<uint8_t>(x);
+      px[1] = static_cast<uint8_t>(y);
+      px[2] = static_cast<uint8_t>((x + y) / 2);
+    }
+  }
+  std::vector<uint8_t> jpg;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
+    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  ASSERT_TRUE(stbi_write_jpg_to_func(sink, &jpg, w, h, 3, rgb.data(), 95));
+  const auto size_at = [&](DecodeSize at_least) {
+    const ImagePlanes p = decode_image_planes(jpg, "big.jpg", 3, at_least);
+    return std::pair{p.width, p.height};
+  };
+  EXPECT_EQ(size_at({}), (std::pair<int64_t, int64_t>{256, 192}));
+  EXPECT_EQ(size_at({32, 32}), (std::pair<int64_t, int64_t>{64, 48}));  // 1/8 leaves 24 rows
+  EXPECT_EQ(size_at({32, 24}), (std::pair<int64_t, int64_t>{32, 24}));
+  EXPECT_EQ(size_at({100, 20}), (std::pair<int64_t, int64_t>{128, 96}));
+  EXPECT_EQ(size_at({200, 20}), (std::pair<int64_t, int64_t>{256, 192}));
+  EXPECT_EQ(decode_image_planes(jpg, "big.jpg", 1, {32, 24}).width, 32);
+
+  const Shape input{3, 24, 32};
+  const std::vector<uint8_t> scaled = image_sample(jpg, "big.jpg", input);
+  const std::vector<uint8_t> full = planes_sample(decode_image_planes(jpg, "big.jpg", 3), input);
+  ASSERT_EQ(scaled.size(), full.size());
+  int worst = 0;
+  for (size_t i = 0; i < full.size(); ++i) worst = std::max(worst, std::abs(scaled[i] - full[i]));
+  EXPECT_LE(worst, 3);
 }

@@ -335,3 +335,43 @@ TEST(ImageFolder, MnistAsAFolderOfPngsTrainsAConvnetAndPredictNamesTheClasses) {
   EXPECT_EQ(raw.exit_code, 2);
   EXPECT_HAS(raw.err, "--raw applies to digit models");
 }
+
+// An image folder's classes are the model's outputs. A built-in model's last layer is sized to
+// them (simple_convnet, 10 outputs by default, gets 2 for red and blue), so that predict and
+// eval name them; a spec must have them itself. eval --figures draws the mistakes of a colour
+// model in colour, captions naming the classes.
+TEST(ImageFolder, ABuiltinModelGetsAnOutputAClassAndASpecMustHaveThem) {
+  ScratchDir dir;
+  make_colour_folder(dir.path() / "colours", 6);
+  const auto builtin =
+      run_cli("train --model simple_convnet --data colours --epochs 1 --batch 4 --out run", dir);
+  ASSERT_EQ(builtin.exit_code, 0) << builtin.err;
+  EXPECT_HAS(builtin.err,
+             "simple_convnet: its last layer gets 2 outputs, one a class of the "
+             "image folder (10 by default)");
+  write_png(dir.path() / "red.png", 6, 6, {250, 0, 0});
+  const auto p = run_cli("predict run/model.safetensors red.png", dir);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(p.json()["predictions"][0]["probabilities"].size(), 2u) << p.out;
+
+  nnzero_test::spit(dir / "spec.json", R"({"name": "tiny_colour", "input": [3, 8, 8],
+    "layers": [{"type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1},
+               {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": 10}]})");
+  const auto ten = run_cli("train --spec spec.json --data colours --epochs 1 --out ten", dir);
+  EXPECT_EQ(ten.exit_code, 2);
+  EXPECT_HAS(ten.err, "the image folder has 2 classes but the model has 10 outputs");
+  EXPECT_FALSE(fs::exists(dir.path() / "ten" / "model.safetensors"));
+
+  std::string two = nnzero_test::slurp(dir / "spec.json");
+  two.replace(two.find("\"out_features\": 10"), 18, "\"out_features\": 2");
+  nnzero_test::spit(dir / "spec.json", two);
+  const auto colour =
+      run_cli("train --spec spec.json --data colours --epochs 1 --batch 4 --out two --quiet", dir);
+  ASSERT_EQ(colour.exit_code, 0) << colour.err;
+  const auto e = run_cli("eval two/model.safetensors --data colours --figures figs", dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(e.json()["figures"].size(), 4u);
+  const auto [w, h] = nnzero_test::png_size(dir / "figs/confusion.png");
+  EXPECT_EQ(w, 720);
+  EXPECT_EQ(h, 680);
+}

@@ -240,3 +240,42 @@ TEST(EvalFigures, ConfusionAndMistakesCountThePredictions) {
   EXPECT_EQ(png_size(dir / "c.png"),
             (std::pair<int64_t, int64_t>{plot::kConfusionWidth, plot::kConfusionHeight}));
 }
+
+// Colour samples (an image folder's, normalised by its channel statistics) are drawn in their
+// own colours, the normalisation undone, and the captions name the classes.
+TEST(EvalFigures, ColourMistakesAreDrawnInTheirColours) {
+  nnzero::Dataset data;
+  data.sample_shape = nnzero::Shape{3, 8, 8};
+  data.pixels = nnzero::PackedImages(3 * 8 * 8);
+  data.num_classes = 2;
+  data.labels = {0, 1};
+  for (int colour = 0; colour < 2; ++colour) {  // red, then green
+    std::vector<uint8_t> planes(3 * 64, 0);
+    std::fill_n(planes.begin() + colour * 64, 64, uint8_t{255});
+    data.pixels.append(planes);
+  }
+  data.norm.mean = {0.5f, 0.4f, 0.3f};
+  data.norm.std = {0.25f, 0.2f, 0.1f};
+  plot::Predictions p;
+  p.classes = 2;
+  p.labels = {0, 1};
+  p.predicted = {1, 0};
+  p.probability = {0.6f, 0.7f};
+  p.class_names = {"red", "green"};
+  EXPECT_EQ(p.name_of(1), "green");
+  ScratchDir dir;
+  const int height = plot::draw_misclassified(dir / "m.png", data, p, 40, 10, "colours");
+  const std::vector<uint8_t> bytes = nnzero::read_file(dir / "m.png");
+  const nnzero::ImagePlanes png = nnzero::decode_image_planes(bytes, "m.png", 3);
+  ASSERT_EQ(png.width, plot::kMistakesWidth);
+  ASSERT_EQ(png.height, height);
+  int64_t red = 0, green = 0;
+  const int64_t n = png.width * png.height;
+  for (int64_t i = 0; i < n; ++i) {
+    const float r = png.values[i], g = png.values[n + i], b = png.values[2 * n + i];
+    red += r == 255 && g == 0 && b == 0;
+    green += r == 0 && g == 255 && b == 0;
+  }
+  EXPECT_GT(red, 1000);  // a panel of about 60 x 60 pixels each
+  EXPECT_GT(green, 1000);
+}

@@ -35,7 +35,6 @@ void print_confusion(const std::vector<int64_t>& m, int32_t k) {
 // training images were (its classes must be the folder's).
 Mnist load_eval_data(const std::string& dir, const LoadedModel& loaded, const EvalArgs& a) {
   if (!is_image_folder(dir)) return load_mnist_for(dir);
-  if (!a.figures.empty()) throw Error("--figures draws digits; it is not for an image folder");
   ImageFolderOptions o;
   o.input = loaded.model->input_shape();
   o.test_only = true;
@@ -77,7 +76,8 @@ void run_eval(const EvalArgs& a) {
       {"model", model.spec().name}, {"file", a.model}, {"samples", r.samples},
       {"accuracy", r.accuracy},     {"loss", r.loss},  {"confusion", confusion}};
   if (!a.figures.empty()) {  // the heat map and the mistakes: plot/eval_figures.h
-    const plot::Predictions p = plot::predict_all(model, test, a.batch);
+    plot::Predictions p = plot::predict_all(model, test, a.batch);
+    p.class_names = class_names(loaded, a.model);
     result["figures"] = plot::write_eval_figures(a.figures, test, p, model.spec().name).files;
   }
   print_result(result);

@@ -229,6 +229,31 @@ Mnist load_training_data(TrainOptions& opt, const ModelSpec& spec, bool quiet) {
   return {std::move(folder.train), std::move(folder.test)};
 }
 
+// An image folder's classes are the model's outputs (predict and serve name them). A
+// built-in model's last linear layer is sized to them (resnet_cifar on two kinds of leaves:
+// 2 outputs, not CIFAR-10's 10); a spec must say so itself (checked once the model is built).
+void fit_builtin_to_classes(ModelSpec& spec, int32_t classes, bool quiet) {
+  const auto last = std::find_if(spec.layers.rbegin(), spec.layers.rend(),
+                                 [](const LayerSpec& l) { return l.type == "linear"; });
+  if (classes < 1 || last == spec.layers.rend() || last->integer("out_features") == classes) {
+    return;
+  }
+  if (!quiet) {
+    std::cerr << spec.name << ": its last layer gets " << classes << " outputs, one a class of the "
+              << "image folder (" << last->integer("out_features") << " by default)\n";
+  }
+  last->fields["out_features"] = classes;
+}
+
+void check_outputs_are_classes(const Model& model, int32_t classes) {
+  const int64_t outputs = model.output_shape().numel();
+  if (outputs != classes) {
+    throw Error("the image folder has " + std::to_string(classes) + " classes but the model has " +
+                std::to_string(outputs) + " outputs: give its last layer " +
+                std::to_string(classes) + " (\"out_features\")");
+  }
+}
+
 void run_train(TrainArgs& a) {
   check_values(a);
   apply_threads(a.threads);
@@ -271,6 +296,10 @@ void run_train(TrainArgs& a) {
 
   check_augmentation(opt.augmentation, spec.input);  // before the data: a mistake fails now
   Mnist data = load_training_data(opt, spec, quiet);
+  const bool image_folder = opt.metadata.contains("nnzero.classes");
+  if (image_folder && a.resume.empty() && !a.choice.model.empty()) {
+    fit_builtin_to_classes(spec, data.train.num_classes, quiet);
+  }
   if (opt.train_samples > 0 && opt.train_samples < data.train.size()) {
     std::vector<int32_t> first(static_cast<size_t>(opt.train_samples));
     for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int32_t>(i);
@@ -292,6 +321,7 @@ void run_train(TrainArgs& a) {
   }
   Rng init_rng(opt.seed);
   Sequential model(spec, init_rng, a.choice.resolve_engine());
+  if (image_folder) check_outputs_are_classes(model, data.train.num_classes);
   std::optional<LoadedWeights> loaded;
   if (!a.init_from.empty()) loaded = load_weights(model, a.init_from);
   Trainer trainer(model, data.train, &data.test, opt);

@@ -19,7 +19,8 @@ void check_image_input(const Shape& input, const std::string& what) {
 std::vector<uint8_t> image_sample(std::span<const uint8_t> bytes, const std::string& name,
                                   const Shape& input) {
   check_image_input(input, name);
-  return planes_sample(decode_image_planes(bytes, name, static_cast<int>(input[0])), input);
+  const DecodeSize size{input[2], input[1]};  // decoded no smaller than it is resized to
+  return planes_sample(decode_image_planes(bytes, name, static_cast<int>(input[0]), size), input);
 }
 
 std::vector<uint8_t> planes_sample(const ImagePlanes& img, const Shape& input) {

@@ -35,16 +35,7 @@ Classifier::Classifier(LoadedModel loaded, const std::string& where)
   sample_size_ = model().input_shape().numel();
   norm_ = input_norm(loaded_, where_);
   ends_in_softmax_ = loaded_.model->spec().layers.back().type == "softmax";
-  if (const auto it = loaded_.metadata.find("nnzero.classes"); it != loaded_.metadata.end()) {
-    const nlohmann::json names = nlohmann::json::parse(it->second, nullptr, false);
-    if (!names.is_array() || static_cast<int64_t>(names.size()) != model().output_shape().numel()) {
-      throw Error(where_ + ": metadata nnzero.classes is not a list of one name per output");
-    }
-    for (const nlohmann::json& n : names) {
-      if (!n.is_string()) throw Error(where_ + ": metadata nnzero.classes holds a non-string");
-      classes_.push_back(n.get<std::string>());
-    }
-  }
+  classes_ = class_names(loaded_, where_);
 }
 
 std::vector<Classification> Classifier::classify_batch(std::span<const float> pixels) {

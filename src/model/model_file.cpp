@@ -72,6 +72,24 @@ ChannelNorm input_norm(const LoadedModel& loaded, const std::string& where) {
   return ChannelNorm::from(preprocess, in.rank() == 3 ? in[0] : 1, where);
 }
 
+std::vector<std::string> class_names(const LoadedModel& loaded, const std::string& where) {
+  const auto it = loaded.metadata.find("nnzero.classes");
+  if (it == loaded.metadata.end()) return {};
+  const nlohmann::json names = nlohmann::json::parse(it->second, nullptr, false);
+  const int64_t outputs = loaded.model->output_shape().numel();
+  std::vector<std::string> out;
+  for (const nlohmann::json& n : names.is_array() ? names : nlohmann::json::array({0})) {
+    if (!n.is_string())
+      throw Error(where + ": metadata nnzero.classes is not a JSON list of names");
+    out.push_back(n.get<std::string>());
+  }
+  if (static_cast<int64_t>(out.size()) != outputs) {
+    throw Error(where + ": metadata nnzero.classes names " + std::to_string(out.size()) +
+                " classes but the model has " + std::to_string(outputs) + " outputs");
+  }
+  return out;
+}
+
 LoadedWeights load_weights(Model& model, const std::string& path) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   LoadedWeights out;

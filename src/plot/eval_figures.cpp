@@ -15,6 +15,11 @@ namespace nnzero::plot {
 
 namespace fs = std::filesystem;
 
+std::string Predictions::name_of(int32_t k) const {
+  return k >= 0 && static_cast<size_t>(k) < class_names.size() ? class_names[static_cast<size_t>(k)]
+                                                               : std::to_string(k);
+}
+
 int64_t Predictions::correct() const {
   int64_t n = 0;
   for (size_t i = 0; i < labels.size(); ++i) n += labels[i] == predicted[i];
@@ -92,11 +97,25 @@ std::pair<int64_t, int64_t> image_size(const Shape& s) {
   return {side, side};
 }
 
-// One sample's pixels, averaged over its channels, rows from the top.
-std::vector<float> sample_pixels(const Dataset& data, int32_t index, int64_t h, int64_t w) {
+// One sample as the image it was, channels x h x w values in [0, 1]: the batch values with
+// the data set's normalisation undone (an image folder's mean and standard deviation).
+Tensor sample_values(const Dataset& data, int32_t index, int64_t h, int64_t w) {
   Tensor x;
   const int32_t one[1] = {index};
   gather_images(data, one, data.sample_shape, x);
+  const int64_t channels = x.numel() / (h * w);
+  for (int64_t c = 0; c < channels && !data.norm.empty(); ++c) {
+    const auto k = static_cast<size_t>(c);
+    for (int64_t i = 0; i < h * w; ++i) {
+      x[c * h * w + i] = x[c * h * w + i] * data.norm.std[k] + data.norm.mean[k];
+    }
+  }
+  return x;
+}
+
+// One sample's pixels, averaged over its channels, rows from the top.
+std::vector<float> sample_pixels(const Dataset& data, int32_t index, int64_t h, int64_t w) {
+  const Tensor x = sample_values(data, index, h, w);
   const int64_t channels = x.numel() / (h * w);
   std::vector<float> pixels(static_cast<size_t>(h * w), 0.0f);
   for (int64_t c = 0; c < channels; ++c) {
@@ -105,6 +124,19 @@ std::vector<float> sample_pixels(const Dataset& data, int32_t index, int64_t h, 
     }
   }
   return pixels;
+}
+
+// A 3-channel sample as interleaved R, G, B bytes, rows from the top.
+std::vector<uint8_t> sample_rgb(const Dataset& data, int32_t index, int64_t h, int64_t w) {
+  const Tensor x = sample_values(data, index, h, w);
+  std::vector<uint8_t> rgb(static_cast<size_t>(h * w * 3));
+  for (int64_t i = 0; i < h * w; ++i) {
+    for (int64_t c = 0; c < 3; ++c) {
+      const float v = std::clamp(x[c * h * w + i], 0.0f, 1.0f);
+      rgb[static_cast<size_t>(i * 3 + c)] = static_cast<uint8_t>(std::lround(v * 255.0f));
+    }
+  }
+  return rgb;
 }
 }  // namespace
 
@@ -137,11 +169,15 @@ void draw_confusion(const std::string& png, const Predictions& p, const std::str
                 share > 0.55 ? Rgb{255, 255, 255} : kBlack);
     }
     page.edge_text("b", 1.2, (t + 0.5) / k, std::to_string(t));
-    page.edge_text("lv", 1.0, (k - t - 0.5) / k, std::to_string(t), 1.0);
+    const std::string row_name =
+        p.class_names.empty() ? std::to_string(t) : p.name_of(t) + " " + std::to_string(t);
+    page.edge_text("lv", 1.0, (k - t - 0.5) / k, row_name, 1.0);
   }
   page.set_text_scale(1.0);
   page.axes(where, frame);  // the frame again, over the cells
-  page.edge_text("b", 2.8, 0.5, "predicted class");
+  page.edge_text(
+      "b", 2.8, 0.5,
+      p.class_names.empty() ? "predicted class" : "predicted class (numbered as the rows)");
   page.edge_text("l", 2.6, 0.5, "true class");
   page.save(png);
 }
@@ -159,15 +195,22 @@ int draw_misclassified(const std::string& png, const Dataset& data, const Predic
   Page page(kMistakesWidth, height);
   page.title(title);
   const auto [h, w] = image_size(data.sample_shape);
+  const bool colour = data.sample_shape.rank() == 3 && data.sample_shape[0] == 3;
+  const double caption_scale = p.class_names.empty() ? 1.0 : 0.7;
   const double top = 1.0 - 70.0 / height;
   const Box area{0.02, 0.98, 10.0 / height, top};
   for (int i = 0; i < shown; ++i) {
     const int32_t index = wrong[static_cast<size_t>(i)];
     const Box b = page.square_within(grid_cell(area, rows, columns, i, 0.02, 30.0 / height));
-    const std::string caption = std::to_string(p.labels[static_cast<size_t>(index)]) + " → " +
-                                std::to_string(p.predicted[static_cast<size_t>(index)]);
-    page.image(b, sample_pixels(data, index, h, w), w, h, 0.0, 1.0, ColorMap::grey_reversed,
-               caption, 1.0);
+    const std::string caption = p.name_of(p.labels[static_cast<size_t>(index)]) + " → " +
+                                p.name_of(p.predicted[static_cast<size_t>(index)]);
+    if (colour) {
+      page.colour_image(b, sample_rgb(data, index, h, w), w, h, caption, caption_scale);
+    } else {  // MNIST's digits dark on white, as the book draws them; a grey photo as it is
+      page.image(b, sample_pixels(data, index, h, w), w, h, 0.0, 1.0,
+                 p.class_names.empty() ? ColorMap::grey_reversed : ColorMap::grey, caption,
+                 caption_scale);
+    }
   }
   if (shown == 0) page.page_text(0.5, 0.5, "no misclassified images");
   page.save(png);

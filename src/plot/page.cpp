@@ -444,6 +444,22 @@ void Page::image(const Box& v, const std::vector<float>& pixels, int64_t width, 
   // which shades an all-zero map mid-grey and gives images meant to share lo..hi each their own.
   plimagefr(m.data(), static_cast<PLINT>(width), static_cast<PLINT>(height), 0.0, w, 0.0, h, lo, hi,
             lo, hi, nullptr, nullptr);
+  frame_and_caption(caption, caption_scale);
+}
+
+void Page::colour_image(const Box& v, std::vector<uint8_t> rgb, int64_t width, int64_t height,
+                        const std::string& caption, double caption_scale) {
+  if (static_cast<int64_t>(rgb.size()) != width * height * 3 || width < 1 || height < 1) {
+    throw Error("plot: a colour image's pixels do not match its size");
+  }
+  plvpor(v.left, v.right, v.bottom, v.top);
+  plwind(0.0, static_cast<PLFLT>(width), 0.0, static_cast<PLFLT>(height));
+  frame_and_caption(caption, caption_scale);
+  colour_images_.push_back({v, std::move(rgb), width, height});
+}
+
+// A thin frame around the current panel and `caption` above it.
+void Page::frame_and_caption(const std::string& caption, double caption_scale) {
   plcol0(color_index(kGrey));
   plwidth(0.5);
   plbox("bc", 0.0, 0, "bc", 0.0, 0);
@@ -456,11 +472,33 @@ void Page::image(const Box& v, const std::vector<float>& pixels, int64_t width, 
   }
 }
 
+// Each colour image into its panel's pixels (page fractions, y upwards, to pixel rows from
+// the top), leaving the frame's pixels.
+void Page::paste_colour_images() {
+  for (const ColourImage& im : colour_images_) {
+    const auto x0 = std::lround(im.where.left * width_), x1 = std::lround(im.where.right * width_);
+    const auto y0 = std::lround((1.0 - im.where.top) * height_);
+    const auto y1 = std::lround((1.0 - im.where.bottom) * height_);
+    for (long py = std::max(y0 + 1, 0L); py < std::min(y1 - 1, long{height_}); ++py) {
+      const int64_t sy = (py - y0) * im.height / std::max(1L, y1 - y0);
+      for (long px = std::max(x0 + 1, 0L); px < std::min(x1 - 1, long{width_}); ++px) {
+        const int64_t sx = (px - x0) * im.width / std::max(1L, x1 - x0);
+        const uint8_t* from = &im.rgb[static_cast<size_t>((sy * im.width + sx) * 3)];
+        uint8_t* to = &rgba_[(static_cast<size_t>(py) * static_cast<size_t>(width_) +
+                              static_cast<size_t>(px)) *
+                             4];
+        std::copy(from, from + 3, to);
+      }
+    }
+  }
+}
+
 void Page::save(const std::string& path) {
   end();  // the cairo driver copies its picture into rgba_ when the stream ends
   if (!g_plplot_message.empty()) {
     throw Error("plot: drawing " + path + " failed: " + g_plplot_message);
   }
+  paste_colour_images();
   std::vector<uint8_t> rgb(static_cast<size_t>(width_) * static_cast<size_t>(height_) * 3);
   for (size_t p = 0, q = 0; q < rgb.size(); p += 4, q += 3) {
     rgb[q] = rgba_[p];

@@ -14,22 +14,11 @@ namespace nnzero::serve {
 
 namespace {
 // "nnzero.classes" from the file (a JSON list of names), else the output indices "0", "1"...
-std::vector<std::string> class_names(const LoadedModel& loaded, const std::string& path) {
-  const int64_t outputs = loaded.model->output_shape().numel();
-  std::vector<std::string> names;
-  const auto it = loaded.metadata.find("nnzero.classes");
-  if (it == loaded.metadata.end()) {
-    for (int64_t k = 0; k < outputs; ++k) names.push_back(std::to_string(k));
-    return names;
-  }
-  try {
-    names = nlohmann::json::parse(it->second).get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error(path + ": metadata nnzero.classes is not a JSON list of names");
-  }
-  if (static_cast<int64_t>(names.size()) != outputs) {
-    throw Error(path + ": metadata nnzero.classes names " + std::to_string(names.size()) +
-                " classes but the model has " + std::to_string(outputs) + " outputs");
+std::vector<std::string> names_or_numbers(const LoadedModel& loaded, const std::string& path) {
+  std::vector<std::string> names = class_names(loaded, path);
+  if (!names.empty()) return names;
+  for (int64_t k = 0; k < loaded.model->output_shape().numel(); ++k) {
+    names.push_back(std::to_string(k));
   }
   return names;
 }
@@ -75,7 +64,7 @@ std::string served_name(const std::string& path) {
 ServedModel::ServedModel(const std::string& path, const ServeLimits& limits)
     : name_(served_name(path)), limits_(limits) {
   LoadedModel loaded = load_model(path);
-  classes_ = class_names(loaded, path);
+  classes_ = names_or_numbers(loaded, path);
   card_ = make_card(loaded, name_, path, classes_);
   classifier_ = std::make_unique<Classifier>(std::move(loaded), path);
   sample_size_ = classifier_->model().input_shape().numel();

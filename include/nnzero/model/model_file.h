@@ -31,6 +31,10 @@ LoadedModel load_model(const std::string& path, Engine engine = Engine::fast);
 // "nnzero.preprocess" metadata (io/channel_norm.h); empty when there is none. Throws naming
 // `where` when the metadata is not JSON or its lists are malformed.
 ChannelNorm input_norm(const LoadedModel& loaded, const std::string& where);
+// The class names a model trained on an image folder records in its "nnzero.classes"
+// metadata, one per output; empty when there are none (MNIST's digits are their numbers).
+// Throws naming `where` when it is not a JSON list of that many strings.
+std::vector<std::string> class_names(const LoadedModel& loaded, const std::string& where);
 // What load_weights took from a file: layer names ("3") and, for the rest, why not.
 struct LoadedWeights {
   std::vector<std::string> loaded;  // every tensor of the layer came from the file

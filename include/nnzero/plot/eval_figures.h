@@ -3,9 +3,12 @@
 //   confusion.png       the confusion matrix as a heat map (rows: the true class, columns: the
 //                       predicted one; each cell shaded by its share of the row, its count
 //                       written in it), with confusion.csv;
-//   misclassified.png   a grid of the first misclassified test images, "true → predicted"
-//                       above each, with misclassified.csv (every mistake: index, label,
-//                       prediction, its probability).
+//   misclassified.png   a grid of the first misclassified test images (in colour where the
+//                       samples have 3 channels), "true → predicted" above each, with
+//                       misclassified.csv (every mistake: index, label, prediction, its
+//                       probability).
+// Classes are written by name where the Predictions have names (an image folder's), by
+// number otherwise (MNIST's digits).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,9 @@ struct Predictions {
   std::vector<int32_t> labels, predicted;
   std::vector<float> probability;  // softmax probability of the predicted class
   int32_t classes = 0;
+  std::vector<std::string> class_names;  // empty: classes are shown by number
+  // Class k as the pictures write it: its name, or its number.
+  std::string name_of(int32_t k) const;
   int64_t correct() const;
   // (true * classes + predicted) counts.
   std::vector<int64_t> confusion() const;

@@ -121,6 +121,11 @@ class Page {
   void image(const Box& viewport, const std::vector<float>& pixels, int64_t width, int64_t height,
              double lo, double hi, ColorMap map, const std::string& caption = "",
              double caption_scale = 0.8);
+  // The same for colour pixels: `rgb` holds height x width x 3 bytes (R, G, B), rows from the
+  // top. PLplot's images map one value through a colour map, so the pixels are pasted into
+  // the picture when it is saved (nearest neighbour, inside the frame).
+  void colour_image(const Box& viewport, std::vector<uint8_t> rgb, int64_t width, int64_t height,
+                    const std::string& caption = "", double caption_scale = 0.8);
 
   // Encodes the picture and writes it to `path` (temporary file, then rename). Throws an
   // Error naming the file, or a message PLplot reported while drawing.
@@ -129,6 +134,15 @@ class Page {
  private:
   int color_index(Rgb c);
   void set_color_map(ColorMap map);
+  void frame_and_caption(const std::string& caption, double caption_scale);
+  void paste_colour_images();
+
+  struct ColourImage {
+    Box where;
+    std::vector<uint8_t> rgb;
+    int64_t width, height;
+  };
+  std::vector<ColourImage> colour_images_;
 
   int width_, height_;
   std::vector<uint8_t> rgba_;
