@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CTest's browser test of `nnzero serve` (tests/browser/serve_page.mjs): trains simple_convnet
-# on MNIST for one epoch, serves it on a free port, lets Chromium draw five MNIST test digits
-# and upload a PNG of a sixth, and stops the server with SIGTERM (it must exit 0).
+# on MNIST for one epoch and a small colour network on a folder of red and blue pictures
+# (tests/browser/colour_folder.mjs), serves both on a free port, lets Chromium draw five MNIST
+# test digits and upload a PNG of a sixth, then upload a red photo to the colour model, and
+# stops the server with SIGTERM (it must exit 0).
 #
 #   tests/browser/run.sh BUILD/nnzero [--screenshot FILE.png]
 #
@@ -35,7 +37,18 @@ trap cleanup EXIT
 "$nnzero" train --model simple_convnet --data "$mnist" --epochs 1 --seed 1 --threads 2 \
   --out "$work/digits" >"$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
 
-"$nnzero" serve "$work/digits/model.safetensors" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
+node "$here/colour_folder.mjs" "$work/colours" 12
+cat >"$work/colours.json" <<'SPEC'
+{"name": "colours", "input": [3, 12, 12],
+ "layers": [{"type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1}, {"type": "relu"},
+            {"type": "flatten"}, {"type": "linear", "out_features": 2}],
+ "train": {"optimizer": "adam", "lr": 0.01, "batch": 8}}
+SPEC
+"$nnzero" train --spec "$work/colours.json" --data "$work/colours" --epochs 5 --seed 1 \
+  --out "$work/colours-run" >"$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
+
+"$nnzero" serve "$work/digits/model.safetensors" "$work/colours-run/model.safetensors" --port 0 \
+  >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 url=""
 for _ in $(seq 600); do
@@ -47,7 +60,7 @@ done
 [[ -n "$url" ]] || { echo "browser test: the server did not start" >&2; exit 1; }
 
 status=0
-CHROMIUM="$chromium" node "$here/serve_page.mjs" "$url" "$mnist" --digits 5 "$@" || status=$?
+CHROMIUM="$chromium" node "$here/serve_page.mjs" "$url" "$mnist" --digits 5 --colour colours-run "$@" || status=$?
 
 kill -TERM "$server"
 serve_status=0

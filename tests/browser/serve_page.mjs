@@ -1,16 +1,19 @@
 // The browser test of `nnzero serve`: Debian's Chromium, driven by playwright-core, opens the
 // page, draws real MNIST test digits on the pad with the mouse (each row's ink as a stroke),
-// reads the class the page shows, and uploads a PNG of another digit.
+// reads the class the page shows, and uploads a PNG of another digit. With --colour NAME it
+// then picks that model (one trained on an image folder of red and blue pictures), uploads a
+// red photo and checks the class and the colours of what the page says the network saw.
 //
-//   node serve_page.mjs URL MNIST_DIR [--digits N] [--screenshot FILE.png]
-//                                     [--phone-screenshot FILE.png]
+//   node serve_page.mjs URL MNIST_DIR [--digits N] [--colour MODEL] [--screenshot FILE.png]
+//                                     [--phone-screenshot FILE.png] [--colour-screenshot FILE.png]
 //
 // Prints one JSON line; exits 1 when a digit is read as another class.
 import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { gunzipSync, deflateSync, crc32 } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { png, noisyColour } from "./png.mjs";
 
 const [url, mnistDir, ...rest] = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -20,6 +23,8 @@ const option = (name, fallback) => {
 const digitCount = Number(option("--digits", "5"));
 const screenshot = option("--screenshot", "");
 const phoneScreenshot = option("--phone-screenshot", "");
+const colourModel = option("--colour", "");
+const colourScreenshot = option("--colour-screenshot", "");
 
 // MNIST's test set: IDX files (a 16-byte header, then 28 x 28 bytes an image; labels after 8).
 const images = gunzipSync(readFileSync(join(mnistDir, "t10k-images-idx3-ubyte.gz")));
@@ -57,27 +62,8 @@ async function shownClass(page, before) {
 }
 const answers = async (page) => Number(await page.evaluate(() => document.body.dataset.answers));
 
-// A grey PNG (colour type 0, 8 bits) of a 28 x 28 digit, black ink on white as on paper.
-function png(pixels) {
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, "ascii");
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, "ascii"), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(28, 0);
-  header.writeUInt32BE(28, 4);
-  header[8] = 8;
-  const rows = [];
-  for (let y = 0; y < 28; y++) {
-    rows.push(Buffer.from([0]), Buffer.from(pixels.subarray(28 * y, 28 * y + 28).map((v) => 255 - v)));
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
-}
+// A digit as a grey PNG, black ink on white as on paper.
+const digitPng = (pixels) => png(28, 28, 1, pixels.map((v) => 255 - v));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -109,12 +95,37 @@ try {
 
   const uploadIndex = digitCount;  // a digit not drawn above
   const file = join(mkdtempSync(join(tmpdir(), "nnzero-browser-")), "digit.png");
-  writeFileSync(file, png(digit(uploadIndex)));
+  writeFileSync(file, digitPng(digit(uploadIndex)));
   const before = await answers(page);
   await page.setInputFiles("#file", file);
   const shown = await shownClass(page, before);
   result.uploaded = { index: uploadIndex, label: label(uploadIndex), shown };
   if (shown !== String(label(uploadIndex))) failed = true;
+
+  if (colourModel) {  // a red photo for the colour model: its class and the input in colour
+    const photo = join(mkdtempSync(join(tmpdir(), "nnzero-browser-")), "red.png");
+    writeFileSync(photo, png(40, 30, 3, noisyColour(40, 30, [220, 30, 30], 99)));
+    await page.selectOption("#model", colourModel);
+    const before = await answers(page);
+    await page.setInputFiles("#file", photo);
+    const shown = await shownClass(page, before);
+    const seen = await page.evaluate(() => {
+      const c = document.getElementById("seen");
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let r = 0, g = 0, b = 0;
+      for (let i = 0; i < d.length; i += 4) { r += d[i]; g += d[i + 1]; b += d[i + 2]; }
+      const n = d.length / 4;
+      return { width: c.width, height: c.height, mean: [r / n, g / n, b / n],
+               note: document.getElementById("seen-note").textContent };
+    });
+    result.colour = { shown, seen };
+    const [r, g, b] = seen.mean;
+    if (shown !== "red" || seen.width !== 12 || seen.height !== 12 || !(r > 150 && g < 90 && b < 90) ||
+        !seen.note.includes("colour")) {
+      failed = true;
+    }
+    if (colourScreenshot) await page.screenshot({ path: colourScreenshot, fullPage: true });
+  }
 
   if (phoneScreenshot) {  // the same page on a phone-sized touch screen, one column
     const phone = await browser.newPage({

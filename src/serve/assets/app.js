@@ -2,8 +2,9 @@
 //   1. the drawing pad: pointer events (mouse, touch and pen alike) draw thick black strokes
 //      on white, as one writes on paper;
 //   2. asking the server: the pad (or a dropped photo) goes to POST /api/predict as a PNG;
-//      the server does the preprocessing, so the page shows the 28 x 28 input it sends back:
-//      exactly what the network saw;
+//      the server does the preprocessing, so the page shows the input it sends back (28 x 28
+//      grey levels for a digit model, the colour planes of one trained on photos): exactly
+//      what the network saw;
 //   3. showing the answer: the class, the probability bars, and the model's card.
 // body.dataset.answers counts the answers shown and body.dataset.pending is "1" while one is
 // awaited (the browser test waits on them).
@@ -131,23 +132,37 @@ function showAnswer(answer) {
       element("span", { className: "bar" }, [element("span", { style: "width:" + 100 * prob + "%" })]),
       element("span", { className: "p", textContent: percent(prob) }),
     ])));
-  if (answer.input) showInput(answer.input);
+  const card = models.find((m) => m.name === answer.model);
+  if (answer.input && card) showInput(answer.input, card.input);
   document.body.dataset.answers = String(++answers);
 }
 
-// The network's input: grey levels 0..255, white digit on black, one canvas pixel each
-// (CSS enlarges it without smoothing).
-function showInput(grey) {
-  const side = Math.round(Math.sqrt(grey.length));
-  seen.width = seen.height = side;
-  const pixels = seen.getContext("2d").createImageData(side, side);
-  grey.forEach((g, i) => {
-    pixels.data.set([g, g, g, 255], 4 * i);
-  });
+// The network's input, values 0..255 in the model's input shape, one canvas pixel each (CSS
+// enlarges it without smoothing): grey levels (a digit white on black), or for an input of
+// 3 channels the red, green and blue planes.
+function showInput(values, shape) {
+  const [channels, height, width] = shape.length === 3 ? shape : [1, 28, 28];
+  seen.width = width;
+  seen.height = height;
+  const plane = width * height;
+  const pixels = seen.getContext("2d").createImageData(width, height);
+  for (let i = 0; i < plane; i++) {
+    const rgb = channels === 3 ? [values[i], values[plane + i], values[2 * plane + i]]
+                               : [values[i], values[i], values[i]];
+    pixels.data.set([...rgb, 255], 4 * i);
+  }
   seen.getContext("2d").putImageData(pixels, 0, 0);
 }
 
+function describeInput(shape) {
+  const colour = shape.length === 3 && shape[0] === 3;
+  document.getElementById("seen-note").textContent = colour
+    ? shape[1] + " × " + shape[2] + " colour pixels, resized as the training photos were"
+    : "28 × 28 grey levels, after the MNIST preprocessing";
+}
+
 function showCard(card) {
+  describeInput(card.input);
   const rows = [
     ["model", card.model + " (" + card.file + ")"],
     ["input", card.input.join(" × ")],
