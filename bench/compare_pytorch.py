@@ -389,10 +389,16 @@ def pytorch_worker(a):
         x, y = read_cifar(a.data, cifar_train_names(a.data))
         train_x, train_y = torch.from_numpy(x), torch.from_numpy(y)
         test_x = torch.from_numpy(read_cifar(a.data, ["test_batch.bin"])[0])
-        scaled = train_x.float().div_(255.0)
-        mean = scaled.mean(dim=(0, 2, 3), keepdim=True)
-        std = scaled.std(dim=(0, 2, 3), keepdim=True, unbiased=False)
-        del scaled
+        # Per-channel statistics 1,000 images at a time: a float copy of the whole set would
+        # count in the peak memory (nnzero measures them as it reads).
+        total, squares = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+        for i in range(0, len(train_x), 1000):
+            chunk = train_x[i:i + 1000].double().div_(255.0)
+            total += chunk.sum(dim=(0, 2, 3))
+            squares += chunk.square().sum(dim=(0, 2, 3))
+        count = len(train_x) * 32 * 32
+        mean = (total / count).float().view(1, 3, 1, 1)
+        std = (squares / count - (total / count).square()).sqrt().float().view(1, 3, 1, 1)
     else:
         train_x = torch.from_numpy(read_idx(a.data, "train-images-idx3-ubyte").copy())
         train_y = torch.from_numpy(read_idx(a.data, "train-labels-idx1-ubyte").astype(np.int64))

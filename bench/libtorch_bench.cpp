@@ -133,9 +133,23 @@ std::pair<Split, Split> load_cifar_splits(const std::string& dir) {
     names.push_back("data_batch_" + std::to_string(i) + ".bin");
   }
   Split train = load_cifar(dir, names), test = load_cifar(dir, {"test_batch.bin"});
-  const torch::Tensor x = train.images.to(torch::kFloat).div_(255.0f);
-  train.mean = test.mean = x.mean({0, 2, 3}, true);
-  train.std = test.std = x.std({0, 2, 3}, false, true);
+  // Per-channel statistics 1,000 images at a time: a float copy of the whole set would count
+  // in the peak memory (nnzero measures them as it reads).
+  torch::Tensor total = torch::zeros({3}, torch::kDouble),
+                squares = torch::zeros({3}, torch::kDouble);
+  const int64_t n = train.images.size(0);
+  for (int64_t i = 0; i < n; i += 1000) {
+    const torch::Tensor chunk =
+        train.images.slice(0, i, std::min(n, i + 1000)).to(torch::kDouble).div_(255.0);
+    total += chunk.sum({0, 2, 3});
+    squares += chunk.square().sum({0, 2, 3});
+  }
+  const torch::Tensor mean = total / static_cast<double>(n * 32 * 32);
+  train.mean = test.mean = mean.to(torch::kFloat).view({1, 3, 1, 1});
+  train.std = test.std = (squares / static_cast<double>(n * 32 * 32) - mean.square())
+                             .sqrt()
+                             .to(torch::kFloat)
+                             .view({1, 3, 1, 1});
   return {train, test};
 }
 

@@ -8,6 +8,12 @@ float* Workspace::floats(Slot slot, int64_t count) {
   return t.data();
 }
 
+Tensor Workspace::gradient(int k, int64_t count) {
+  Tensor& t = gradients_.at(static_cast<size_t>(k));
+  if (t.numel() < count) t = Tensor(Shape{count});
+  return t;
+}
+
 int64_t Workspace::stride(int64_t per_thread) {
   constexpr int64_t kLine = 16;  // floats in a 64-byte line
   return (per_thread + kLine - 1) / kLine * kLine;

@@ -272,3 +272,16 @@ TEST(CifarBinary, BenchReadsTheBatchesForAColourModel) {
   EXPECT_EQ(by_default.exit_code, 2) << by_default.err;
   EXPECT_NE(by_default.err.find(counts), std::string::npos) << by_default.err;
 }
+
+// Without --data and without $NNZERO_DATA/cifar10, a colour model's bench says what it needs
+// (not that MNIST's files are missing).
+TEST(CifarBinary, BenchWithoutColourDataSaysWhatItNeeds) {
+  TempDir tmp;
+  const CommandResult r =
+      run_nnzero("bench --model resnet_cifar", tmp.path(), "NNZERO_DATA=" + tmp.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cifar10: no image folder or CIFAR-10 batches for this colour model "
+                       "(--data DIR, or `nnzero data fetch cifar10`)"),
+            std::string::npos)
+      << r.err;
+}

@@ -331,6 +331,19 @@ TEST(Image, JpegsDecodeThroughLibjpegTurboAndDamagedOnesThroughStb) {
   const std::vector<uint8_t> stray_by_stb(stb, stb + rgb.size());
   stbi_image_free(stb);
   EXPECT_EQ(planes_as_rgb(stray), stray_by_stb);
+
+  // A file cut right after its frame header: stb_image reads its size from it, TurboJPEG
+  // fails on the header (its decompressor, left mid-file, is made anew) and stb_image then
+  // refuses the file. The next JPEG still decodes through TurboJPEG.
+  size_t sof = 2;
+  while (sof + 3 < jpg.size() && !(jpg[sof] == 0xFF && jpg[sof + 1] == 0xC0)) ++sof;
+  ASSERT_LT(sof + 3, jpg.size());
+  const std::vector<uint8_t> cut(
+      jpg.begin(),
+      jpg.begin() + static_cast<std::ptrdiff_t>(sof + 2 + (jpg[sof + 2] << 8 | jpg[sof + 3])));
+  ASSERT_NO_THROW(read_image_info(cut, "cut.jpg"));
+  EXPECT_THROW(decode_image_planes(cut, "cut.jpg", 3), Error);
+  EXPECT_EQ(planes_as_rgb(jpg), turbo);
 }
 
 // A JPEG much larger than what it will be resized to is decoded at 1/2, 1/4 or 1/8 of its

@@ -153,6 +153,7 @@ TEST_F(ServeApi, HealthModelsAndThePage) {
   EXPECT_EQ(card.at("name"), "digits");
   EXPECT_EQ(card.at("input"), nlohmann::json({1, 28, 28}));
   EXPECT_EQ(card.at("classes").size(), 10u);
+  EXPECT_EQ(card.at("preprocess"), "mnist");
   EXPECT_EQ(card.at("params"), 433890);
   EXPECT_EQ(card.at("layers").size(), 7u);
   EXPECT_EQ(card.at("metrics").at("test_acc"), 0.5);

@@ -38,6 +38,11 @@ Mnist load_bench_data(const std::string& flag, const Shape& input) {
   const std::string dir = !flag.empty() ? flag
                           : colour      ? default_cifar10_dir()
                                         : resolve_data_dir("");
+  if (colour && !is_image_folder(dir)) {
+    throw Error(dir +
+                ": no image folder or CIFAR-10 batches for this colour model (--data DIR, "
+                "or `nnzero data fetch cifar10`)");
+  }
   if (!is_image_folder(dir)) return load_mnist_for(dir);
   ImageFolderOptions o;
   o.input = input;

@@ -55,6 +55,7 @@ void run_eval(const EvalArgs& a) {
   if (!a.figures.empty()) plot::check_plotting_available();  // before the work, not after it
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
+  const std::vector<std::string> names = class_names(loaded, a.model);  // checked first
   Model& model = *loaded.model;
   const Mnist data = load_eval_data(resolve_data_dir(a.data), loaded, a);
   const Dataset& test = data.test;
@@ -77,7 +78,7 @@ void run_eval(const EvalArgs& a) {
       {"accuracy", r.accuracy},     {"loss", r.loss},  {"confusion", confusion}};
   if (!a.figures.empty()) {  // the heat map and the mistakes: plot/eval_figures.h
     plot::Predictions p = plot::predict_all(model, test, a.batch);
-    p.class_names = class_names(loaded, a.model);
+    p.class_names = names;
     result["figures"] = plot::write_eval_figures(a.figures, test, p, model.spec().name).files;
   }
   print_result(result);

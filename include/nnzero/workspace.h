@@ -28,8 +28,17 @@ class Workspace {
   // with `step` floats per row (kernels/implicit_gemm.h takes its rows by offset).
   const int64_t* row_offsets(int64_t count, int64_t step);
 
+  // Gradient tensors that outlive one layer's call but not one block's backward pass: the
+  // residual blocks of a model run backward one after another, and each hands its inner
+  // layers these as their dL/dx buffers (layers/residual_block.h), instead of every block
+  // keeping its own. Tensor k (0 <= k < kGradients) of at least `count` floats: a handle to
+  // its storage, which grows and is then kept.
+  static constexpr int kGradients = 3;
+  Tensor gradient(int k, int64_t count);
+
  private:
   std::array<Tensor, kSlots> slots_;
+  std::array<Tensor, kGradients> gradients_;
   std::vector<int64_t> offsets_;
   int64_t offsets_step_ = 0;
 };

@@ -139,19 +139,23 @@ bool is_jpeg(std::span<const uint8_t> bytes) {
 // this refuses; CMYK): stb_image then decodes it or says what is wrong, as for every other
 // format. The header was read and its size checked already (`info`). With `at_least` set, a
 // large JPEG is decoded at the smallest of libjpeg-turbo's scales (1/2, 1/4, 1/8: averaging
-// in the DCT domain) that keeps it at least that size.
+// in the DCT domain) that keeps it at least that size. Progressive JPEGs of more than
+// TurboJPEG's scan limit (500) are left to stb_image (TJFLAG_LIMITSCANS: a few hostile bytes
+// could otherwise keep a server's thread busy).
 std::optional<Decoded> decode_jpeg(std::span<const uint8_t> bytes, const ImageInfo& info,
                                    const DecodeSize& at_least) {
-  // One decompressor a thread (image folders decode in parallel), made on first use.
-  thread_local const std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitDecompress(), tjDestroy);
+  // One decompressor a thread (image folders decode in parallel), made on first use. A
+  // failed header leaves it mid-file (TurboJPEG 2.1 does not abort it): it is made anew.
+  thread_local std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitDecompress(), tjDestroy);
   if (tj == nullptr) return std::nullopt;
   auto* data = const_cast<unsigned char*>(bytes.data());  // TurboJPEG 2.1 takes no const
   const auto size = static_cast<unsigned long>(bytes.size());
   int w = 0, h = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(tj.get(), data, size, &w, &h, &subsampling, &colorspace) != 0 ||
-      w != info.width || h != info.height) {
+  if (tjDecompressHeader3(tj.get(), data, size, &w, &h, &subsampling, &colorspace) != 0) {
+    tj.reset(tjInitDecompress());
     return std::nullopt;
   }
+  if (w != info.width || h != info.height) return std::nullopt;
   Decoded d;
   d.comp = colorspace == TJCS_GRAY ? 1 : 3;
   d.width = w;
@@ -171,7 +175,7 @@ std::optional<Decoded> decode_jpeg(std::span<const uint8_t> bytes, const ImageIn
   if (d.data == nullptr ||
       tjDecompress2(tj.get(), data, size, d.data.get(), static_cast<int>(d.width), 0,
                     static_cast<int>(d.height), d.comp == 1 ? TJPF_GRAY : TJPF_RGB,
-                    TJFLAG_STOPONWARNING) != 0) {
+                    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
     return std::nullopt;
   }
   return d;

@@ -87,8 +87,31 @@ const Tensor& ResidualBlock::forward(const Tensor& x, bool train) {
   return out_;
 }
 
+// The inner layers' dL/dx in the model's shared gradient tensors (workspace.h): g in the
+// first, and down the main path the layers' dL/dx alternate between the other two (each
+// reads the one above and writes the other), conv1's last, kept for the sum; the shortcut's
+// BatchNorm writes the other, its convolution into dx_ itself. A model's blocks so share
+// three buffers of the largest block's size instead of seven or eight each.
+void ResidualBlock::share_gradients(int64_t batch) {
+  Workspace& ws = workspace();
+  const int64_t most = batch * std::max(in_shape_.numel(), out_shape_.numel());
+  g_ = ws.gradient(0, batch * out_shape_.numel());
+  const Tensor a = ws.gradient(1, most), b = ws.gradient(2, most);
+  *bn2_->input_grad_buffer() = a;
+  *conv2_->input_grad_buffer() = b;
+  *relu1_->input_grad_buffer() = a;
+  *bn1_->input_grad_buffer() = b;
+  *conv1_->input_grad_buffer() = a;
+  if (proj_) {
+    *proj_bn_->input_grad_buffer() = b;
+    if (needs_input_grad_) dx_.resize(in_shape_.with_batch(batch));  // storage proj_ writes in
+    *proj_->input_grad_buffer() = dx_;
+  }
+}
+
 const Tensor& ResidualBlock::backward(const Tensor& dout) {
   check_dout(dout, out_.dim(0));
+  share_gradients(dout.dim(0));
   g_.resize(dout.shape());
   const float *d = dout.data(), *y = out_.data();
   float* g = g_.data();
@@ -99,14 +122,13 @@ const Tensor& ResidualBlock::backward(const Tensor& dout) {
   conv1_->set_needs_input_grad(needs_input_grad_);
   const Tensor& dmain =
       conv1_->backward(bn1_->backward(relu1_->backward(conv2_->backward(bn2_->backward(g_)))));
-  const Tensor* dshort = &g_;
   if (proj_) {
     proj_->set_needs_input_grad(needs_input_grad_);
-    dshort = &proj_->backward(proj_bn_->backward(g_));
+    proj_->backward(proj_bn_->backward(g_));  // into dx_ (share_gradients)
   }
   if (!needs_input_grad_) return dx_;
   dx_.resize(dmain.shape());
-  const float *a = dmain.data(), *b = dshort->data();
+  const float *a = dmain.data(), *b = proj_ ? dx_.data() : g_.data();
   float* dx = dx_.data();
   parallel_for(dx_.numel(), [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) dx[i] = a[i] + b[i];

@@ -42,6 +42,9 @@ nlohmann::json make_card(const LoadedModel& loaded, const std::string& name,
       {"model", model.spec().name},
       {"input", std::vector<int64_t>(model.input_shape().begin(), model.input_shape().end())},
       {"classes", classes},
+      // How an uploaded image becomes the input: resized as an image folder's were, or
+      // MNIST's digit preparation (the page says which).
+      {"preprocess", loaded.metadata.contains("nnzero.preprocess") ? "image_folder" : "mnist"},
       {"layers", layers},
       {"params", model.num_params()}};
   // Written by `nnzero train` (the last epoch's accuracies); absent from older files.

@@ -58,10 +58,10 @@ struct DecodeSize {
 };
 // Decodes `bytes` into 1 plane (the grey levels of decode_image, times 255) or 3 (R, G, B;
 // a grey image repeated in all three). Transparent pixels are composited over white. A JPEG
-// at least twice `at_least` on both sides comes out smaller: decoded at 1/2, 1/4 or 1/8 of its
-// size (libjpeg-turbo's DCT scaling, averaging 2x2 to 8x8 blocks; the smallest scale that
-// keeps both sides at least `at_least`'s), which for a photo resized to a network's input
-// is most of the work saved.
+// larger than `at_least` comes out smaller when it can: decoded at the smallest of 1/2, 1/4
+// and 1/8 of its size (libjpeg-turbo's DCT scaling, averaging 2x2 to 8x8 blocks; a scaled
+// side is rounded up) that keeps both sides at least `at_least`'s, which for a photo resized
+// to a network's input is most of the work saved.
 ImagePlanes decode_image_planes(std::span<const uint8_t> bytes, const std::string& name,
                                 int channels, const DecodeSize& at_least = {});
 // The bytes of the file at `path`, refused past kMaxImageFileBytes.

@@ -66,7 +66,8 @@ class ResidualBlock : public Layer {
   std::unique_ptr<BatchNorm> bn1_, bn2_, proj_bn_;
   std::unique_ptr<ReLU> relu1_;
   std::vector<Part> parts_;  // every layer above, in forward order
-  Tensor out_, g_, dx_;      // out = relu(F + S); g = dL/d(F + S)
+  void share_gradients(int64_t batch);
+  Tensor out_, g_, dx_;  // out = relu(F + S); g = dL/d(F + S)
 };
 
 }  // namespace nnzero

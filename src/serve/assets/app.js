@@ -154,15 +154,16 @@ function showInput(values, shape) {
   seen.getContext("2d").putImageData(pixels, 0, 0);
 }
 
-function describeInput(shape) {
-  const colour = shape.length === 3 && shape[0] === 3;
-  document.getElementById("seen-note").textContent = colour
-    ? shape[1] + " × " + shape[2] + " colour pixels, resized as the training photos were"
+function describeInput(card) {
+  const shape = card.input;
+  document.getElementById("seen-note").textContent = card.preprocess === "image_folder"
+    ? shape[1] + " × " + shape[2] + (shape[0] === 3 ? " colour pixels" : " grey levels") +
+      ", resized as the training images were"
     : "28 × 28 grey levels, after the MNIST preprocessing";
 }
 
 function showCard(card) {
-  describeInput(card.input);
+  describeInput(card);
   const rows = [
     ["model", card.model + " (" + card.file + ")"],
     ["input", card.input.join(" × ")],
