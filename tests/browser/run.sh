@@ -15,7 +15,7 @@ shift
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 mnist="${NNZERO_TEST_DATA:-}/mnist"
-if [[ ! -f "$mnist/t10k-images-idx3-ubyte.gz" ]]; then
+if [[ ! -f "$mnist/t10k-images-idx3-ubyte.gz" && ! -f "$mnist/t10k-images-idx3-ubyte" ]]; then
   echo "browser test: no MNIST in '$mnist' (set NNZERO_TEST_DATA)" >&2
   [[ "${NNZERO_REQUIRE_DATA:-}" == 1 ]] && exit 1
   exit 77

@@ -9,7 +9,7 @@
 //
 // Prints one JSON line; exits 1 when a digit is read as another class.
 import { chromium } from "playwright-core";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,8 +27,11 @@ const colourModel = option("--colour", "");
 const colourScreenshot = option("--colour-screenshot", "");
 
 // MNIST's test set: IDX files (a 16-byte header, then 28 x 28 bytes an image; labels after 8).
-const images = gunzipSync(readFileSync(join(mnistDir, "t10k-images-idx3-ubyte.gz")));
-const labels = gunzipSync(readFileSync(join(mnistDir, "t10k-labels-idx1-ubyte.gz")));
+// Raw, as `nnzero data fetch mnist` leaves them, or gzipped, as MNIST's site serves them.
+const readIdx = (name) => existsSync(join(mnistDir, name))
+  ? readFileSync(join(mnistDir, name)) : gunzipSync(readFileSync(join(mnistDir, name + ".gz")));
+const images = readIdx("t10k-images-idx3-ubyte");
+const labels = readIdx("t10k-labels-idx1-ubyte");
 const digit = (i) => images.subarray(16 + 784 * i, 16 + 784 * (i + 1));
 const label = (i) => labels[8 + i];
 
