@@ -5,7 +5,9 @@
 #   scripts/quickstart.sh [extra nnzero train flags]
 #
 # Data: $NNZERO_DATA/mnist when NNZERO_DATA is set, else ./data/mnist (downloaded, checksums
-# verified). Build: ./build (Release).
+# verified). Book 2's text corpora (the Penn Treebank, tiny Shakespeare; 6.5 MB) go beside it
+# in text/, so that the tests that read them find them too; without them (no connection to
+# GitHub) quickstart goes on and says so. Build: ./build (Release).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,4 +19,10 @@ cmake --build build -j "$(nproc)" --target nnzero
 data="${NNZERO_DATA:+$NNZERO_DATA/mnist}"
 data="${data:-data/mnist}"
 build/nnzero data fetch mnist --dir "$data" >/dev/null
+text="${NNZERO_DATA:+$NNZERO_DATA/text}"
+text="${text:-data/text}"
+for corpus in ptb tinyshakespeare; do
+  build/nnzero data fetch "$corpus" --dir "$text" >/dev/null ||
+    echo "quickstart: could not fetch $corpus (above); the tests that read it will be skipped" >&2
+done
 build/nnzero train --model two_layer_net --data "$data" "$@"

@@ -2,7 +2,8 @@
 // them), the same way scripts/test.sh and the README say:
 //   $NNZERO_TEST_DATA, else $NNZERO_DATA, else ../shared/data beside the checkout (the
 //   developers' read-only copy), else ./data in the checkout (where scripts/quickstart.sh
-//   and `nnzero data fetch mnist` put MNIST): the first that is set, or that exists.
+//   and `nnzero data fetch mnist` put MNIST, and `nnzero data fetch ptb` the Penn Treebank,
+//   in text/): the first that is set, or that exists.
 // Without any, the tests that need data are skipped, unless NNZERO_REQUIRE_DATA=1 (as in CI),
 // where they fail.
 //
@@ -41,26 +42,43 @@ inline std::string data_root() {
   return "";
 }
 
-// "<data root>/mnist" when it exists, or "" after marking the test skipped (failed when
-// NNZERO_REQUIRE_DATA=1). The failure is fatal, so that a fixture's test body does not run
-// either (FAIL inside a lambda returns from the lambda only, hence the lambdas).
-inline std::string mnist_dir() {
+// "<data root>/<sub>" when it holds `probe` (a file or folder; "" for the folder itself), or
+// "" after marking the test skipped (failed when NNZERO_REQUIRE_DATA=1). `what` names the data
+// and `fetch` the command that gets it, for the message. The failure is fatal, so that a
+// fixture's test body does not run either (FAIL inside a lambda returns from the lambda only,
+// hence the lambdas).
+inline std::string dataset_dir(const std::string& sub, const std::string& probe,
+                               const std::string& what, const std::string& fetch) {
   const std::string root = data_root();
-  const std::string dir = root + "/mnist";
+  const std::string dir = root + "/" + sub;
+  const std::string wanted = probe.empty() ? dir : dir + "/" + probe;
   std::error_code ec;
-  if (!root.empty() && std::filesystem::is_directory(dir, ec)) return dir;
+  if (!root.empty() && (probe.empty() ? std::filesystem::is_directory(dir, ec)
+                                      : std::filesystem::exists(wanted, ec))) {
+    return dir;
+  }
   const std::string why =
-      root.empty() ? std::string(
-                         "no data folder: set NNZERO_DATA (the folder holding mnist/), or "
-                         "run scripts/quickstart.sh or `nnzero data fetch mnist`")
-                   : dir + " does not exist (the data root " + root +
+      root.empty() ? "no data folder: set NNZERO_DATA (the folder holding " + sub +
+                         "/), or run scripts/quickstart.sh or `" + fetch + "`"
+                   : wanted + " does not exist (the data root " + root +
                          " is $NNZERO_TEST_DATA, $NNZERO_DATA, ../shared/data or ./data)";
   if (data_required()) {
     [&] { FAIL() << "NNZERO_REQUIRE_DATA=1 but " << why; }();
   } else {
-    [&] { GTEST_SKIP() << "skipping a test that needs MNIST: " << why; }();
+    [&] { GTEST_SKIP() << "skipping a test that needs " << what << ": " << why; }();
   }
   return "";
+}
+
+// "<data root>/mnist", or "" after marking the test skipped (see dataset_dir).
+inline std::string mnist_dir() {
+  return dataset_dir("mnist", "", "MNIST", "nnzero data fetch mnist");
+}
+
+// "<data root>/text" when it holds the Penn Treebank (ptb.train.txt, as `nnzero data fetch
+// ptb` and scripts/quickstart.sh leave it), or "" after marking the test skipped.
+inline std::string ptb_dir() {
+  return dataset_dir("text", "ptb.train.txt", "the Penn Treebank", "nnzero data fetch ptb");
 }
 
 }  // namespace nnzero_test
@@ -69,4 +87,10 @@ inline std::string mnist_dir() {
 // is then skipped, or failed under NNZERO_REQUIRE_DATA=1).
 #define NNZERO_MNIST_DIR_OR_SKIP(var)                 \
   const std::string var = ::nnzero_test::mnist_dir(); \
+  if (var.empty()) return
+
+// Declares `const std::string var` holding the folder of ptb.train.txt, .valid.txt and
+// .test.txt, or returns from the test (skipped, or failed under NNZERO_REQUIRE_DATA=1).
+#define NNZERO_PTB_DIR_OR_SKIP(var)                 \
+  const std::string var = ::nnzero_test::ptb_dir(); \
   if (var.empty()) return

