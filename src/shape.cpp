@@ -45,6 +45,13 @@ Shape Shape::with_batch(int64_t n) const {
   return s;
 }
 
+Shape Shape::with_last(int64_t d) const {
+  if (rank_ == 0) throw Error("a scalar shape has no last dimension");
+  Shape s = *this;
+  s[rank_ - 1] = d;
+  return s;
+}
+
 Shape Shape::drop_first() const {
   Shape s;
   for (int i = 1; i < rank_; ++i) s.push_back((*this)[i]);

@@ -116,7 +116,9 @@ TEST(Cli, AnUnusableRunFolderFailsBeforeTraining) {
   // Shape errors in a spec file name the file and the layer.
   const auto s = run_cli("train --spec flat.json --data " + data, dir);
   EXPECT_EQ(s.exit_code, 2);
-  EXPECT_HAS(s.err, "flat.json: layer 0 (linear): linear: needs a flat input");
+  EXPECT_HAS(
+      s.err,
+      "flat.json: layer 0 (linear): linear: needs features (in) or a sequence of them (T, in)");
 }
 
 namespace {

@@ -81,7 +81,7 @@ TEST(LayerRegistry, EveryLayerMatchesNumericalGradients) {
       std::unique_ptr<Layer> layer = example_layer(t, rng);
       for (Param* p : layer->params()) rng.fill_normal(p->value, 0.0f, 1.0f);
       Tensor x(layer->in_shape().with_batch(3));
-      rng.fill_normal(x, 0.0f, 1.0f);
+      fill_random_input(x, layer->token_ids_below(), rng);
       GradCheckOptions o;
       o.train = train;
       const auto results = gradcheck_layer(*layer, x, rng, o);
@@ -105,7 +105,7 @@ TEST(LayerRegistry, EveryLayerGivesTheSameOutputOnOneAndTwoThreads) {
       std::unique_ptr<Layer> layer = example_layer(t, rng);
       for (Param* p : layer->params()) rng.fill_normal(p->value, 0.0f, 1.0f);
       Tensor x(layer->in_shape().with_batch(64));
-      rng.fill_normal(x, 0.0f, 1.0f);
+      fill_random_input(x, layer->token_ids_below(), rng);
       outs.push_back(layer->forward(x, false).clone());
     }
     ASSERT_EQ(outs[0].numel(), outs[1].numel());
@@ -125,7 +125,8 @@ TEST(LayerRegistry, TorchArgumentsComeFromTheFieldsAndTheInput) {
       }
     }
     for (const auto& [name, dim] : t.torch_from_input.items()) {
-      EXPECT_EQ(args.at(name), t.example_input[dim.get<int>()]) << name;
+      const int d = dim.get<int>();
+      EXPECT_EQ(args.at(name), t.example_input[d < 0 ? t.example_input.rank() + d : d]) << name;
     }
   }
   const LayerSpec conv = parse_layer_spec(

@@ -8,6 +8,7 @@
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/sequential.h"
+#include "nnzero/train/gradcheck.h"
 #include "test_support.h"
 
 using namespace nnzero;
@@ -57,6 +58,8 @@ TEST(ModelFile, RoundTripGivesTheSameOutputs) {
     // Non-trivial running statistics: a few training-mode passes.
     Tensor x(model.input_shape().with_batch(4));
     rng.fill_normal(x, 0.5f, 1.0f);
+    if (model.layer(0).token_ids_below() > 0)
+      fill_random_input(x, model.layer(0).token_ids_below(), rng);
     for (int i = 0; i < 3; ++i) model.forward(x, true);
     const Tensor expected = model.forward(x, false).clone();
     const std::string path = dir / (name + ".safetensors");

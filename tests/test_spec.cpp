@@ -141,7 +141,7 @@ TEST(Spec, ShapesThatDoNotChainAreErrors) {
   // linear on an image without flatten
   EXPECT_HAS(
       build_error(R"({"input": [1, 8, 8], "layers": [{"type": "linear", "out_features": 3}]})"),
-      "layer 0 (linear): linear: needs a flat input");
+      "layer 0 (linear): linear: needs features (in) or a sequence of them (T, in)");
   // a kernel larger than the padded input
   EXPECT_HAS(
       build_error(
@@ -175,7 +175,7 @@ TEST(Spec, ShapesThatDoNotChainAreErrors) {
       "layer 0 (batchnorm2d)");
   // a network that does not end flat
   EXPECT_HAS(build_error(R"({"input": [1, 8, 8], "layers": [{"type": "relu"}]})"),
-             "the loss needs a flat output");
+             "the loss needs scores (classes) or a sequence of them (T, classes)");
   // a pooling window larger than the input
   EXPECT_HAS(build_error(R"({"input": [1, 3, 3], "layers": [{"type": "maxpool2d", "kernel": 4}]})"),
              "layer 0 (maxpool2d): maxpool2d: window 4 is larger than the padded input 3x3");

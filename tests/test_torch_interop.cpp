@@ -15,6 +15,7 @@
 #include "nnzero/model/layer_registry.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/sequential.h"
+#include "nnzero/train/gradcheck.h"
 #include "nnzero/train/trainer.h"
 #include "test_data_dir.h"
 #include "test_support.h"
@@ -240,7 +241,7 @@ TEST(TorchInterop, EveryRegisteredLayerTypeGivesPyTorchsOutputs) {
     Sequential model(ModelSpec::parse(spec.dump(), t.name), rng);
     for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 1.0f);
     Tensor x(model.input_shape().with_batch(6));
-    rng.fill_normal(x, 0.0f, 1.0f);
+    fill_random_input(x, model.layer(0).token_ids_below(), rng);
     for (int i = 0; i < 3; ++i) model.forward(x, true);  // BatchNorm's running statistics move
     const std::string base = dir / t.name;
     save_model(model, base + ".safetensors");

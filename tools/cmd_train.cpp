@@ -22,6 +22,7 @@
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
 #include "table.h"
+#include "text.h"
 
 namespace nnzero::cli {
 
@@ -259,6 +260,11 @@ void run_train(TrainArgs& a) {
   apply_threads(a.threads);
   const std::unique_ptr<Communicator> ranks = join_ranks();
   const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
+  if (is_text_data(a.data) || (a.data.empty() && is_language_model(a.choice.model))) {
+    // --data PTB_FOLDER or FILE.txt: a language model, tools/text_train.cpp
+    if (several) throw Error("language models train in one process; run them without mpirun");
+    return train_text(*a.cmd);
+  }
   if (is_table_data(a.data)) {  // --data FILE.csv: tools/table_train.cpp
     if (several) throw Error("table models train in one process; run them without mpirun");
     if (a.given("--crop-padding") || a.given("--flip")) {
@@ -377,11 +383,14 @@ void add_train_command(CLI::App& app) {
   args->cmd = cmd;
   args->choice.add_flags(*cmd);
   add_table_flags(*cmd);
+  add_text_flags(*cmd);
   cmd->add_option(
       "--data", args->data,
       "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist), "
       "or an image folder: train/<class>/<images> and test/<class>/<images> (PNG, JPEG, BMP, "
-      "GIF, PGM/PPM, TGA), resized to the spec's input (channels, height, width)");
+      "GIF, PGM/PPM, TGA), resized to the spec's input (channels, height, width), or text for a "
+      "language model: a folder with <name>.train.txt, .valid.txt, .test.txt (words; default "
+      "for rnnlm: $NNZERO_DATA/text, then ./data/text) or one .txt file (characters)");
   cmd->add_option("--epochs", args->epochs, "Epochs");
   cmd->add_option("--batch", args->batch, "Mini-batch size");
   cmd->add_option("--optimizer", args->optimizer,

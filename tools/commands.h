@@ -21,6 +21,7 @@ void add_search_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_book_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 // Prints the command's result: one JSON object on one line of stdout.
 void print_result(const nlohmann::json& result);

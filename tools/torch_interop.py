@@ -162,8 +162,21 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
-# The modules of the registry that torch.nn does not have.
-_MODULES = {"BasicBlock": BasicBlock}
+def _sequence_outputs(recurrent):
+    """nn.RNN / nn.LSTM / nn.GRU return (outputs, final state): in a Sequential, as nnzero's
+    rnn / lstm / gru layers, they give the outputs of every step, (N, T, D*H)."""
+
+    class Outputs(recurrent):
+        def forward(self, x):
+            return super().forward(x)[0]
+
+    Outputs.__name__ = recurrent.__name__
+    return Outputs
+
+
+# The modules of the registry that torch.nn does not have (or has with another output).
+_MODULES = {"BasicBlock": BasicBlock, "RNN": _sequence_outputs(nn.RNN),
+            "LSTM": _sequence_outputs(nn.LSTM), "GRU": _sequence_outputs(nn.GRU)}
 
 
 def build_sequential(spec):
@@ -175,19 +188,28 @@ def build_sequential(spec):
 
 def init_weights(model, spec):
     """nnzero's initialisation: weights N(0, s^2) with s from the spec's init (he:
-    sqrt(2/fan_in), xavier: sqrt(1/fan_in), std:s), biases zero, BatchNorm 1 and 0."""
+    sqrt(2/fan_in), xavier: sqrt(1/fan_in), std:s), biases zero, BatchNorm 1 and 0. An
+    embedding's fan_in is 1; a recurrent layer's weight_ih has its input size, weight_hh H."""
+    def std_of(init, fan_in):
+        return (math.sqrt(2.0 / fan_in) if init == "he" else
+                math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
+
     for layer, raw in zip(model, spec["layers"]):
         init = raw.get("init") or spec.get("init", "he")
         for m in layer.modules():  # a residual block's convolutions too
-            if not isinstance(m, (nn.Linear, nn.Conv2d)):
-                continue
-            fan_in = m.weight[0].numel()
-            std = (math.sqrt(2.0 / fan_in) if init == "he" else
-                   math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
             with torch.no_grad():
-                m.weight.normal_(0.0, std)
-                if m.bias is not None:
-                    m.bias.zero_()
+                if isinstance(m, nn.Embedding):
+                    m.weight.normal_(0.0, std_of(init, 1))
+                elif isinstance(m, nn.RNNBase):
+                    for name, p in m.named_parameters():
+                        if name.startswith("weight"):
+                            p.normal_(0.0, std_of(init, p.shape[1]))
+                        else:
+                            p.zero_()
+                elif isinstance(m, (nn.Linear, nn.Conv2d)):
+                    m.weight.normal_(0.0, std_of(init, m.weight[0].numel()))
+                    if m.bias is not None:
+                        m.bias.zero_()
 
 
 def freeze(model, spec):
@@ -435,6 +457,8 @@ def main(argv=None):
         for model_path, x_path, y_path in zip(*[iter(a.triples)] * 3):
             model = load_model(model_path)[0].train(a.train)
             x = torch.from_numpy(read_safetensors(x_path)[0]["x"])
+            if isinstance(model[0], nn.Embedding):
+                x = x.long()  # token ids, stored as float32 by nnzero
             with torch.no_grad():
                 y = model(x)
             write_safetensors(y_path, {"y": y.numpy()}, {})

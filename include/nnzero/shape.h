@@ -40,6 +40,8 @@ class Shape {
   Shape with_batch(int64_t n) const;
   // (d1, d2, ...): this shape without its first dimension.
   Shape drop_first() const;
+  // (d0, ..., d(r-2), d): this shape with its last dimension replaced (a linear layer's output).
+  Shape with_last(int64_t d) const;
 
   bool operator==(const Shape& other) const;
   // "(100, 1, 28, 28)"

@@ -4,13 +4,48 @@
 #include <cmath>
 #include <string>
 
+#include "nnzero/functions/exp_float.h"
+
 namespace nnzero {
 
-double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
-  if (score.rank() != 2) {
-    throw Error("softmax_cross_entropy: expects scores (N, classes), got " + score.shape().str());
+namespace {
+constexpr int kLanes = 16;  // independent accumulators: the compiler vectorizes these loops
+
+float row_max(const float* s, int64_t k) {
+  float lanes[kLanes];
+  std::fill(lanes, lanes + kLanes, s[0]);
+  int64_t j = 0;
+  for (; j + kLanes <= k; j += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], s[j + l]);
   }
-  const int64_t n = score.dim(0), k = score.dim(1);
+  float m = *std::max_element(lanes, lanes + kLanes);
+  for (; j < k; ++j) m = std::max(m, s[j]);
+  return m;
+}
+
+// y = exp(s - c) and its sum (in double: a vocabulary's 10,000 terms).
+double exp_and_sum(const float* s, float c, float* y, int64_t k) {
+  for (int64_t j = 0; j < k; ++j) y[j] = exp_float(s[j] - c);
+  double lanes[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= k; j += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<double>(y[j + l]);
+  }
+  double sum = 0.0;
+  for (double v : lanes) sum += v;
+  for (; j < k; ++j) sum += static_cast<double>(y[j]);
+  return sum;
+}
+}  // namespace
+
+double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
+  if (score.rank() != 2 && score.rank() != 3) {
+    throw Error("softmax_cross_entropy: expects scores (N, classes) or (N, T, classes), got " +
+                score.shape().str());
+  }
+  // A sequence's scores (N, T, classes) are N*T rows with a label each (book 2's
+  // TimeSoftmaxWithLoss): the loss is their mean, as nn.CrossEntropyLoss's.
+  const int64_t k = score.dim(score.rank() - 1), n = score.numel() / k;
   y_.resize(score.shape());
   onehot_ = nullptr;
   labels_.assign(target.labels.begin(), target.labels.end());
@@ -20,7 +55,7 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
     onehot_ = target.values;
   } else if (static_cast<int64_t>(labels_.size()) != n) {
     throw Error("softmax_cross_entropy: " + std::to_string(labels_.size()) + " labels for " +
-                std::to_string(n) + " samples");
+                std::to_string(n) + (score.rank() == 3 ? " positions" : " samples"));
   }
   // -log y_t computed as log(sum_j exp(s_j - c)) - (s_t - c), c = max_j s_j: exact where
   // y_t underflows, and consistent with the gradient y - t (the book's log(y + 1e-7) is not).
@@ -28,13 +63,8 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
   for (int64_t i = 0; i < n; ++i) {
     const float* s = score.data() + i * k;
     float* y = y_.data() + i * k;
-    const float c = *std::max_element(s, s + k);
-    double sum = 0.0;
-    for (int64_t j = 0; j < k; ++j) {
-      const double e = std::exp(static_cast<double>(s[j] - c));
-      y[j] = static_cast<float>(e);  // exp once per score
-      sum += e;
-    }
+    const float c = row_max(s, k);
+    const double sum = exp_and_sum(s, c, y, k);
     const double log_sum = std::log(sum);
     for (int64_t j = 0; j < k; ++j) y[j] = static_cast<float>(y[j] / sum);
     if (onehot_ != nullptr) {
@@ -55,7 +85,7 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
 }
 
 const Tensor& SoftmaxCrossEntropy::backward() {
-  const int64_t n = y_.dim(0), k = y_.dim(1);
+  const int64_t k = y_.dim(y_.rank() - 1), n = y_.numel() / k;
   dx_.resize(y_.shape());
   const float inv_n = 1.0f / static_cast<float>(n);
   for (int64_t i = 0; i < n * k; ++i) dx_[i] = y_[i] * inv_n;

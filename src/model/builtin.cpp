@@ -204,11 +204,37 @@ ModelSpec resnet_cifar() {
              .horizontal_flip = true};
   return s;
 }
+// Book 2's Rnnlm (ch06/rnnlm.py, train_rnnlm.py): embedding 100, one LSTM of 100, an affine
+// layer to the vocabulary; 35 time steps, batch 20, SGD lr 20, gradients clipped to 0.25, 4
+// epochs. Initialised as the book: embedding N(0, 0.01^2), the rest N(0, 1/fan_in) (Xavier),
+// biases 0. The vocabulary size is the corpus's (10,000 for PTB), set when training.
+ModelSpec rnnlm() {
+  ModelSpec s;
+  s.name = "rnnlm";
+  s.input = Shape{35};
+  s.layers = {layer({{"type", "embedding"},
+                     {"num_embeddings", 10000},
+                     {"embedding_dim", 100},
+                     {"init", "std:0.01"}}),
+              layer({{"type", "lstm"}, {"hidden_size", 100}}), linear(10000)};
+  s.init = "xavier";
+  s.train = {.optimizer = "sgd",
+             .lr_schedule = {},
+             .lr = 20.0,
+             .weight_decay = {},
+             .batch = 20,
+             .epochs = 4,
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {},
+             .clip = 0.25};
+  return s;
+}
 }  // namespace
 
 std::vector<std::string> builtin_model_names() {
   return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet",
-          "lenet5",        "alexnet_cifar",   "resnet_cifar"};
+          "lenet5",        "alexnet_cifar",   "resnet_cifar",   "rnnlm"};
 }
 
 ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options) {
@@ -219,6 +245,7 @@ ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options
   if (name == "lenet5") return lenet5();
   if (name == "alexnet_cifar") return alexnet_cifar();
   if (name == "resnet_cifar") return resnet_cifar();
+  if (name == "rnnlm") return rnnlm();
   throw Error("unknown model \"" + name +
               "\" (built-in models: " + join(builtin_model_names(), ", ") + ")");
 }

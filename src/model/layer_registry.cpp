@@ -7,12 +7,14 @@
 #include "nnzero/layers/batchnorm.h"
 #include "nnzero/layers/conv2d.h"
 #include "nnzero/layers/dropout.h"
+#include "nnzero/layers/embedding.h"
 #include "nnzero/layers/flatten.h"
 #include "nnzero/layers/gelu.h"
 #include "nnzero/layers/global_avgpool2d.h"
 #include "nnzero/layers/leaky_relu.h"
 #include "nnzero/layers/linear.h"
 #include "nnzero/layers/maxpool2d.h"
+#include "nnzero/layers/recurrent.h"
 #include "nnzero/layers/relu.h"
 #include "nnzero/layers/residual_block.h"
 #include "nnzero/layers/sigmoid.h"
@@ -85,9 +87,9 @@ std::vector<FieldDef> batchnorm_fields() {
 }
 
 // Throws unless the spec's declared input size (in_features, in_channels, num_features)
-// matches the input's first dimension.
-void check_declared(const LayerSpec& s, const char* field, const Shape& in) {
-  if (s.has(field) && s.integer(field) != in[0]) {
+// matches the input's dimension `dim` (the first; -1: the last).
+void check_declared(const LayerSpec& s, const char* field, const Shape& in, int dim = 0) {
+  if (s.has(field) && s.integer(field) != in[dim < 0 ? in.rank() + dim : dim]) {
     throw Error(std::string("\"") + field + "\" is " + std::to_string(s.integer(field)) +
                 " but the input to this layer has shape " + in.str());
   }
@@ -103,6 +105,51 @@ std::unique_ptr<Layer> make_batchnorm(const LayerSpec& s, const Shape& in) {
   return std::make_unique<BatchNorm>(in, s.number("eps"), s.number("momentum"));
 }
 
+// rnn, lstm, gru: nn.RNN / nn.LSTM / nn.GRU with batch_first=True.
+LayerType recurrent(const char* name, CellType cell, const char* summary, const char* torch) {
+  return {.name = name,
+          .summary = summary,
+          .fields = {{.name = "hidden_size",
+                      .kind = FieldDef::integer,
+                      .rule = FieldRule::positive,
+                      .torch_name = "hidden_size",
+                      .doc = "hidden units H"},
+                     {.name = "num_layers",
+                      .kind = FieldDef::integer,
+                      .fallback = 1,
+                      .rule = FieldRule::positive,
+                      .torch_name = "num_layers",
+                      .doc = "layers stacked, each reading the one below"},
+                     {.name = "dropout",
+                      .kind = FieldDef::number,
+                      .fallback = 0.0,
+                      .rule = FieldRule::probability,
+                      .torch_name = "dropout",
+                      .doc = "dropout on the outputs of each layer but the last, while training"},
+                     {.name = "bidirectional",
+                      .kind = FieldDef::boolean,
+                      .fallback = false,
+                      .torch_name = "bidirectional",
+                      .doc = "also read the sequence backwards (outputs 2H per step)"},
+                     declared_input("input_size"),
+                     init_field()},
+          .make =
+              [cell](const LayerSpec& s, const Shape& in, Rng& rng) {
+                if (in.rank() == 2) check_declared(s, "input_size", in, -1);
+                return std::make_unique<Recurrent>(cell, in, s.integer("hidden_size"),
+                                                   s.integer("num_layers"), s.number("dropout"),
+                                                   s.boolean("bidirectional"), rng.next_u64());
+              },
+          .torch_module = torch,
+          .torch_from_input = {{"input_size", -1}},
+          .torch_fixed = {{"batch_first", true}},
+          .example_fields = {{"hidden_size", 3},
+                             {"num_layers", 2},
+                             {"dropout", 0.25},
+                             {"bidirectional", true}},
+          .example_input = Shape{4, 2}};
+}
+
 // An element-wise layer of class L with no fields.
 template <class L>
 LayerType activation(const char* name, const char* summary, const char* torch_module) {
@@ -115,26 +162,26 @@ LayerType activation(const char* name, const char* summary, const char* torch_mo
 
 std::vector<LayerType> build_registry() {
   std::vector<LayerType> t;
-  t.push_back({.name = "linear",
-               .summary = "the book's Affine layer: out = x W^T + b (flat inputs)",
-               .fields = {{.name = "out_features",
-                           .kind = FieldDef::integer,
-                           .rule = FieldRule::positive,
-                           .torch_name = "out_features",
-                           .doc = "outputs"},
-                          bias_field(),
-                          declared_input("in_features"),
-                          init_field()},
-               .make =
-                   [](const LayerSpec& s, const Shape& in, Rng&) {
-                     if (in.rank() == 1) check_declared(s, "in_features", in);
-                     return std::make_unique<Linear>(in, s.integer("out_features"),
-                                                     s.boolean("bias"));
-                   },
-               .torch_module = "Linear",
-               .torch_from_input = {{"in_features", 0}},
-               .example_fields = {{"out_features", 3}},
-               .example_input = Shape{5}});
+  t.push_back(
+      {.name = "linear",
+       .summary = "the book's Affine layer: out = x W^T + b (features, or each step of a sequence)",
+       .fields = {{.name = "out_features",
+                   .kind = FieldDef::integer,
+                   .rule = FieldRule::positive,
+                   .torch_name = "out_features",
+                   .doc = "outputs"},
+                  bias_field(),
+                  declared_input("in_features"),
+                  init_field()},
+       .make =
+           [](const LayerSpec& s, const Shape& in, Rng&) {
+             if (in.rank() >= 1) check_declared(s, "in_features", in, -1);
+             return std::make_unique<Linear>(in, s.integer("out_features"), s.boolean("bias"));
+           },
+       .torch_module = "Linear",
+       .torch_from_input = {{"in_features", -1}},
+       .example_fields = {{"out_features", 3}},
+       .example_input = Shape{5}});
   t.push_back({.name = "conv2d",
                .summary = "2-D convolution (cross-correlation) with stride and zero padding",
                .fields = {{.name = "out_channels",
@@ -290,6 +337,34 @@ std::vector<LayerType> build_registry() {
                .torch_from_input = {{"in_planes", 0}},
                .example_fields = {{"out_channels", 3}, {"stride", 2}},
                .example_input = Shape{2, 5, 4}});
+  t.push_back({.name = "embedding",
+               .summary = "book 2's Embedding: token ids (T) -> their rows of W, (T, D)",
+               .fields = {{.name = "num_embeddings",
+                           .kind = FieldDef::integer,
+                           .rule = FieldRule::positive,
+                           .torch_name = "num_embeddings",
+                           .doc = "vocabulary size V"},
+                          {.name = "embedding_dim",
+                           .kind = FieldDef::integer,
+                           .rule = FieldRule::positive,
+                           .torch_name = "embedding_dim",
+                           .doc = "vector size D"},
+                          init_field()},
+               .make =
+                   [](const LayerSpec& s, const Shape& in, Rng&) {
+                     return std::make_unique<Embedding>(in, s.integer("num_embeddings"),
+                                                        s.integer("embedding_dim"));
+                   },
+               .torch_module = "Embedding",
+               .example_fields = {{"num_embeddings", 7}, {"embedding_dim", 3}},
+               .example_input = Shape{4}});
+  t.push_back(recurrent("rnn", CellType::rnn, "book 2's TimeRNN: h_t = tanh(x_t Wx + h_t-1 Wh + b)",
+                        "RNN"));
+  t.push_back(recurrent("lstm", CellType::lstm,
+                        "book 2's TimeLSTM: gated cell c_t and hidden h_t over the sequence",
+                        "LSTM"));
+  t.push_back(recurrent("gru", CellType::gru,
+                        "gated recurrent unit (PyTorch's GRU; book 2 appendix C)", "GRU"));
   return t;
 }
 
@@ -322,7 +397,8 @@ json torch_args(const LayerSpec& spec, const Shape& in) {
   const LayerType& type = layer_type(spec.type);
   json args = type.torch_fixed;
   for (const auto& [name, dim] : type.torch_from_input.items()) {
-    args[name] = in[static_cast<int>(dim.get<int64_t>())];
+    const int d = dim.get<int>();  // -1: the last dimension
+    args[name] = in[d < 0 ? in.rank() + d : d];
   }
   for (const FieldDef& d : type.fields) {
     if (!d.torch_name.empty() && spec.has(d.name)) args[d.torch_name] = spec.fields.at(d.name);

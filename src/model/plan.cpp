@@ -33,7 +33,7 @@ std::unique_ptr<Layer> plan_layer(const LayerSpec& spec, const Shape& in, Rng& r
     const auto& b = static_cast<const ResidualBlock&>(*book);
     return std::make_unique<ResidualBlock>(in, b.out_channels(), b.stride(), fast_conv);
   }
-  if (spec.type == "linear" && index == 0) {
+  if (spec.type == "linear" && index == 0 && in.rank() == 1) {
     // The first layer's input is the data, zero where the data set is (MNIST's background),
     // batch after batch. (After a ReLU about half the inputs are zero: too few to pay.)
     const auto& l = static_cast<const Linear&>(*book);

@@ -22,9 +22,11 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng, Engine engine)
     }
     shape = layer.out_shape();
   }
-  if (shape.rank() != 1) {
+  if (shape.rank() != 1 && shape.rank() != 2) {
     throw Error("model \"" + spec.name + "\": the last layer outputs samples of shape " +
-                shape.str() + "; the loss needs a flat output (add flatten and linear layers)");
+                shape.str() +
+                "; the loss needs scores (classes) or a sequence of them (T, classes): add "
+                "flatten and linear layers");
   }
   freeze_layers();
   steps_ = plan_steps(layers_, engine, fused_);

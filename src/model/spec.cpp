@@ -146,6 +146,14 @@ TrainDefaults parse_train(const json& j, const std::string& where) {
     if (*d.crop_padding < 0) throw Error(where + ": \"crop_padding\" must be at least 0");
   }
   if (f.has("horizontal_flip")) d.horizontal_flip = f.boolean("horizontal_flip");
+  if (f.has("clip")) {
+    d.clip = f.number("clip");
+    if (!(*d.clip >= 0.0)) throw Error(where + ": \"clip\" must be at least 0 (0: no clipping)");
+  }
+  if (f.has("lr_decay")) {
+    d.lr_decay = f.number("lr_decay");
+    if (!(*d.lr_decay >= 1.0)) throw Error(where + ": \"lr_decay\" must be at least 1 (1: none)");
+  }
   f.reject_unknown();
   return d;
 }
@@ -300,6 +308,8 @@ std::string ModelSpec::to_json(bool pretty) const {
   if (train.max_steps) t["max_steps"] = *train.max_steps;
   if (train.crop_padding) t["crop_padding"] = *train.crop_padding;
   if (train.horizontal_flip) t["horizontal_flip"] = *train.horizontal_flip;
+  if (train.clip) t["clip"] = *train.clip;
+  if (train.lr_decay) t["lr_decay"] = *train.lr_decay;
   if (!t.empty()) j["train"] = t;
   return j.dump(pretty ? 2 : -1);
 }

@@ -75,6 +75,15 @@ struct RngReplay {
 };
 }  // namespace
 
+void fill_random_input(Tensor& x, int64_t token_ids_below, Rng& rng) {
+  if (token_ids_below <= 0) {
+    rng.fill_normal(x, 0.0f, 1.0f);
+    return;
+  }
+  for (float& v : x.span())
+    v = static_cast<float>(rng.below(static_cast<uint64_t>(token_ids_below)));
+}
+
 double relative_error(const std::vector<double>& a, const std::vector<double>& n, double floor) {
   double diff = 0.0, na = 0.0, nn = 0.0;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -142,17 +151,21 @@ std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x_in, R
 std::vector<GradCheckResult> gradcheck_model(Model& model, int64_t batch, Rng& rng,
                                              const GradCheckOptions& o) {
   Tensor x(model.input_shape().with_batch(batch));
-  rng.fill_normal(x, 0.0f, 1.0f);
-  const int64_t outputs = model.output_shape()[0];
+  const std::vector<NamedLayer> layers = model.named_layers();
+  fill_random_input(x, layers.empty() ? 0 : layers.front().layer->token_ids_below(), rng);
+  // Scores (classes) or a sequence of them (T, classes): a label per position.
+  const Shape& scores = model.output_shape();
+  const int64_t outputs = scores[scores.rank() - 1];
+  const int64_t positions = batch * (scores.numel() / outputs);
   std::vector<int32_t> labels;
   Tensor values;
   Target target;
   if (model.spec().loss == "mse") {
-    values = Tensor(Shape{batch, outputs});
+    values = Tensor(scores.with_batch(batch));
     rng.fill_normal(values, 0.0f, 1.0f);
     target.values = &values;
   } else {
-    for (int64_t i = 0; i < batch; ++i)
+    for (int64_t i = 0; i < positions; ++i)
       labels.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(outputs))));
     target.labels = labels;
   }

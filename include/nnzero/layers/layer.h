@@ -56,6 +56,15 @@ class Layer {
   virtual Rng* rng() { return nullptr; }
   // Multiply-adds x 2 of one sample's forward pass (0 for element-wise layers).
   virtual double flops() const { return 0.0; }
+  // V when the input holds token ids in [0, V) (an embedding), 0 when it holds numbers.
+  virtual int64_t token_ids_below() const { return 0; }
+
+  // Recurrent layers (book 2's stateful Time layers, truncated backpropagation through time):
+  // with carry on, each forward starts from the hidden state the previous one ended in (the
+  // next slice of the same text) instead of zeros, and no gradient flows back across that
+  // boundary. reset_state() starts again from zeros.
+  virtual void set_carry_state(bool /*carry*/) {}
+  virtual void reset_state() {}
 
   const Shape& in_shape() const { return in_shape_; }
   const Shape& out_shape() const { return out_shape_; }

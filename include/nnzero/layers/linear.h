@@ -1,8 +1,8 @@
 // Linear (the book's Affine, section 5.6): out = x W^T + b.
-// x: (N, in), W: (out, in) as PyTorch stores it (the book's W is its transpose), b: (out).
-// backward: dx = dout W, dW += dout^T x, db += sum over the batch of dout.
-// The products go through kernels/matmul.h, which picks how to compute them; a network's
-// first layer may run as SparseInputLinear instead (fast/sparse_input_linear.h).
+// x: (N, in) or a sequence (N, T, in), each of its T vectors alike, W: (out, in) as PyTorch stores
+// it (the book's W is its transpose), b: (out). backward: dx = dout W, dW += dout^T x, db += sum
+// over the batch of dout. The products go through kernels/matmul.h, which picks how to compute
+// them; a network's first layer may run as SparseInputLinear instead (fast/sparse_input_linear.h).
 #pragma once
 
 #include "nnzero/layers/layer.h"
@@ -30,7 +30,8 @@ class Linear : public Layer {
   int64_t in_features_, out_features_;
   bool has_bias_;
   Param weight_, bias_;
-  Tensor x_;  // the input of the last forward (a view, not a copy)
+  Tensor x_;  // the input of the last forward, as rows (a view, not a copy)
+  int64_t batch_ = 0;
   Tensor out_, dx_;
 };
 

@@ -1,7 +1,9 @@
 // SoftmaxWithLoss (section 5.6.3): y = softmax(score), L = -1/N sum_n log y[n, t_n].
 // The two layers' gradients combine into the famously simple dL/dscore = (y - t) / N,
-// t one-hot. Targets are class indices (labels) or one-hot rows (values). The loss is computed
-// as log-sum-exp minus the target score (PyTorch's way), which needs no 1e-7 guard.
+// t one-hot. A sequence's scores (N, T, classes) are N*T such rows (book 2's
+// TimeSoftmaxWithLoss), labels (N, T) flattened. Targets are class indices (labels) or one-hot rows
+// (values). The loss is computed as log-sum-exp minus the target score (PyTorch's way), which needs
+// no 1e-7 guard.
 #pragma once
 
 #include <vector>

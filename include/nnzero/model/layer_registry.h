@@ -54,7 +54,7 @@ struct LayerType {
       nullptr;
   // PyTorch: the torch.nn module (or BasicBlock, which tools/torch_interop.py defines),
   // arguments taken from the input shape ({"in_features": 0}:
-  // the argument is in[0]), and fixed ones ({"dim": 1}).
+  // the argument is in[0]; -1: the last dimension), and fixed ones ({"dim": 1}).
   std::string torch_module = "";
   nlohmann::json torch_from_input = nlohmann::json::object();
   nlohmann::json torch_fixed = nlohmann::json::object();

@@ -44,6 +44,9 @@ struct TrainDefaults {
   std::optional<int64_t> batch, epochs, max_steps;
   std::optional<int64_t> crop_padding;  // data augmentation (data/augment.h)
   std::optional<bool> horizontal_flip;
+  // Language models (train/language_model.h): the global gradient norm to clip to, and the
+  // factor to divide the learning rate by when validation perplexity does not improve.
+  std::optional<double> clip = {}, lr_decay = {};
 };
 
 struct ModelSpec {

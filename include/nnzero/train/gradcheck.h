@@ -42,6 +42,10 @@ inline constexpr double kGradCheckTolerance = 1e-2;
 double relative_error(const std::vector<double>& analytic, const std::vector<double>& numerical,
                       double floor = 0.0);
 
+// Random data for a layer or model: N(0, 1) values, or token ids in [0, V) where the input
+// holds ids (an embedding: Layer::token_ids_below).
+void fill_random_input(Tensor& x, int64_t token_ids_below, Rng& rng);
+
 // One layer, with L = sum(R * layer(x)) for a fixed random R: checks dL/dx (unless the
 // layer skips it) and every parameter: the layer's own, or those of `params_of` (a fused
 // layer's parameters are held by the layer it runs, fast/conv_relu_pool.h).
@@ -49,8 +53,9 @@ std::vector<GradCheckResult> gradcheck_layer(Layer& layer, const Tensor& x, Rng&
                                              const GradCheckOptions& options = {},
                                              Layer* params_of = nullptr);
 
-// A whole model with its own loss, on a random batch (N(0, 1) inputs, random labels or
-// targets): checks every parameter, named as in the model file.
+// A whole model with its own loss, on a random batch (fill_random_input, random labels or
+// targets, a label per position for sequence scores (T, classes)): checks every parameter,
+// named as in the model file.
 std::vector<GradCheckResult> gradcheck_model(Model& model, int64_t batch, Rng& rng,
                                              const GradCheckOptions& options = {});
 

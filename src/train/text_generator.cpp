@@ -1,0 +1,108 @@
+#include "nnzero/train/text_generator.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nnzero/model/sequential.h"
+
+namespace nnzero {
+
+namespace {
+
+Vocabulary vocabulary_of(const LoadedModel& loaded, const std::string& where) {
+  const auto it = loaded.metadata.find("nnzero.vocab");
+  if (it == loaded.metadata.end()) {
+    throw Error(where +
+                ": not a language model (its file has no \"nnzero.vocab\"; train one "
+                "on text: nnzero train --model rnnlm)");
+  }
+  try {
+    return Vocabulary::from_json(it->second);
+  } catch (const Error& e) {
+    throw Error(where + ": its vocabulary (\"nnzero.vocab\"): " + e.what());
+  }
+}
+
+// The same network reading one token per forward: the spec with input (1), the weights copied.
+std::unique_ptr<Model> one_step_model(Model& trained, const std::string& where) {
+  ModelSpec spec = trained.spec();
+  if (spec.input.rank() != 1) {
+    throw Error(where + ": not a language model (its input is " + spec.input.str() +
+                ", not token ids (T))");
+  }
+  spec.input = Shape{1};
+  Rng rng(0);
+  auto model = make_model(spec, rng);
+  std::vector<NamedTensor> from = trained.state(), to = model->state();
+  for (size_t i = 0; i < to.size(); ++i) to[i].tensor->copy_from(*from[i].tensor);
+  for (const NamedLayer& l : model->named_layers()) l.layer->set_carry_state(true);
+  return model;
+}
+
+}  // namespace
+
+TextGenerator::TextGenerator(LoadedModel loaded, const std::string& where)
+    : vocab_(vocabulary_of(loaded, where)), model_(one_step_model(*loaded.model, where)) {
+  const std::vector<NamedLayer> layers = model_->named_layers();
+  const int64_t ids = layers.front().layer->token_ids_below();
+  const Shape& out = model_->output_shape();
+  const int64_t scores = out[out.rank() - 1];
+  if (ids != vocab_.size() || scores != vocab_.size()) {
+    throw Error(where + ": its vocabulary has " + std::to_string(vocab_.size()) +
+                " tokens but the network reads " + std::to_string(ids) + " token ids and scores " +
+                std::to_string(scores));
+  }
+  x_.resize(Shape{1, 1});
+}
+
+const std::string& TextGenerator::name() const {
+  return model_->spec().name;
+}
+
+const Tensor& TextGenerator::feed(int32_t token) {
+  x_[0] = static_cast<float>(token);
+  return model_->forward(x_, false);
+}
+
+int32_t TextGenerator::sample(const Tensor& scores, double temperature, Rng& rng) {
+  const int64_t v = scores.numel();
+  const float* s = scores.data();
+  const int64_t best = std::max_element(s, s + v) - s;
+  if (temperature <= 0.0) return static_cast<int32_t>(best);
+  // softmax(s / temperature), then the token whose cumulative probability passes u.
+  probabilities_.resize(static_cast<size_t>(v));
+  double sum = 0.0;
+  for (int64_t j = 0; j < v; ++j) {
+    const double p = std::exp((static_cast<double>(s[j]) - s[best]) / temperature);
+    probabilities_[static_cast<size_t>(j)] = p;
+    sum += p;
+  }
+  double u = rng.uniform_double() * sum;
+  for (int64_t j = 0; j < v; ++j) {
+    u -= probabilities_[static_cast<size_t>(j)];
+    if (u < 0.0) return static_cast<int32_t>(j);
+  }
+  return static_cast<int32_t>(best);
+}
+
+std::string TextGenerator::generate(const std::string& start, int64_t length, double temperature,
+                                    uint64_t seed) {
+  if (length < 0) throw Error("the length to generate must be at least 0");
+  if (!(temperature >= 0.0) || !std::isfinite(temperature)) {
+    throw Error("the temperature must be a number >= 0 (0: always the most likely token)");
+  }
+  tokens_ = vocab_.encode(start);
+  if (tokens_.empty()) throw Error("the start text is empty: give a word or a character to begin");
+  for (const NamedLayer& l : model_->named_layers()) l.layer->reset_state();
+  Rng rng(seed);
+  const Tensor* scores = nullptr;
+  for (int32_t t : tokens_) scores = &feed(t);
+  for (int64_t i = 0; i < length; ++i) {
+    const int32_t next = sample(*scores, temperature, rng);
+    tokens_.push_back(next);
+    if (i + 1 < length) scores = &feed(next);
+  }
+  return vocab_.decode(tokens_);
+}
+
+}  // namespace nnzero

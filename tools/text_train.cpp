@@ -1,0 +1,187 @@
+// nnzero train on text: a language model (book 2, chapters 5-6) on a corpus folder (the Penn
+// Treebank's ptb.train.txt, .valid.txt, .test.txt: words) or a single text file (characters).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "common.h"
+#include "nnzero/data/text_corpus.h"
+#include "nnzero/parallel.h"
+#include "nnzero/plot/run_curves.h"
+#include "nnzero/train/language_model.h"
+#include "nnzero/train/progress.h"
+#include "nnzero/train/trainer.h"
+#include "text.h"
+
+namespace nnzero::cli {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The first and last layers of a language model see the vocabulary: a built-in model is
+// sized to the corpus's, a spec must match it.
+void fit_to_vocabulary(ModelSpec& spec, int64_t vocab, bool builtin) {
+  LayerSpec* embed = spec.layers.empty() || spec.layers.front().type != "embedding"
+                         ? nullptr
+                         : &spec.layers.front();
+  if (embed == nullptr) {
+    throw Error("model \"" + spec.name +
+                "\" does not start with an embedding layer: a language model reads token ids");
+  }
+  LayerSpec& last = spec.layers.back();
+  if (last.type != "linear") {
+    throw Error("model \"" + spec.name +
+                "\" must end with a linear layer giving a score to every token of the vocabulary");
+  }
+  if (builtin) {
+    embed->fields["num_embeddings"] = vocab;
+    last.fields["out_features"] = vocab;
+    return;
+  }
+  for (const auto& [layer, field] : {std::pair{embed, "num_embeddings"}, {&last, "out_features"}}) {
+    if (layer->integer(field) != vocab) {
+      throw Error("the corpus has " + std::to_string(vocab) + " tokens in its vocabulary but the " +
+                  layer->type + " layer of \"" + spec.name + "\" has " + field + " " +
+                  std::to_string(layer->integer(field)) + ": make them equal");
+    }
+  }
+}
+
+// The language-model epochs as RunCurves draws a run's: loss = log perplexity; accuracy the
+// next-token accuracy on the validation text.
+std::vector<EpochMetrics> as_epoch_metrics(const std::vector<LanguageModelEpoch>& history) {
+  std::vector<EpochMetrics> out;
+  for (const LanguageModelEpoch& m : history) {
+    out.push_back({.epoch = m.epoch,
+                   .train_loss = std::log(m.train_perplexity),
+                   .train_acc = kNoMetric,
+                   .test_loss = m.val_loss,
+                   .test_acc = m.val_accuracy,
+                   .seconds = m.seconds});
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_text_data(const std::string& data) {
+  namespace fs = std::filesystem;
+  if (data.empty()) return false;
+  std::error_code ec;
+  if (fs::is_directory(data, ec)) {
+    for (const auto& e : fs::directory_iterator(data, ec)) {
+      const std::string name = e.path().filename().string();
+      if (ends_with(name, ".train.txt") || ends_with(name, ".train.txt.gz")) return true;
+    }
+    return false;
+  }
+  return ends_with(data, ".txt") || ends_with(data, ".txt.gz");
+}
+
+bool is_language_model(const std::string& model) {
+  return model == "rnnlm";
+}
+
+void add_text_flags(CLI::App& train) {
+  train
+      .add_option("--clip",
+                  "Language models: clip gradients to this global norm (default: the "
+                  "spec's, else 0.25; 0: none)")
+      ->type_name("NORM");
+  train
+      .add_option("--lr-decay",
+                  "Language models: divide the learning rate by this when "
+                  "validation perplexity does not improve (default 1: never)")
+      ->type_name("F");
+}
+
+void train_text(const CLI::App& cmd) {
+  for (const char* flag : {"--resume", "--init-from", "--freeze", "--train-samples",
+                           "--crop-padding", "--flip", "--no-shuffle", "--val-split"}) {
+    if (given(cmd, flag)) throw Error(std::string(flag) + " is not available for language models");
+  }
+  const std::string model_name = value<std::string>(cmd, "--model", "");
+  const std::string spec_file = value<std::string>(cmd, "--spec", "");
+  if (model_name.empty() == spec_file.empty()) {
+    throw Error("give exactly one of --model NAME or --spec FILE");
+  }
+  ModelSpec spec = spec_file.empty() ? builtin_spec(model_name) : ModelSpec::load(spec_file);
+  const std::string data = value<std::string>(cmd, "--data", default_text_dir());
+  const bool quiet = given(cmd, "--quiet");
+  apply_threads(value<int>(cmd, "--threads", 0));
+
+  const TextCorpus corpus = load_text_corpus(data);
+  fit_to_vocabulary(spec, corpus.vocab.size(), spec_file.empty());
+  const auto& t = spec.train;
+  LanguageModelOptions o;
+  o.epochs = value<int64_t>(cmd, "--epochs", t.epochs.value_or(4));
+  o.batch = value<int64_t>(cmd, "--batch", t.batch.value_or(20));
+  o.max_steps = value<int64_t>(cmd, "--max-steps", t.max_steps.value_or(0));
+  o.optimizer = value<std::string>(cmd, "--optimizer", t.optimizer.value_or("sgd"));
+  o.lr = static_cast<float>(value<double>(cmd, "--lr", t.lr.value_or(default_lr(o.optimizer))));
+  o.clip = static_cast<float>(value<double>(cmd, "--clip", t.clip.value_or(0.25)));
+  o.lr_decay = static_cast<float>(value<double>(cmd, "--lr-decay", t.lr_decay.value_or(1.0)));
+  if (o.epochs < 1 || o.batch < 1) throw Error("--epochs and --batch must be at least 1");
+  if (!(o.lr > 0.0f)) throw Error("--lr must be positive");
+  if (!(o.clip >= 0.0f)) throw Error("--clip must be at least 0 (0: no clipping)");
+  if (!(o.lr_decay >= 1.0f)) throw Error("--lr-decay must be at least 1 (1: never)");
+  o.out_dir = run_dir(cmd, spec.name);
+  o.live_progress = !quiet && Progress::stderr_is_terminal();
+  o.log_epochs = !quiet;
+  const uint64_t seed = value<uint64_t>(cmd, "--seed", 0);
+
+  Rng init_rng(seed);
+  Sequential model(spec, init_rng);
+  const int64_t T = model.input_shape()[0];
+  std::filesystem::create_directories(o.out_dir);
+  plot::RunCurves curves(
+      o.out_dir, spec.name + "   " + o.out_dir,
+      o.epochs * ((static_cast<int64_t>(corpus.train.size()) - 1) / (o.batch * T)));
+  o.on_step = [&](int64_t step, double loss) { curves.record(step, loss); };
+  o.on_epoch = [&](const std::vector<LanguageModelEpoch>& h) {
+    curves.update(as_epoch_metrics(h));
+  };
+  if (!quiet) {
+    std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
+              << corpus.name << ": " << corpus.train.size() << " tokens, vocabulary "
+              << corpus.vocab.size() << "; " << o.optimizer << " lr " << o.lr << ", clip " << o.clip
+              << ", batch " << o.batch << " x " << T << " steps, " << o.epochs << " epochs -> "
+              << o.out_dir << "\n";
+  }
+  LanguageModelResult r;
+  {
+    const StopOnCtrlC stop_on_ctrl_c;
+    LanguageModelTrainer trainer(model, corpus, o);
+    r = trainer.run();
+  }
+  curves.flush();
+  const auto or_null = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+  };
+  nlohmann::json j = {{"model", spec.name},
+                      {"epochs", r.epochs},
+                      {"steps", r.steps},
+                      {"train_acc", nullptr},
+                      {"test_acc", or_null(r.test_accuracy)},
+                      {"test_loss", or_null(r.test_loss)},
+                      {"seconds", r.seconds},
+                      {"samples_per_s", r.tokens_per_s / static_cast<double>(T)},
+                      {"out", o.out_dir},
+                      {"train_perplexity", or_null(r.train_perplexity)},
+                      {"val_perplexity", or_null(r.val_perplexity)},
+                      {"test_perplexity", or_null(r.test_perplexity)},
+                      {"tokens_per_s", r.tokens_per_s},
+                      {"vocab", corpus.vocab.size()}};
+  if (r.interrupted) {
+    j["interrupted"] = true;
+    exit_status = 130;
+  }
+  print_result(j);
+}
+
+}  // namespace nnzero::cli
