@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "nnzero/data/mnist.h"
+#include "nnzero/data/text_corpus.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/layer_registry.h"
@@ -317,6 +318,49 @@ ti.write_safetensors(sys.argv[5], {"y": y.numpy()}, {})
     // PyTorch's weights, not nnzero's: the outputs differ from the first model's.
     EXPECT_GT(std::abs(theirs[0] - model.forward(x, false)[0]), 1e-3f);
   }
+}
+
+// Book 2's rnnlm trained by nnzero on the Penn Treebank gives PyTorch's logits
+// (nn.Embedding, nn.LSTM(batch_first=True), nn.Linear) on a batch of the test text, and the
+// same network made in PyTorch with its own weights gives nnzero PyTorch's.
+TEST(TorchInterop, TrainedRnnlmGivesTheSameLogitsBothWays) {
+  SKIP_WITHOUT_TORCH();
+  NNZERO_PTB_DIR_OR_SKIP(ptb);
+  ScratchDir dir;
+  const CliResult trained =
+      run_cli("train --model rnnlm --data '" + ptb + "' --max-steps 30 --out run --quiet", dir);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  LoadedModel ours = load_model(dir / "run/model.safetensors");
+  const TextCorpus corpus = load_text_corpus(ptb);
+  Tensor x(ours.model->input_shape().with_batch(2));
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x[i] = static_cast<float>(corpus.test[static_cast<size_t>(i)]);
+  write_safetensors(dir / "x.safetensors", {{"x", &x}}, {});
+  const CliResult to_torch =
+      run_script("forward run/model.safetensors x.safetensors y.safetensors", dir);
+  ASSERT_EQ(to_torch.exit_code, 0) << to_torch.err;
+  expect_same_outputs(SafetensorsFile::read(dir / "y.safetensors").tensor("y"),
+                      ours.model->forward(x, false));
+
+  nnzero_test::spit(dir / "from_torch.py", R"(import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+import torch_interop as ti
+spec = json.load(open(sys.argv[2]))
+torch.manual_seed(0)
+model = ti.build_sequential(spec)  # PyTorch's own initialisation
+x = torch.from_numpy(ti.read_safetensors("x.safetensors")[0]["x"]).long()
+y = model.eval()(x).detach()
+ti.save_model(model, spec, "torch.safetensors")
+ti.write_safetensors("torch_y.safetensors", {"y": y.numpy()}, {})
+)");
+  nnzero_test::spit(dir / "spec.json", ours.model->spec().to_json());
+  const CliResult from_torch =
+      run_python("from_torch.py '" + std::string(NNZERO_SOURCE_DIR) + "/tools' spec.json", dir);
+  ASSERT_EQ(from_torch.exit_code, 0) << from_torch.err;
+  LoadedModel theirs = load_model(dir / "torch.safetensors");
+  const Tensor y = SafetensorsFile::read(dir / "torch_y.safetensors").tensor("y");
+  expect_same_outputs(y, theirs.model->forward(x, false));
+  EXPECT_GT(std::abs(y[0] - ours.model->forward(x, false)[0]), 1e-3f);
 }
 
 TEST(TorchInterop, ModelTrainedInPyTorchRunsInNnzero) {
