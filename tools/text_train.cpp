@@ -141,7 +141,8 @@ void train_text(const CLI::App& cmd) {
   std::filesystem::create_directories(o.out_dir);
   plot::RunCurves curves(
       o.out_dir, spec.name + "   " + o.out_dir,
-      o.epochs * ((static_cast<int64_t>(corpus.train.size()) - 1) / (o.batch * T)));
+      o.epochs * ((static_cast<int64_t>(corpus.train.size()) - 1) / (o.batch * T)),
+      plot::RightPanel::perplexity);
   o.on_step = [&](int64_t step, double loss) { curves.record(step, loss); };
   o.on_epoch = [&](const std::vector<LanguageModelEpoch>& h) {
     curves.update(as_epoch_metrics(h));

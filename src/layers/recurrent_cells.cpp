@@ -1,17 +1,22 @@
 #include "nnzero/layers/recurrent_cells.h"
 
-#include <cmath>
+#include "nnzero/functions/exp_float.h"
 
 namespace nnzero::cells {
 
 namespace {
+// Through exp_float, so that the loops over a step's units become vector code (libm's tanh
+// and exp are calls, one value at a time).
 inline float sigmoid(float a) {
-  return 1.0f / (1.0f + std::exp(-a));
+  return 1.0f / (1.0f + exp_float(-a));
+}
+inline float tanh_of(float a) {
+  return 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
 }
 }  // namespace
 
 void rnn_forward(int64_t count, const float* a, float* h) {
-  for (int64_t i = 0; i < count; ++i) h[i] = std::tanh(a[i]);
+  for (int64_t i = 0; i < count; ++i) h[i] = tanh_of(a[i]);
 }
 
 void rnn_backward(int64_t count, const float* h, const float* dh, float* da) {
@@ -30,10 +35,10 @@ void lstm_forward(int64_t n, int64_t H, float* gates, const float* c_prev, float
     for (int64_t j = 0; j < H; ++j) {
       i[j] = sigmoid(i[j]);
       f[j] = sigmoid(f[j]);
-      g[j] = std::tanh(g[j]);
+      g[j] = tanh_of(g[j]);
       o[j] = sigmoid(o[j]);
       cr[j] = f[j] * cp[j] + i[j] * g[j];
-      hr[j] = o[j] * std::tanh(cr[j]);
+      hr[j] = o[j] * tanh_of(cr[j]);
     }
   }
 }
@@ -54,7 +59,7 @@ void lstm_backward(int64_t n, int64_t H, const float* gates, const float* c_prev
     const float* dhr = dh + r * H;
     float* dcr = dc + r * H;
     for (int64_t j = 0; j < H; ++j) {
-      const float tc = std::tanh(cr[j]);
+      const float tc = tanh_of(cr[j]);
       const float ds = dcr[j] + dhr[j] * o[j] * (1.0f - tc * tc);
       d_o[j] = dhr[j] * tc * o[j] * (1.0f - o[j]);
       di[j] = ds * g[j] * i[j] * (1.0f - i[j]);
@@ -79,7 +84,7 @@ void gru_forward(int64_t n, int64_t H, float* gates, const float* hidden, const 
     for (int64_t j = 0; j < H; ++j) {
       rg[j] = sigmoid(rg[j] + hr[j]);
       z[j] = sigmoid(z[j] + hz[j]);
-      cand[j] = std::tanh(cand[j] + rg[j] * hn[j]);
+      cand[j] = tanh_of(cand[j] + rg[j] * hn[j]);
       out[j] = (1.0f - z[j]) * cand[j] + z[j] * hp[j];
     }
   }

@@ -66,7 +66,8 @@ double SoftmaxCrossEntropy::forward(const Tensor& score, const Target& target) {
     const float c = row_max(s, k);
     const double sum = exp_and_sum(s, c, y, k);
     const double log_sum = std::log(sum);
-    for (int64_t j = 0; j < k; ++j) y[j] = static_cast<float>(y[j] / sum);
+    const double inv_sum = 1.0 / sum;  // in double: probabilities as exact as a division's
+    for (int64_t j = 0; j < k; ++j) y[j] = static_cast<float>(y[j] * inv_sum);
     if (onehot_ != nullptr) {
       const float* t = onehot_->data() + i * k;
       for (int64_t j = 0; j < k; ++j) {

@@ -24,7 +24,8 @@ double loss_axis_top(const std::vector<double>& raw, const std::vector<double>& 
   return top > 0.0 ? top * 1.1 : 1.0;
 }
 
-void draw_loss(Page& page, const Box& where, const std::vector<float>& step_losses) {
+void draw_loss(Page& page, const Box& where, const std::vector<float>& step_losses,
+               const char* title) {
   const std::vector<double> losses(step_losses.begin(), step_losses.end());
   const Thinned each = thin_out(losses);
   const Thinned smooth = thin_out(smooth_curve(losses, smoothing_window(losses.size())));
@@ -33,7 +34,7 @@ void draw_loss(Page& page, const Box& where, const std::vector<float>& step_loss
   const Line trend{
       .x = smooth.x, .y = smooth.y, .color = series_color(0), .width = 2.0, .label = "smoothed"};
   const double steps = std::max<double>(1.0, static_cast<double>(step_losses.size()));
-  page.axes(where, {.title = "training loss (Figure 4-11)",
+  page.axes(where, {.title = title,
                     .xlabel = "step (mini-batch)",
                     .ylabel = "loss",
                     .xmin = 0,
@@ -70,14 +71,51 @@ void draw_accuracy(Page& page, const Box& where, const std::vector<EpochMetrics>
   page.line(test);
   page.legend({train, test}, Corner::bottom_right);
 }
+// Perplexity exp(loss) on the training and the validation text after each epoch, the measure
+// book 2 plots for its language models (chapter 5).
+void draw_perplexity(Page& page, const Box& where, const std::vector<EpochMetrics>& history) {
+  Line train{.color = series_color(0), .width = 2.0, .marker = Marker::circle, .label = "train"};
+  Line val{.color = series_color(1),
+           .width = 2.0,
+           .dashed = true,
+           .marker = Marker::square,
+           .label = "validation"};
+  double top = 1.0;
+  for (const EpochMetrics& m : history) {
+    for (auto [line, loss] : {std::pair{&train, m.train_loss}, {&val, m.test_loss}}) {
+      if (!std::isfinite(loss)) continue;
+      line->x.push_back(static_cast<double>(m.epoch));
+      line->y.push_back(std::exp(loss));
+      top = std::max(top, std::exp(loss));
+    }
+  }
+  const double epochs = history.empty() ? 1.0 : static_cast<double>(history.back().epoch);
+  page.axes(where, {.title = "perplexity",
+                    .xlabel = "epoch",
+                    .ylabel = "perplexity",
+                    .xmin = 0,
+                    .xmax = std::max(1.0, epochs),
+                    .ymin = 0,
+                    .ymax = top * 1.1});
+  page.line(train);
+  page.line(val);
+  page.legend({train, val}, Corner::top_right);
+}
 }  // namespace
 
 void draw_learning_curves(const std::string& png, const std::vector<float>& step_losses,
-                          const std::vector<EpochMetrics>& history, const std::string& title) {
+                          const std::vector<EpochMetrics>& history, const std::string& title,
+                          RightPanel right) {
   Page page(kCurvesWidth, kCurvesHeight);
   page.title(title);
-  draw_loss(page, {0.07, 0.47, 0.14, 0.84}, step_losses);
-  draw_accuracy(page, {0.57, 0.97, 0.14, 0.84}, history);
+  if (right == RightPanel::perplexity) {
+    draw_loss(page, {0.07, 0.47, 0.14, 0.84}, step_losses,
+              "training loss (cross-entropy per token)");
+    draw_perplexity(page, {0.57, 0.97, 0.14, 0.84}, history);
+  } else {
+    draw_loss(page, {0.07, 0.47, 0.14, 0.84}, step_losses, "training loss (Figure 4-11)");
+    draw_accuracy(page, {0.57, 0.97, 0.14, 0.84}, history);
+  }
   page.save(png);
 }
 

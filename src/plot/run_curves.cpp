@@ -33,8 +33,9 @@ std::string losses_csv(const std::vector<float>& losses) {
 }
 }  // namespace
 
-RunCurves::RunCurves(std::string run_dir, std::string title, int64_t expected_steps)
-    : dir_(std::move(run_dir)), title_(std::move(title)), last_write_(Clock::now()) {
+RunCurves::RunCurves(std::string run_dir, std::string title, int64_t expected_steps,
+                     RightPanel right)
+    : dir_(std::move(run_dir)), title_(std::move(title)), right_(right), last_write_(Clock::now()) {
   read_earlier_losses();
   try {  // say so now, not after the first epoch
     check_plotting_available();
@@ -108,7 +109,7 @@ void RunCurves::write_files() {
   }
   if (!drawing_failed_) {
     try {
-      draw_learning_curves(curves_path(), losses_, history_, title_);
+      draw_learning_curves(curves_path(), losses_, history_, title_, right_);
     } catch (const std::exception& e) {
       drawing_failed_ = true;
       warn_once("no curves.png for this run", e);

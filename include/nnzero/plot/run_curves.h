@@ -18,13 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "nnzero/plot/learning_curves.h"
 #include "nnzero/train/trainer.h"
 
 namespace nnzero::plot {
 
 class RunCurves {
  public:
-  RunCurves(std::string run_dir, std::string title, int64_t expected_steps = 0);
+  RunCurves(std::string run_dir, std::string title, int64_t expected_steps = 0,
+            RightPanel right = RightPanel::accuracy);
   ~RunCurves();
   RunCurves(const RunCurves&) = delete;
   RunCurves& operator=(const RunCurves&) = delete;
@@ -54,6 +56,7 @@ class RunCurves {
   void warn_once(const char* what, const std::exception& e);
 
   std::string dir_, title_;
+  RightPanel right_;
   std::vector<float> losses_;          // losses_[i]: step i + 1
   std::vector<EpochMetrics> history_;  // the last epoch's metrics
   std::chrono::steady_clock::time_point last_write_;

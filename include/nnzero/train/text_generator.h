@@ -40,7 +40,7 @@ class TextGenerator {
   Vocabulary vocab_;
   std::unique_ptr<Model> model_;  // the loaded network, rebuilt to read one token at a time
   std::vector<int32_t> tokens_;
-  std::vector<double> probabilities_;
+  std::vector<float> probabilities_;
   Tensor x_;
 };
 
