@@ -11,6 +11,7 @@
 #include "nnzero/parallel.h"
 #include "nnzero/plot/run_curves.h"
 #include "nnzero/train/language_model.h"
+#include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
 #include "text.h"
@@ -126,6 +127,9 @@ void train_text(const CLI::App& cmd) {
   o.lr = static_cast<float>(value<double>(cmd, "--lr", t.lr.value_or(default_lr(o.optimizer))));
   o.clip = static_cast<float>(value<double>(cmd, "--clip", t.clip.value_or(0.25)));
   o.lr_decay = static_cast<float>(value<double>(cmd, "--lr-decay", t.lr_decay.value_or(1.0)));
+  o.lr_schedule =
+      value<std::string>(cmd, "--lr-schedule", t.lr_schedule.value_or(std::string("constant")));
+  check_lr_schedule(o.lr_schedule);
   if (o.epochs < 1 || o.batch < 1) throw Error("--epochs and --batch must be at least 1");
   if (!(o.lr > 0.0f)) throw Error("--lr must be positive");
   if (!(o.clip >= 0.0f)) throw Error("--clip must be at least 0 (0: no clipping)");

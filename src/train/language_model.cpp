@@ -10,6 +10,7 @@
 #include "nnzero/io/csv_writer.h"
 #include "nnzero/io/file.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
 
@@ -136,6 +137,9 @@ LanguageModelResult LanguageModelTrainer::run() {
   LanguageModelResult r;
   const auto size = static_cast<int64_t>(corpus_.train.size()) - 1;
   const int64_t per_epoch = size / (opt_.batch * T_);
+  int64_t total = opt_.epochs * per_epoch;
+  if (opt_.max_steps > 0) total = std::min(total, opt_.max_steps);
+  float base_lr = opt_.lr;  // the schedule scales it; a plateau divides it
   std::vector<Param*> params;
   for (const NamedParam& p : model_.named_params()) params.push_back(p.param);
   Progress progress(opt_.live_progress);
@@ -166,6 +170,7 @@ LanguageModelResult LanguageModelTrainer::run() {
       }
       model_.backward();
       clip_gradients(params, opt_.clip);
+      optimizer_->set_lr(base_lr * static_cast<float>(lr_factor(opt_.lr_schedule, r.steps, total)));
       optimizer_->step();
       loss_sum += loss;
       ++steps;
@@ -195,9 +200,7 @@ LanguageModelResult LanguageModelTrainer::run() {
            << format_duration(m.seconds);
       progress.line(line.str());
     }
-    if (val.perplexity >= best_val && opt_.lr_decay > 1.0f) {
-      optimizer_->set_lr(optimizer_->lr() / opt_.lr_decay);
-    }
+    if (val.perplexity >= best_val && opt_.lr_decay > 1.0f) base_lr /= opt_.lr_decay;
     best_val = std::min(best_val, val.perplexity);
     write_outputs(r);
     if (opt_.on_epoch) opt_.on_epoch(r.history);

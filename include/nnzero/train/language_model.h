@@ -33,8 +33,9 @@ struct LanguageModelOptions {
   int64_t max_steps = 0;  // 0: no limit
   std::string optimizer = "sgd";
   float lr = 20.0f;
-  float clip = 0.25f;       // global gradient norm; 0: no clipping
-  float lr_decay = 1.0f;    // divide lr by this when validation perplexity does not improve
+  float clip = 0.25f;     // global gradient norm; 0: no clipping
+  float lr_decay = 1.0f;  // divide lr by this when validation perplexity does not improve
+  std::string lr_schedule = "constant";  // or "cosine" over the run (train/lr_schedule.h)
   int64_t eval_batch = 10;  // streams when measuring perplexity (book 2's eval_perplexity)
   std::string out_dir;      // run folder: metrics.csv and model.safetensors ("" : nothing)
   bool live_progress = false, log_epochs = true;
