@@ -3,10 +3,12 @@
 // generation (model/text_generator.h), and what they refuse.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/sequential.h"
+#include "nnzero/train/gradcheck.h"
 #include "nnzero/train/language_model.h"
 #include "nnzero/train/text_generator.h"
 #include "test_data_dir.h"
@@ -144,4 +146,54 @@ TEST(LanguageModel, MismatchesAreRefusedWithTheReason) {
   EXPECT_HAS(r.err, "--clip must be at least 0");
   r = run_cli("train --model simple_convnet --data abc.txt --out run3 --quiet", dir);
   EXPECT_HAS(r.err, "does not start with an embedding layer");
+}
+
+// Weight tying (book 2's BetterRnnlm): the output layer's weight is the embedding's, one
+// parameter with the gradient of both uses, saved under both names as PyTorch saves it.
+TEST(LanguageModel, TiedWeightsAreOneParameterWithBothGradients) {
+  const std::string spec_text =
+      R"({"name": "tied", "input": [5], "init": "xavier", "tie_weights": true,
+    "layers": [{"type": "embedding", "num_embeddings": 9, "embedding_dim": 4},
+               {"type": "lstm", "hidden_size": 4},
+               {"type": "linear", "out_features": 9}]})";
+  const ModelSpec spec = ModelSpec::parse(spec_text);
+  EXPECT_HAS(spec.to_json(), "\"tie_weights\":true");
+  Rng rng(2);
+  Sequential model(spec, rng);
+  std::vector<std::string> names;
+  for (const NamedParam& p : model.named_params()) names.push_back(p.name);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "0.weight"), 1);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "2.weight"), 0);  // the same tensor
+  int64_t saved = 0;
+  for (const NamedTensor& t : model.state()) saved += t.name == "0.weight" || t.name == "2.weight";
+  EXPECT_EQ(saved, 2);
+  GradCheckOptions o;
+  o.max_elements = 20;
+  for (const GradCheckResult& r : gradcheck_model(model, 3, rng, o)) {
+    EXPECT_LT(r.rel_error, kGradCheckTolerance) << r.name;
+  }
+  ScratchDir dir;
+  save_model(model, dir / "tied.safetensors");
+  LoadedModel loaded = load_model(dir / "tied.safetensors");
+  const std::vector<NamedTensor> state = loaded.model->state();
+  const auto find = [&](const char* name) {
+    return std::find_if(state.begin(), state.end(),
+                        [&](const NamedTensor& t) { return t.name == name; })
+        ->tensor;
+  };
+  EXPECT_EQ(find("0.weight")->data(), find("2.weight")->data());  // still tied after loading
+
+  const auto bad = [](const std::string& layers) {
+    return nnzero_test::error_of([&] {
+      Rng r(0);
+      Sequential m(
+          ModelSpec::parse(R"({"input": [5], "tie_weights": true, "layers": )" + layers + "}"), r);
+    });
+  };
+  EXPECT_HAS(bad(R"([{"type": "embedding", "num_embeddings": 9, "embedding_dim": 4},
+                     {"type": "lstm", "hidden_size": 3}, {"type": "linear", "out_features": 9}])"),
+             "the embedding's weight is (9, 4) but the last linear layer's is (9, 3)");
+  EXPECT_HAS(bad(R"([{"type": "embedding", "num_embeddings": 9, "embedding_dim": 4},
+                     {"type": "lstm", "hidden_size": 4}])"),
+             "needs an embedding as the first layer and a linear as the last");
 }

@@ -363,6 +363,49 @@ ti.write_safetensors("torch_y.safetensors", {"y": y.numpy()}, {})
   EXPECT_GT(std::abs(y[0] - ours.model->forward(x, false)[0]), 1e-3f);
 }
 
+// Tied weights (book 2's BetterRnnlm): the file holds the shared weight under both names, as
+// PyTorch's state_dict does; either side reads the other's file with the weights still tied.
+TEST(TorchInterop, TiedWeightsRoundTripBothWays) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  const std::string spec_text =
+      R"({"name": "tied", "input": [6], "init": "xavier", "tie_weights": true,
+    "layers": [{"type": "embedding", "num_embeddings": 11, "embedding_dim": 5},
+               {"type": "dropout", "p": 0.3},
+               {"type": "lstm", "hidden_size": 5, "num_layers": 2, "dropout": 0.2},
+               {"type": "linear", "out_features": 11}]})";
+  nnzero_test::spit(dir / "spec.json", spec_text);
+  Rng rng(8);
+  Sequential model(ModelSpec::parse(spec_text), rng);
+  Tensor x(model.input_shape().with_batch(3));
+  fill_random_input(x, 11, rng);
+  save_model(model, dir / "tied.safetensors");
+  write_safetensors(dir / "x.safetensors", {{"x", &x}}, {});
+  const CliResult to_torch =
+      run_script("forward tied.safetensors x.safetensors y.safetensors", dir);
+  ASSERT_EQ(to_torch.exit_code, 0) << to_torch.err;
+  expect_same_outputs(SafetensorsFile::read(dir / "y.safetensors").tensor("y"),
+                      model.forward(x, false));
+
+  nnzero_test::spit(dir / "from_torch.py", R"(import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+import torch_interop as ti
+spec = json.load(open("spec.json"))
+torch.manual_seed(0)
+model = ti.build_sequential(spec)
+assert model[-1].weight is model[0].weight
+x = torch.from_numpy(ti.read_safetensors("x.safetensors")[0]["x"]).long()
+ti.save_model(model, spec, "torch.safetensors")
+ti.write_safetensors("torch_y.safetensors", {"y": model.eval()(x).detach().numpy()}, {})
+)");
+  const CliResult from_torch =
+      run_python("from_torch.py '" + std::string(NNZERO_SOURCE_DIR) + "/tools'", dir);
+  ASSERT_EQ(from_torch.exit_code, 0) << from_torch.err;
+  LoadedModel theirs = load_model(dir / "torch.safetensors");
+  expect_same_outputs(SafetensorsFile::read(dir / "torch_y.safetensors").tensor("y"),
+                      theirs.model->forward(x, false));
+}
+
 TEST(TorchInterop, ModelTrainedInPyTorchRunsInNnzero) {
   SKIP_WITHOUT_TORCH();
   NNZERO_MNIST_DIR_OR_SKIP(data);

@@ -263,7 +263,7 @@ void run_train(TrainArgs& a) {
   if (is_text_data(a.data) || (a.data.empty() && is_language_model(a.choice.model))) {
     // --data PTB_FOLDER or FILE.txt: a language model, tools/text_train.cpp
     if (several) throw Error("language models train in one process; run them without mpirun");
-    return train_text(*a.cmd);
+    return train_text(*a.cmd, a.choice.resolve(), !a.choice.model.empty());
   }
   if (is_table_data(a.data)) {  // --data FILE.csv: tools/table_train.cpp
     if (several) throw Error("table models train in one process; run them without mpirun");

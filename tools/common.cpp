@@ -39,9 +39,11 @@ ModelSpec ModelChoice::resolve() const {
     throw Error("give exactly one of --model NAME or --spec FILE");
   }
   const bool multi_options = !hidden.empty() || !activation.empty() || batchnorm || dropout != 0.0;
-  if (multi_options && model != "multi_layer_net") {
+  const bool sized_lm = model == "better_rnnlm" && activation.empty() && !batchnorm;
+  if (multi_options && model != "multi_layer_net" && !sized_lm) {
     throw Error(
-        "--hidden, --activation, --batchnorm and --dropout apply to --model multi_layer_net");
+        "--hidden, --activation, --batchnorm and --dropout apply to --model multi_layer_net "
+        "(--hidden N and --dropout P also to better_rnnlm)");
   }
   ModelSpec spec;
   if (!spec_file.empty()) {

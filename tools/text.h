@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "nnzero/model/spec.h"
 
 namespace nnzero::cli {
 
@@ -17,8 +18,9 @@ bool is_language_model(const std::string& model);
 // Registers the language-model flags on `train`: --clip, --lr-decay.
 void add_text_flags(CLI::App& train);
 
-// nnzero train --data TEXT: reads its flags from the parsed `train` subcommand, trains, writes
-// the run folder (metrics.csv, model.safetensors, loss.csv, curves.png) and prints the JSON.
-void train_text(const CLI::App& train);
+// nnzero train --data TEXT: trains `spec` (a built-in model is sized to the corpus's
+// vocabulary), reading the other flags from the parsed `train` subcommand; writes the run
+// folder (metrics.csv, model.safetensors, loss.csv, curves.png) and prints the JSON.
+void train_text(const CLI::App& train, ModelSpec spec, bool builtin);
 
 }  // namespace nnzero::cli

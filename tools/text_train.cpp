@@ -85,7 +85,7 @@ bool is_text_data(const std::string& data) {
 }
 
 bool is_language_model(const std::string& model) {
-  return model == "rnnlm";
+  return model == "rnnlm" || model == "better_rnnlm";
 }
 
 void add_text_flags(CLI::App& train) {
@@ -101,23 +101,17 @@ void add_text_flags(CLI::App& train) {
       ->type_name("F");
 }
 
-void train_text(const CLI::App& cmd) {
+void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   for (const char* flag : {"--resume", "--init-from", "--freeze", "--train-samples",
                            "--crop-padding", "--flip", "--no-shuffle", "--val-split"}) {
     if (given(cmd, flag)) throw Error(std::string(flag) + " is not available for language models");
   }
-  const std::string model_name = value<std::string>(cmd, "--model", "");
-  const std::string spec_file = value<std::string>(cmd, "--spec", "");
-  if (model_name.empty() == spec_file.empty()) {
-    throw Error("give exactly one of --model NAME or --spec FILE");
-  }
-  ModelSpec spec = spec_file.empty() ? builtin_spec(model_name) : ModelSpec::load(spec_file);
   const std::string data = value<std::string>(cmd, "--data", default_text_dir());
   const bool quiet = given(cmd, "--quiet");
   apply_threads(value<int>(cmd, "--threads", 0));
 
   const TextCorpus corpus = load_text_corpus(data);
-  fit_to_vocabulary(spec, corpus.vocab.size(), spec_file.empty());
+  fit_to_vocabulary(spec, corpus.vocab.size(), builtin);
   const auto& t = spec.train;
   LanguageModelOptions o;
   o.epochs = value<int64_t>(cmd, "--epochs", t.epochs.value_or(4));

@@ -182,8 +182,11 @@ _MODULES = {"BasicBlock": BasicBlock, "RNN": _sequence_outputs(nn.RNN),
 def build_sequential(spec):
     """The nn.Sequential of a model spec (a dict), module i = layer i. Weights are PyTorch's
     defaults."""
-    return nn.Sequential(*[(_MODULES.get(module) or getattr(nn, module))(**args)
-                           for module, args in torch_modules(spec)])
+    model = nn.Sequential(*[(_MODULES.get(module) or getattr(nn, module))(**args)
+                            for module, args in torch_modules(spec)])
+    if spec.get("tie_weights"):  # the output layer uses the embedding's weight (V, D)
+        model[-1].weight = model[0].weight
+    return model
 
 
 def init_weights(model, spec):
@@ -195,6 +198,9 @@ def init_weights(model, spec):
                 math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
 
     for layer, raw in zip(model, spec["layers"]):
+        if spec.get("tie_weights") and layer is model[-1]:
+            layer.bias.data.zero_()  # its weight is the embedding's, initialised already
+            continue
         init = raw.get("init") or spec.get("init", "he")
         for m in layer.modules():  # a residual block's convolutions too
             with torch.no_grad():

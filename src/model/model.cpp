@@ -9,7 +9,14 @@ namespace nnzero {
 std::vector<NamedParam> Model::named_params() {
   std::vector<NamedParam> out;
   for (const NamedLayer& l : named_layers()) {
-    for (Param* p : l.layer->params()) out.push_back({l.name + "." + p->name, p});
+    for (Param* p : l.layer->params()) {
+      // A tied weight (ModelSpec::tie_weights) is one parameter held by two layers: listed
+      // once, so the optimizer updates it once; state() names it twice, as PyTorch does.
+      const auto same = [p](const NamedParam& q) {
+        return q.param->value.data() == p->value.data();
+      };
+      if (std::none_of(out.begin(), out.end(), same)) out.push_back({l.name + "." + p->name, p});
+    }
   }
   return out;
 }

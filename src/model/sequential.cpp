@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "nnzero/layers/embedding.h"
+#include "nnzero/layers/linear.h"
 #include "nnzero/layers/mse.h"
 #include "nnzero/layers/softmax_cross_entropy.h"
 
@@ -28,6 +30,7 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng, Engine engine)
                 "; the loss needs scores (classes) or a sequence of them (T, classes): add "
                 "flatten and linear layers");
   }
+  if (spec.tie_weights) tie_output_to_embedding();
   freeze_layers();
   steps_ = plan_steps(layers_, engine, fused_);
   if (spec.loss == "mse") {
@@ -35,6 +38,27 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng, Engine engine)
   } else {
     loss_ = std::make_unique<SoftmaxCrossEntropy>();
   }
+}
+
+// The last linear layer's weight (V, D) becomes the embedding's (V, D): one tensor, and one
+// gradient both layers add into.
+void Sequential::tie_output_to_embedding() {
+  auto* embed = dynamic_cast<Embedding*>(layers_.front().get());
+  auto* out = dynamic_cast<Linear*>(layers_.back().get());
+  if (embed == nullptr || out == nullptr) {
+    throw Error(
+        "model \"" + spec_.name +
+        "\": \"tie_weights\" needs an embedding as the first layer and a linear as the last");
+  }
+  Param& e = embed->weight();
+  Param& w = out->weight();
+  if (!(e.value.shape() == w.value.shape())) {
+    throw Error("model \"" + spec_.name + "\": \"tie_weights\": the embedding's weight is " +
+                e.value.shape().str() + " but the last linear layer's is " + w.value.shape().str() +
+                " (it must map the embedding's size D back to its V tokens)");
+  }
+  w.value = e.value;
+  w.grad = e.grad;
 }
 
 // Marks the parameters of the layers the spec freezes. Nothing reads dL/d(data), nor the

@@ -277,6 +277,7 @@ ModelSpec ModelSpec::parse(const std::string& json_text, const std::string& wher
   spec.init = f.has("init") ? f.string("init") : "he";
   check_init(spec.init, where);
   if (f.has("train")) spec.train = parse_train(j.at("train"), where + ": train");
+  spec.tie_weights = f.has("tie_weights") && f.boolean("tie_weights");
   f.reject_unknown();
   return spec;
 }
@@ -298,6 +299,7 @@ std::string ModelSpec::to_json(bool pretty) const {
   }
   j["loss"] = loss;
   j["init"] = init;
+  if (tie_weights) j["tie_weights"] = true;
   json t = json::object();
   if (train.optimizer) t["optimizer"] = *train.optimizer;
   if (train.lr) t["lr"] = *train.lr;

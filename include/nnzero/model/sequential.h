@@ -51,6 +51,7 @@ class Sequential : public Model {
  private:
   void share_input_grads(int64_t batch);
   void freeze_layers();
+  void tie_output_to_embedding();
 
   ModelSpec spec_;
   Engine engine_;

@@ -55,6 +55,9 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;
   std::string loss = "softmax_cross_entropy";
   std::string init = "he";
+  // The output layer uses the embedding's weight (V, D) as its own (Press and Wolf 2017; book
+  // 2's BetterRnnlm): the first layer an embedding, the last a linear from D to V.
+  bool tie_weights = false;
   TrainDefaults train;
 
   // Parses and validates JSON text; `where` (a file name) prefixes error messages.
