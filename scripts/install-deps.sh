@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh            # what building and using nnzero needs
 #   scripts/install-deps.sh --test     # also what every test needs (scripts/test.sh asks for it):
 #                                      # PyTorch for the interop tests, an npm client
-#   scripts/install-deps.sh --torch    # --test, and LibTorch for the benchmarks
+#   scripts/install-deps.sh --torch    # --test, and the peers of the benchmarks: LibTorch,
+#                                      # fastText and gensim (bench/compare_word2vec.py)
 set -euo pipefail
 
 packages=(
@@ -34,7 +35,8 @@ case "${1:-}" in
     packages+=(chromium)      # the browser test of nnzero serve (tests/browser/)
     # npm from any source will do (nodejs from NodeSource ships its own): Debian's only if none.
     command -v npm >/dev/null || packages+=(npm)
-    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread wrk python3-pil)
+    [[ "$1" == --torch ]] && packages+=(libtorch-dev libopenblas0-pthread wrk python3-pil
+                                        fasttext python3-gensim)
     ;;
   *)
     echo "usage: scripts/install-deps.sh [--test | --torch]" >&2

@@ -148,9 +148,10 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   if (!quiet) {
     std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
               << corpus.name << ": " << corpus.train.size() << " tokens, vocabulary "
-              << corpus.vocab.size() << "; " << o.optimizer << " lr " << o.lr << ", clip " << o.clip
-              << ", batch " << o.batch << " x " << T << " steps, " << o.epochs << " epochs -> "
-              << o.out_dir << "\n";
+              << corpus.vocab.size() << "; " << o.optimizer << " lr " << o.lr
+              << (o.lr_schedule == "constant" ? "" : " (" + o.lr_schedule + " decay)") << ", clip "
+              << o.clip << ", batch " << o.batch << " x " << T << " steps, " << o.epochs
+              << " epochs -> " << o.out_dir << "\n";
   }
   LanguageModelResult r;
   {
