@@ -21,9 +21,11 @@ ALLOWED = {
     "model": {"core", "io", "kernels", "functions", "layers", "fast"},
     "data": {"core", "io"},
     "net": {"core", "io"},
-    "train": {"core", "io", "kernels", "functions", "layers", "model", "data"},
-    "plot": {"core", "io", "kernels", "functions", "layers", "model", "data", "train"},
-    "book": {"core", "io", "kernels", "functions", "layers", "model", "data", "train", "plot"},
+    "words": {"core", "io", "kernels", "data"},
+    "train": {"core", "io", "kernels", "functions", "layers", "model", "data", "words"},
+    "plot": {"core", "io", "kernels", "functions", "layers", "model", "data", "words", "train"},
+    "book": {"core", "io", "kernels", "functions", "layers", "model", "data", "words", "train",
+             "plot"},
     "serve": {"core", "io", "kernels", "functions", "layers", "model"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"nnzero/([^"]+)"', re.M)

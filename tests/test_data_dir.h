@@ -81,6 +81,14 @@ inline std::string ptb_dir() {
   return dataset_dir("text", "ptb.train.txt", "the Penn Treebank", "nnzero data fetch ptb");
 }
 
+// "<data root>/text/questions-words.txt" (word2vec's analogy questions, which `nnzero data
+// fetch ptb` fetches beside the Penn Treebank), or "" after marking the test skipped.
+inline std::string analogy_questions_file() {
+  const std::string dir = dataset_dir("text", "questions-words.txt", "word2vec's analogy questions",
+                                      "nnzero data fetch ptb");
+  return dir.empty() ? "" : dir + "/questions-words.txt";
+}
+
 }  // namespace nnzero_test
 
 // Declares `const std::string var` holding the MNIST folder, or returns from the test (which
@@ -93,4 +101,10 @@ inline std::string ptb_dir() {
 // .test.txt, or returns from the test (skipped, or failed under NNZERO_REQUIRE_DATA=1).
 #define NNZERO_PTB_DIR_OR_SKIP(var)                 \
   const std::string var = ::nnzero_test::ptb_dir(); \
+  if (var.empty()) return
+
+// Declares `const std::string var` holding the path of questions-words.txt, or returns from
+// the test (skipped, or failed under NNZERO_REQUIRE_DATA=1).
+#define NNZERO_QUESTIONS_FILE_OR_SKIP(var)                         \
+  const std::string var = ::nnzero_test::analogy_questions_file(); \
   if (var.empty()) return

@@ -509,6 +509,31 @@ TEST_F(FetchText, AWrongFileIsRejectedAndLeavesNothingOfIt) {
   EXPECT_EQ(read_text(out() / "renamed.txt"), read_text(tmp_.path() / "srv" / "ptb.test.txt"));
 }
 
+TEST_F(FetchText, AFileWithMirrorsOfItsOwnComesFromThemUnlessMirrorsAreGiven) {
+  // The Penn Treebank's questions-words.txt lives in another repository than its text.
+  fs::create_directories(tmp_.path() / "srv" / "elsewhere");
+  fs::rename(tmp_.path() / "srv" / "ptb.test.txt",
+             tmp_.path() / "srv" / "elsewhere" / "ptb.test.txt");
+  RemoteFiles split = remote_;
+  split.mirrors = {server_->url()};
+  split.files[2].mirrors = {dead_url(), server_->url() + "elsewhere/"};
+  const FetchResult r = fetch_files(out().string(), options({}), split);
+  EXPECT_EQ(r.downloaded, 3);
+  EXPECT_EQ(r.sources, (std::vector<std::string>{server_->url(), server_->url(),
+                                                 server_->url() + "elsewhere/"}));
+  EXPECT_EQ(list_dir(out()), kPtbNames);
+  // --mirror replaces both: a mirror holding every file.
+  fs::remove_all(out());
+  fs::rename(tmp_.path() / "srv" / "elsewhere" / "ptb.test.txt",
+             tmp_.path() / "srv" / "ptb.test.txt");
+  const FetchResult again = fetch_files(out().string(), options({server_->url()}), split);
+  EXPECT_EQ(again.sources, std::vector<std::string>(3, server_->url()));
+  EXPECT_EQ(ptb_files().files.back().name, "questions-words.txt");
+  EXPECT_EQ(
+      ptb_files().files.back().mirrors,
+      std::vector<std::string>{"https://raw.githubusercontent.com/tmikolov/word2vec/master/"});
+}
+
 TEST_F(FetchText, AForeignFileUnderOneOfTheNamesIsNeitherUsedNorOverwritten) {
   fs::create_directories(out());
   write_text(out() / "ptb.test.txt", "someone's words\n");
@@ -532,6 +557,7 @@ TEST_F(FetchText, TheCommandChecksTheOfficialChecksums) {
 
 TEST(FetchTextCommand, FetchesTheRealFilesFromALocalMirror) {
   NNZERO_PTB_DIR_OR_SKIP(dir);
+  NNZERO_QUESTIONS_FILE_OR_SKIP(questions);
   const std::string shakespeare = text_shakespeare_file();
   if (shakespeare.empty()) return;
   TempDir tmp;
@@ -539,6 +565,7 @@ TEST(FetchTextCommand, FetchesTheRealFilesFromALocalMirror) {
   for (const char* name : {"ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"}) {
     fs::copy_file(fs::path(dir) / name, tmp.path() / "srv" / name);
   }
+  fs::copy_file(questions, tmp.path() / "srv" / "questions-words.txt");
   fs::copy_file(shakespeare, tmp.path() / "srv" / "input.txt");  // as char-rnn serves it
   HttpServer server(tmp.path() / "srv");
   // The default folder: $NNZERO_DATA/text.
@@ -549,7 +576,7 @@ TEST(FetchTextCommand, FetchesTheRealFilesFromALocalMirror) {
   const fs::path text = tmp.path() / "data" / "text";
   EXPECT_EQ(j["dataset"], "ptb");
   EXPECT_EQ(j["dir"], text.string());
-  EXPECT_EQ(j["downloaded"], 3);
+  EXPECT_EQ(j["downloaded"], 4);  // with word2vec's analogy questions
   EXPECT_EQ(j["source"], server.url());
   EXPECT_EQ(j["files"][0], (text / "ptb.train.txt").string());
   EXPECT_HAS(r.err,
@@ -559,8 +586,9 @@ TEST(FetchTextCommand, FetchesTheRealFilesFromALocalMirror) {
   EXPECT_EQ(r.err, "");
   j = nlohmann::json::parse(r.last_line());
   EXPECT_EQ(j["files"], nlohmann::json::array({(text / "tinyshakespeare.txt").string()}));
-  EXPECT_EQ(list_dir(text), (std::vector<std::string>{"ptb.test.txt", "ptb.train.txt",
-                                                      "ptb.valid.txt", "tinyshakespeare.txt"}));
+  EXPECT_EQ(list_dir(text),
+            (std::vector<std::string>{"ptb.test.txt", "ptb.train.txt", "ptb.valid.txt",
+                                      "questions-words.txt", "tinyshakespeare.txt"}));
   EXPECT_EQ(load_text_corpus(text.string()).train.size(), 929589u);
   EXPECT_EQ(load_text_corpus((text / "tinyshakespeare.txt").string()).vocab.size(), 65);
   // A second fetch finds everything in place.
@@ -568,6 +596,6 @@ TEST(FetchTextCommand, FetchesTheRealFilesFromALocalMirror) {
   r = run_nnzero("data fetch ptb --mirror " + dead_url(), tmp.path(), env);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.last_line());
-  EXPECT_EQ(j["skipped"], 3);
+  EXPECT_EQ(j["skipped"], 4);
   EXPECT_EQ(j["source"], "local");
 }

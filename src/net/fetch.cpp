@@ -75,7 +75,11 @@ const RemoteFiles kPtb = {
               {"ptb.valid.txt", "ptb.valid.txt",
                "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"},
               {"ptb.test.txt", "ptb.test.txt",
-               "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"}}};
+               "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"},
+              {"questions-words.txt",
+               "questions-words.txt",
+               "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36",
+               {"https://raw.githubusercontent.com/tmikolov/word2vec/master/"}}}};
 const RemoteFiles kTinyShakespeare = {
     .dataset = "tiny Shakespeare",
     .mirrors = {"https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"},
@@ -871,9 +875,14 @@ FetchResult fetch_archive(const std::string& dir_name, const FetchOptions& optio
 
 FetchResult fetch_files(const std::string& dir_name, const FetchOptions& options,
                         const RemoteFiles& remote) {
-  const std::vector<std::string> mirrors =
-      base_urls(options.mirrors.empty() ? remote.mirrors : options.mirrors,
-                "no mirror given (empty --mirror)");
+  // Where each file comes from: --mirror, else the file's own mirrors, else the dataset's.
+  const auto mirrors_of = [&](const RemoteFile& f) {
+    return base_urls(!options.mirrors.empty() ? options.mirrors
+                     : !f.mirrors.empty()     ? f.mirrors
+                                              : remote.mirrors,
+                     "no mirror given (empty --mirror)");
+  };
+  for (const RemoteFile& f : remote.files) mirrors_of(f);  // a bad --mirror fails first
   const fs::path dir = target_folder(dir_name);
   Reporter reporter = reporter_for(options);
   // First what is already there, so that a folder holding something else under one of the
@@ -897,6 +906,7 @@ FetchResult fetch_files(const std::string& dir_name, const FetchOptions& options
       continue;
     }
     std::vector<std::string> failures;
+    const std::vector<std::string> mirrors = mirrors_of(f);
     for (const std::string& mirror : mirrors) {
       if (auto it = unreachable.find(mirror); it != unreachable.end()) {
         failures.push_back(mirror + ": not tried again (" + it->second + ")");

@@ -99,6 +99,9 @@ struct RemoteFile {
   std::string name;      // as the mirrors serve it: "ptb.train.txt", "input.txt"
   std::string saved_as;  // its name in the target folder: "ptb.train.txt", "tinyshakespeare.txt"
   std::string sha256;    // of its bytes
+  // The file's own official base URLs when it lives elsewhere than the dataset's (empty:
+  // RemoteFiles::mirrors). FetchOptions::mirrors, when given, replace both.
+  std::vector<std::string> mirrors = {};
 };
 struct RemoteFiles {
   std::string dataset;               // "the Penn Treebank", for messages
@@ -106,7 +109,9 @@ struct RemoteFiles {
   std::vector<RemoteFile> files;
 };
 // The Penn Treebank as book 2's dataset/ptb.py downloads it (Mikolov's preprocessed split,
-// from the tomsercu/lstm repository): ptb.train.txt, ptb.valid.txt, ptb.test.txt.
+// from the tomsercu/lstm repository): ptb.train.txt, ptb.valid.txt, ptb.test.txt; and
+// word2vec's analogy questions, questions-words.txt (tmikolov/word2vec), which test word
+// vectors (nnzero words analogies).
 const RemoteFiles& ptb_files();
 // Tiny Shakespeare (karpathy/char-rnn's data/tinyshakespeare/input.txt), saved as
 // tinyshakespeare.txt.
