@@ -146,6 +146,24 @@ TEST(LanguageModel, MismatchesAreRefusedWithTheReason) {
   EXPECT_HAS(r.err, "--clip must be at least 0");
   r = run_cli("train --model simple_convnet --data abc.txt --out run3 --quiet", dir);
   EXPECT_HAS(r.err, "does not start with an embedding layer");
+  // Enough to train, too little to measure: refused before any training, not after an epoch.
+  std::string longer;
+  for (int i = 0; i < 150; ++i) longer += "abc";
+  nnzero_test::spit(dir / "abc450.txt", longer);
+  r = run_cli("train --spec spec3.json --data abc450.txt --batch 8 --out run4 --quiet", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err,
+             "the validation text has 45 tokens, too few to measure perplexity over 10 "
+             "streams of 16 steps (at least 161)");
+  EXPECT_FALSE(fs::exists(dir / "run4/model.safetensors"));
+  // A bidirectional layer would read the tokens it is asked to predict.
+  std::string bi = char_spec(3);
+  const std::string hidden = "\"hidden_size\": 48";
+  bi.replace(bi.find(hidden), hidden.size(), hidden + ", \"bidirectional\": true");
+  nnzero_test::spit(dir / "bi.json", bi);
+  r = run_cli("train --spec bi.json --data abc450.txt --out run5 --quiet", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.err, "a bidirectional lstm layer would read the answers");
 }
 
 // Weight tying (book 2's BetterRnnlm): the output layer's weight is the embedding's, one

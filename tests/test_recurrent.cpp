@@ -11,6 +11,7 @@
 #include "nnzero/layers/linear.h"
 #include "nnzero/layers/recurrent.h"
 #include "nnzero/layers/softmax_cross_entropy.h"
+#include "nnzero/model/sequential.h"
 #include "test_support.h"
 
 using namespace nnzero;
@@ -99,6 +100,17 @@ TEST(RecurrentLayers, CarryingTheStateEqualsReadingTheWholeSequence) {
     }
     EXPECT_GT(std::abs(half.forward(second, false).at(0, 0, 0) - want.at(0, 3, 0)), 1e-4f);
   }
+}
+
+TEST(EmbeddingLayer, MustBeTheFirstLayer) {
+  Rng rng(0);
+  EXPECT_HAS(nnzero_test::error_of([&] {
+               Sequential m(ModelSpec::parse(R"({"input": [4], "layers": [
+                 {"type": "linear", "out_features": 3},
+                 {"type": "embedding", "num_embeddings": 5, "embedding_dim": 2}]})"),
+                            rng);
+             }),
+             "layer 1 (embedding): an embedding reads token ids, so it must be the first layer");
 }
 
 TEST(RecurrentLayers, NeedASequence) {

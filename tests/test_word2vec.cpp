@@ -157,7 +157,12 @@ TEST(Word2Vec, RefusesWhatCannotTrain) {
                o.path = "book";
                o.negative = 9;
              }),
-             "9 negative samples need a vocabulary of more than 10 words");
+             "9 negative samples need more than 10 different words in the text");
+  EXPECT_HAS(error_with([](Word2VecOptions& o) {
+               o.path = "book";
+               o.batch = 200;
+             }),
+             "the text has 90 words with a whole window around them, fewer than one batch of 200");
   const std::vector<int32_t> bad = {0, 1, 2, 3, 42, 5, 6, 7, 8, 9, 0, 1};
   Word2VecOptions small;
   small.window = 1;

@@ -51,8 +51,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--length", args->length, "Tokens to generate (default 100)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--temperature", args->temperature,
-                  "Sampling temperature: 1 the model's distribution (default), below 1 bolder "
-                  "choices, 0 always the most likely token")
+                  "Sampling temperature: 1 the model's distribution (default), below 1 safer "
+                  "choices (sharper), above 1 more varied ones, 0 always the most likely token")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", args->seed, "Random seed of the sampling (default 0)");
   cmd->add_option("--threads", args->threads, "Threads (default 1: one token at a time)");

@@ -260,7 +260,7 @@ void run_train(TrainArgs& a) {
   apply_threads(a.threads);
   const std::unique_ptr<Communicator> ranks = join_ranks();
   const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
-  if (is_text_data(a.data) || (a.data.empty() && is_language_model(a.choice.model))) {
+  if (is_text_data(a.data) || (a.data.empty() && a.resume.empty() && reads_text(a.choice))) {
     // --data PTB_FOLDER or FILE.txt: a language model, tools/text_train.cpp
     if (several) throw Error("language models train in one process; run them without mpirun");
     return train_text(*a.cmd, a.choice.resolve(), !a.choice.model.empty());

@@ -72,7 +72,9 @@ void add_words_train_command(CLI::App& words) {
   cmd->add_option("--window", o.window, "Words on each side (default 5)");
   cmd->add_option("--negative", o.negative, "Negative samples per word (default 5)");
   cmd->add_option("--epochs", o.epochs, "Passes over the text (default 10)");
-  cmd->add_option("--lr", o.lr, "Learning rate (default: 0.05 fast, falling to 0; 0.001 book)");
+  cmd->add_option("--lr", o.lr,
+                  "Learning rate (default: 0.05 fast, falling linearly to a 10^4th of it; 0.001 "
+                  "book, Adam's)");
   cmd->add_option("--subsample", o.subsample,
                   "fast: frequent-word subsampling threshold t (default 1e-4; 0: none)");
   cmd->add_option("--batch", o.batch, "book: mini-batch size (default 100)");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "common.h"
 #include "nnzero/model/spec.h"
 
 namespace nnzero::cli {
@@ -12,8 +13,9 @@ namespace nnzero::cli {
 // True when `data` names text: a .txt file (or .txt.gz), or a folder holding a
 // <name>.train.txt (the Penn Treebank's layout). `train` then trains a language model.
 bool is_text_data(const std::string& data);
-// True when `model` is a built-in language model (then `train` defaults to the text folder).
-bool is_language_model(const std::string& model);
+// True when the chosen model is a language model (a built-in one, or a spec whose first layer
+// is an embedding): then `train` without --data reads the text folder.
+bool reads_text(const ModelChoice& choice);
 
 // Registers the language-model flags on `train`: --clip, --lr-decay.
 void add_text_flags(CLI::App& train);

@@ -34,6 +34,13 @@ void fit_to_vocabulary(ModelSpec& spec, int64_t vocab, bool builtin) {
     throw Error("model \"" + spec.name +
                 "\" does not start with an embedding layer: a language model reads token ids");
   }
+  for (const LayerSpec& l : spec.layers) {
+    if (l.has("bidirectional") && l.boolean("bidirectional")) {
+      throw Error("model \"" + spec.name + "\": a language model predicts each next token from " +
+                  "the ones before it; a bidirectional " + l.type + " layer would read the " +
+                  "answers (use it in an encoder, not here)");
+    }
+  }
   LayerSpec& last = spec.layers.back();
   if (last.type != "linear") {
     throw Error("model \"" + spec.name +
@@ -77,15 +84,18 @@ bool is_text_data(const std::string& data) {
   if (fs::is_directory(data, ec)) {
     for (const auto& e : fs::directory_iterator(data, ec)) {
       const std::string name = e.path().filename().string();
-      if (ends_with(name, ".train.txt") || ends_with(name, ".train.txt.gz")) return true;
+      if (ends_with(name, ".train.txt")) return true;
     }
     return false;
   }
   return ends_with(data, ".txt") || ends_with(data, ".txt.gz");
 }
 
-bool is_language_model(const std::string& model) {
-  return model == "rnnlm" || model == "better_rnnlm";
+bool reads_text(const ModelChoice& choice) {
+  if (!choice.model.empty()) return choice.model == "rnnlm" || choice.model == "better_rnnlm";
+  if (choice.spec_file.empty()) return false;
+  const ModelSpec spec = ModelSpec::load(choice.spec_file);
+  return !spec.layers.empty() && spec.layers.front().type == "embedding";
 }
 
 void add_text_flags(CLI::App& train) {
@@ -135,6 +145,8 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
 
   Rng init_rng(seed);
   Sequential model(spec, init_rng);
+  model.set_weight_decay(
+      static_cast<float>(value<double>(cmd, "--weight-decay", t.weight_decay.value_or(0.0))));
   const int64_t T = model.input_shape()[0];
   std::filesystem::create_directories(o.out_dir);
   plot::RunCurves curves(

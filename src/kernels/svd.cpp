@@ -35,7 +35,9 @@ Svd svd(const Tensor& A) {
   float query = 0.0f;
   sgesdd_("S", &n, &m, a.data(), &n, out.S.data(), out.Vt.data(), &n, out.U.data(), &k, &query,
           &lwork, iwork.data(), &info, 1);
-  lwork = static_cast<int>(query) + 1;
+  // The size comes back as a float: rounded, it can fall short of the true size; one part in
+  // 2^23 more covers it (LAPACK's own advice, as numpy does).
+  lwork = static_cast<int>(query * (1.0f + 1.2e-7f)) + 1;
   std::vector<float> work(static_cast<size_t>(lwork));
   sgesdd_("S", &n, &m, a.data(), &n, out.S.data(), out.Vt.data(), &n, out.U.data(), &k, work.data(),
           &lwork, iwork.data(), &info, 1);

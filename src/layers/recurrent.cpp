@@ -116,8 +116,8 @@ void Recurrent::set_carry_state(bool carry) {
 
 void Recurrent::reset_state() {
   for (Direction& r : dirs_) {
-    r.carried_h = Tensor();
-    r.carried_c = Tensor();
+    r.carried_h.resize(Shape{0});
+    r.carried_c.resize(Shape{0});
   }
 }
 
@@ -222,11 +222,11 @@ void Recurrent::forward_direction(int64_t layer, int64_t d, int64_t n) {
       cells::lstm_forward(n, H_, a, c_prev, r.cells.data() + t * NH, h);
     }
   }
-  if (carry_) {
-    r.carried_h = Tensor(Shape{n, H_});
+  if (carry_) {  // resize keeps the storage: a steady run allocates nothing
+    r.carried_h.resize(Shape{n, H_});
     std::copy(r.states.data() + T_ * NH, r.states.data() + (T_ + 1) * NH, r.carried_h.data());
     if (cell_ == CellType::lstm) {
-      r.carried_c = Tensor(Shape{n, H_});
+      r.carried_c.resize(Shape{n, H_});
       std::copy(r.cells.data() + (T_ - 1) * NH, r.cells.data() + T_ * NH, r.carried_c.data());
     }
   }

@@ -8,9 +8,6 @@ namespace {
 // Through exp_float, so that the loops over a step's units become vector code (libm's tanh
 // and exp are calls, one value at a time). The rows' pointers are __restrict: they never
 // overlap, and without the promise the compiler leaves the LSTM and GRU loops scalar.
-inline float sigmoid(float a) {
-  return 1.0f / (1.0f + exp_float(-a));
-}
 inline float tanh_of(float a) {
   return 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
 }
@@ -40,9 +37,9 @@ void lstm_forward(int64_t n, int64_t H, float* gates, const float* c_prev, float
   for (int64_t r = 0; r < n; ++r) {
     // The activations, each over a contiguous block of the row: i and f, then g, then o.
     float* a = gates + r * 4 * H;
-    for (int64_t j = 0; j < 2 * H; ++j) a[j] = sigmoid(a[j]);
+    for (int64_t j = 0; j < 2 * H; ++j) a[j] = sigmoid_float(a[j]);
     for (int64_t j = 2 * H; j < 3 * H; ++j) a[j] = tanh_of(a[j]);
-    for (int64_t j = 3 * H; j < 4 * H; ++j) a[j] = sigmoid(a[j]);
+    for (int64_t j = 3 * H; j < 4 * H; ++j) a[j] = sigmoid_float(a[j]);
     lstm_state(H, a, a + H, a + 2 * H, a + 3 * H, c_prev + r * H, c + r * H, h + r * H);
   }
 }
@@ -86,8 +83,8 @@ void gru_forward(int64_t n, int64_t H, float* gates, const float* hidden, const 
     const float* __restrict hp = h_prev + r * H;
     float* __restrict out = h + r * H;
     for (int64_t j = 0; j < H; ++j) {
-      rg[j] = sigmoid(rg[j] + hr[j]);
-      z[j] = sigmoid(z[j] + hz[j]);
+      rg[j] = sigmoid_float(rg[j] + hr[j]);
+      z[j] = sigmoid_float(z[j] + hz[j]);
       cand[j] = tanh_of(cand[j] + rg[j] * hn[j]);
       out[j] = (1.0f - z[j]) * cand[j] + z[j] * hp[j];
     }

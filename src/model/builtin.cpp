@@ -266,8 +266,8 @@ ModelSpec better_rnnlm(const MultiLayerOptions& o) {
 }  // namespace
 
 std::vector<std::string> builtin_model_names() {
-  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet",
-          "lenet5",        "alexnet_cifar",   "resnet_cifar",   "rnnlm"};
+  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet", "lenet5",
+          "alexnet_cifar", "resnet_cifar",    "rnnlm",          "better_rnnlm"};
 }
 
 ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options) {

@@ -15,6 +15,10 @@ Sequential::Sequential(const ModelSpec& spec, Rng& rng, Engine engine)
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerSpec& ls = spec.layers[i];
     const std::string where = "layer " + std::to_string(i) + " (" + ls.type + ")";
+    if (ls.type == "embedding" && i > 0) {
+      throw Error("model \"" + spec.name + "\": " + where +
+                  ": an embedding reads token ids, so it must be the first layer");
+    }
     layers_.push_back(plan_layer(ls, shape, rng, i, engine, where));
     Layer& layer = *layers_.back();
     layer.use_workspace(&workspace_);

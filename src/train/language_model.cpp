@@ -61,6 +61,7 @@ double clip_gradients(std::vector<Param*> params, double max_norm) {
     // book 2's clip_grads: rate = max_norm / (total_norm + 1e-6)
     const auto rate = static_cast<float>(max_norm / (norm + 1e-6));
     for (Param* p : params) {
+      if (p->frozen) continue;
       for (float& g : p->grad.span()) g *= rate;
     }
   }
@@ -107,13 +108,24 @@ LanguageModelTrainer::LanguageModelTrainer(Model& model, const TextCorpus& corpu
                                            LanguageModelOptions options)
     : model_(model), corpus_(corpus), opt_(std::move(options)), T_(time_steps(model)) {
   if (opt_.epochs < 1 || opt_.batch < 1) throw Error("epochs and batch must be at least 1");
-  std::vector<Param*> params;
-  for (const NamedParam& p : model_.named_params()) params.push_back(p.param);
-  optimizer_ = make_optimizer(opt_.optimizer, params, opt_.lr);
+  for (const NamedParam& p : model_.named_params()) params_.push_back(p.param);
+  optimizer_ = make_optimizer(opt_.optimizer, params_, opt_.lr);
   if (static_cast<int64_t>(corpus_.train.size()) - 1 < opt_.batch * T_) {
     throw Error(corpus_.name + ": " + std::to_string(corpus_.train.size()) +
                 " training tokens are too few for a batch of " + std::to_string(opt_.batch) +
                 " x " + std::to_string(T_) + " steps");
+  }
+  // The validation and test texts must fill one batch of eval_batch streams: found out now,
+  // not after the first epoch's training.
+  for (const auto& [text, what] :
+       {std::pair{&corpus_.valid, "validation"}, {&corpus_.test, "test"}}) {
+    const auto n = static_cast<int64_t>(text->size());
+    if ((text != &corpus_.test || n > 0) && (n - 1) / opt_.eval_batch < T_) {
+      throw Error(corpus_.name + ": the " + what + " text has " + std::to_string(n) +
+                  " tokens, too few to measure perplexity over " + std::to_string(opt_.eval_batch) +
+                  " streams of " + std::to_string(T_) + " steps (at least " +
+                  std::to_string(opt_.eval_batch * T_ + 1) + ")");
+    }
   }
   x_.resize(Shape{opt_.batch, T_});
   targets_.resize(static_cast<size_t>(opt_.batch * T_));
@@ -140,8 +152,6 @@ LanguageModelResult LanguageModelTrainer::run() {
   int64_t total = opt_.epochs * per_epoch;
   if (opt_.max_steps > 0) total = std::min(total, opt_.max_steps);
   float base_lr = opt_.lr;  // the schedule scales it; a plateau divides it
-  std::vector<Param*> params;
-  for (const NamedParam& p : model_.named_params()) params.push_back(p.param);
   Progress progress(opt_.live_progress);
   const Clock::time_point start = Clock::now();
   double train_seconds = 0.0, best_val = INFINITY;
@@ -169,7 +179,7 @@ LanguageModelResult LanguageModelTrainer::run() {
                     std::to_string(optimizer_->lr()) + " too high? try a lower --lr or --clip)");
       }
       model_.backward();
-      clip_gradients(params, opt_.clip);
+      clip_gradients(params_, opt_.clip);
       optimizer_->set_lr(base_lr * static_cast<float>(lr_factor(opt_.lr_schedule, r.steps, total)));
       optimizer_->step();
       loss_sum += loss;

@@ -31,6 +31,12 @@ std::unique_ptr<Model> one_step_model(Model& trained, const std::string& where) 
     throw Error(where + ": not a language model (its input is " + spec.input.str() +
                 ", not token ids (T))");
   }
+  for (const LayerSpec& l : spec.layers) {
+    if (l.has("bidirectional") && l.boolean("bidirectional")) {
+      throw Error(where + ": a bidirectional " + l.type +
+                  " layer reads the text from its end: it cannot generate one token at a time");
+    }
+  }
   spec.input = Shape{1};
   Rng rng(0);
   auto model = make_model(spec, rng);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -18,13 +19,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-float sigmoid(float x) {
-  return 1.0f / (1.0f + exp_float(-x));
-}
-
-// -log sigmoid(x) for a true pair, -log(1 - sigmoid(x)) = -log sigmoid(-x) for a false one.
+// -log sigmoid_float(x) for a true pair, -log(1 - sigmoid_float(x)) = -log sigmoid_float(-x) for a
+// false one.
 double binary_loss(float score, bool positive) {
-  const double p = sigmoid(positive ? score : -score);
+  const double p = sigmoid_float(positive ? score : -score);
   return -std::log(p + 1e-7);  // book 2's SigmoidWithLoss adds 1e-7 too
 }
 
@@ -52,14 +50,33 @@ void check_options(std::span<const int32_t> corpus, const Vocabulary& vocab,
   if (!(o.lr >= 0.0) || !(o.subsample >= 0.0)) {
     throw Error("word2vec: the learning rate and the subsampling threshold must be >= 0");
   }
-  if (o.path == "book" && o.negative >= vocab.size() - 1) {
-    throw Error("word2vec: " + std::to_string(o.negative) + " negative samples need a vocabulary " +
-                "of more than " + std::to_string(o.negative + 1) + " words (the book draws them " +
-                "without repeats, never the target)");
+  // The book draws a row's negatives without repeats and never the true word: it needs more
+  // than `negative` + 1 words that occur in the text (a vocabulary may hold others).
+  std::vector<bool> seen(static_cast<size_t>(vocab.size()), false);
+  int64_t occurring = 0;
+  for (const int32_t id : corpus) {
+    if (id >= 0 && id < vocab.size() && !seen[static_cast<size_t>(id)]) {
+      seen[static_cast<size_t>(id)] = true;
+      ++occurring;
+    }
+  }
+  if (o.path == "book" && o.negative >= occurring - 1) {
+    throw Error("word2vec: " + std::to_string(o.negative) + " negative samples need more than " +
+                std::to_string(o.negative + 1) + " different words in the text, which has " +
+                std::to_string(occurring) + " (the book draws them without repeats, never the " +
+                "true word)");
   }
   if (static_cast<int64_t>(corpus.size()) < 2 * o.window + 1) {
     throw Error("word2vec: the text has " + std::to_string(corpus.size()) +
                 " words, fewer than one window of " + std::to_string(2 * o.window + 1));
+  }
+  const auto positions = static_cast<int64_t>(corpus.size()) - 2 * o.window;
+  if (o.path == "book" && positions < o.batch) {
+    throw Error("word2vec: the text has " + std::to_string(positions) + " words with a whole " +
+                "window around them, fewer than one batch of " + std::to_string(o.batch));
+  }
+  if (corpus.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    throw Error("word2vec: texts of more than 2^31 words are not supported");
   }
   for (const int32_t id : corpus) {
     if (id < 0 || id >= vocab.size()) {
@@ -110,7 +127,7 @@ double word2vec_book_batch(const Word2VecOptions& o, std::span<const int32_t> ta
       float* out = w_out.value.data() + int64_t{w} * D;
       const float s = dot(hin, out, D);
       loss += binary_loss(s, k < 0);
-      const float g = (sigmoid(s) - (k < 0 ? 1.0f : 0.0f)) * inv_b;  // dL/ds, mean over B
+      const float g = (sigmoid_float(s) - (k < 0 ? 1.0f : 0.0f)) * inv_b;  // dL/ds, mean over B
       add_scaled(dhin, out, g, D);
       add_scaled(w_out.grad.data() + int64_t{w} * D, hin, g, D);
     }
@@ -226,7 +243,7 @@ void fast_worker(std::span<const int32_t> corpus, const UnigramSampler& sampler,
         loss += binary_loss(s, k < 0);
         ++tallied;
       }
-      const float g = lr * (label - sigmoid(s));
+      const float g = lr * (label - sigmoid_float(s));
       add_scaled(grad.data(), out, g, D);
       add_scaled(out, hin, g, D);
     }

@@ -35,15 +35,16 @@ std::string language_model_name(const SafetensorsFile& file) {
   const nlohmann::json spec = it == file.metadata().end()
                                   ? nlohmann::json()
                                   : nlohmann::json::parse(it->second, nullptr, false);
-  const bool embedding_first = spec.is_object() && spec.contains("layers") &&
-                               spec["layers"].is_array() && !spec["layers"].empty() &&
-                               spec["layers"][0].value("type", "") == "embedding";
+  const bool embedding_first =
+      spec.is_object() && spec.contains("layers") && spec["layers"].is_array() &&
+      !spec["layers"].empty() && spec["layers"][0].is_object() &&
+      spec["layers"][0].contains("type") && spec["layers"][0]["type"] == "embedding";
   if (!embedding_first) {
     throw Error(file.name() +
                 ": a model whose first layer is not an embedding: \"0.weight\" holds no word "
                 "vectors (a language model's file starts with one)");
   }
-  return spec.value("name", "");
+  return spec.contains("name") && spec["name"].is_string() ? spec["name"].get<std::string>() : "";
 }
 
 }  // namespace

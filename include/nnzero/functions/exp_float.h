@@ -36,4 +36,9 @@ inline float exp_float(float x) {
   return scaled;
 }
 
+// 1 / (1 + e^-x) through exp_float: vector code in a loop.
+inline float sigmoid_float(float x) {
+  return 1.0f / (1.0f + exp_float(-x));
+}
+
 }  // namespace nnzero

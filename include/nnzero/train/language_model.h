@@ -87,6 +87,7 @@ class LanguageModelTrainer {
   const TextCorpus& corpus_;
   LanguageModelOptions opt_;
   std::unique_ptr<Optimizer> optimizer_;
+  std::vector<Param*> params_;  // the model's, each once (a tied weight too)
   int64_t T_;
   Tensor x_;
   std::vector<int32_t> targets_;

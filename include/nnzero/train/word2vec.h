@@ -9,7 +9,7 @@
 // - path "book": book 2's ch04/train.py: mini-batches of 100 targets (each with its full
 //   window of contexts), the loss averaged over the batch, Adam on the whole W_in and W_out.
 // - path "fast": word2vec.c's and fastText's: one word at a time with plain SGD, the learning
-//   rate falling linearly to 0 over the run, a random window of 1..window words each side,
+//   rate falling linearly to lr / 10^4 over the run, a random window of 1..window words each side,
 //   frequent words subsampled, each thread on its part of the text updating the shared
 //   matrices without locks (Hogwild; Recht et al. 2011). One thread gives the same vectors
 //   for the same seed.
