@@ -28,8 +28,10 @@ inline float exp_float(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float e = p * r * r + r + 1.0f;
-  const float scaled = std::bit_cast<float>(std::bit_cast<int32_t>(e) +
-                                            ((std::bit_cast<int32_t>(shifted) - 0x4B400000) << 23));
+  // 2^n into the exponent bits, in unsigned arithmetic: it wraps instead of overflowing
+  // (undefined behaviour) for the NaN that the checks below then return.
+  const uint32_t n_bits = std::bit_cast<uint32_t>(shifted) - 0x4B400000u;
+  const float scaled = std::bit_cast<float>(std::bit_cast<uint32_t>(e) + (n_bits << 23));
   if (x != x) return x;  // NaN
   if (x < -87.3f) return 0.0f;
   if (x > 88.7f) return __builtin_inff();
