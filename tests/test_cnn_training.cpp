@@ -35,14 +35,15 @@ TEST(CnnTraining, EveryBuiltinModelPassesTheGradientCheck) {
     MultiLayerOptions o;
     o.batchnorm = true;
     o.dropout = 0.2f;
+    o.hidden = {100, 100, 100, 100};  // the language models' and seq2seq models' size too
     ModelSpec spec = builtin_spec(name, o);
     spec.init = "he";  // std 0.01 makes gradients too small to resolve in float32
     Rng rng(0);
-    Sequential model(spec, rng);
+    const std::unique_ptr<Model> model = make_model(spec, rng);
     GradCheckOptions options;
     // The colour models cost 25-56 MFLOPs an image a forward pass: fewer elements each.
-    options.max_elements = model.input_shape()[0] == 3 ? 6 : 20;
-    for (const GradCheckResult& r : gradcheck_model(model, 4, rng, options)) {
+    options.max_elements = model->input_shape()[0] == 3 ? 6 : 20;
+    for (const GradCheckResult& r : gradcheck_model(*model, 4, rng, options)) {
       EXPECT_LT(r.rel_error, kGradCheckTolerance) << name << " " << r.name;
       EXPECT_GT(r.elements, 0) << name << " " << r.name;
     }

@@ -3,7 +3,8 @@
 //   $NNZERO_TEST_DATA, else $NNZERO_DATA, else ../shared/data beside the checkout (the
 //   developers' read-only copy), else ./data in the checkout (where scripts/quickstart.sh
 //   and `nnzero data fetch mnist` put MNIST, and `nnzero data fetch ptb` the Penn Treebank,
-//   in text/): the first that is set, or that exists.
+//   and `seq2seq` book 2's addition.txt and date.txt, in text/): the first that is set, or that
+//   exists.
 // Without any, the tests that need data are skipped, unless NNZERO_REQUIRE_DATA=1 (as in CI),
 // where they fail.
 //
@@ -89,6 +90,14 @@ inline std::string analogy_questions_file() {
   return dir.empty() ? "" : dir + "/questions-words.txt";
 }
 
+// "<data root>/text/<name>" for book 2's addition.txt or date.txt (which `nnzero data fetch
+// seq2seq` fetches into text/), or "" after marking the test skipped.
+inline std::string sequence_file(const std::string& name) {
+  const std::string dir =
+      dataset_dir("text", name, "book 2's " + name, "nnzero data fetch seq2seq");
+  return dir.empty() ? "" : dir + "/" + name;
+}
+
 }  // namespace nnzero_test
 
 // Declares `const std::string var` holding the MNIST folder, or returns from the test (which
@@ -107,4 +116,11 @@ inline std::string analogy_questions_file() {
 // the test (skipped, or failed under NNZERO_REQUIRE_DATA=1).
 #define NNZERO_QUESTIONS_FILE_OR_SKIP(var)                         \
   const std::string var = ::nnzero_test::analogy_questions_file(); \
+  if (var.empty()) return
+
+// Declares `const std::string var` holding the path of book 2's sequence file `name`
+// ("addition.txt", "date.txt"), or returns from the test (skipped, or failed under
+// NNZERO_REQUIRE_DATA=1).
+#define NNZERO_SEQUENCE_FILE_OR_SKIP(var, name)               \
+  const std::string var = ::nnzero_test::sequence_file(name); \
   if (var.empty()) return

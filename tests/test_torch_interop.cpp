@@ -15,6 +15,7 @@
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/layer_registry.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/seq2seq.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/train/gradcheck.h"
 #include "nnzero/train/trainer.h"
@@ -361,6 +362,73 @@ ti.write_safetensors("torch_y.safetensors", {"y": y.numpy()}, {})
   const Tensor y = SafetensorsFile::read(dir / "torch_y.safetensors").tensor("y");
   expect_same_outputs(y, theirs.model->forward(x, false));
   EXPECT_GT(std::abs(y[0] - ours.model->forward(x, false)[0]), 1e-3f);
+}
+
+// Book 2's encoder-decoders (nnzero's Seq2seq: the script's Seq2seq module) with each
+// decoder, reversed and bidirectional encoders among them: nnzero's random weights give
+// PyTorch nnzero's logits, and the same network made in PyTorch with its own weights gives
+// nnzero PyTorch's.
+TEST(TorchInterop, Seq2seqModelsGiveTheSameLogitsBothWays) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  nnzero_test::spit(dir / "from_torch.py", R"(import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+import torch_interop as ti
+base = sys.argv[2]
+spec = json.load(open(base + ".json"))
+torch.manual_seed(0)
+model = ti.build_model(spec)  # PyTorch's own initialisation
+assert isinstance(model, ti.Seq2seq)
+x = torch.from_numpy(ti.read_safetensors(base + ".x.safetensors")[0]["x"]).long()
+y = model.eval()(x).detach()
+ti.save_model(model, spec, base + ".torch.safetensors")
+ti.write_safetensors(base + ".torch_y.safetensors", {"y": y.numpy()}, {})
+)");
+  const std::string tools = std::string(NNZERO_SOURCE_DIR) + "/tools";
+  for (const auto& [decoder, reverse, bidirectional] : {std::tuple{"plain", false, false},
+                                                        {"peeky", true, false},
+                                                        {"attention", true, false},
+                                                        {"attention", false, true}}) {
+    ModelSpec spec;
+    spec.name = std::string(decoder) + (reverse ? "_reversed" : "") +
+                (bidirectional ? "_bidirectional" : "");
+    SCOPED_TRACE(spec.name);
+    spec.seq2seq = Seq2seqSpec{.decoder = decoder,
+                               .vocab = 9,
+                               .wordvec = 5,
+                               .hidden = 6,
+                               .question = 4,
+                               .answer = 3,
+                               .reverse = reverse,
+                               .bidirectional = bidirectional};
+    spec.input = Shape{4 + 3 - 1};
+    Rng rng(17);
+    Seq2seq model(spec, rng);
+    for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 0.8f);
+    Tensor x(model.input_shape().with_batch(5));
+    fill_random_input(x, 9, rng);
+    const std::string base = dir / spec.name;
+    save_model(model, base + ".safetensors");
+    write_safetensors(base + ".x.safetensors", {{"x", &x}}, {});
+    nnzero_test::spit(base + ".json", model.spec().to_json());
+    const Tensor ours = model.forward(x, false).clone();
+    ASSERT_EQ(ours.shape(), (Shape{5, 2, 9}));
+    const CliResult to_torch = run_script("forward '" + base + ".safetensors' '" + base +
+                                              ".x.safetensors' '" + base + ".y.safetensors'",
+                                          dir);
+    ASSERT_EQ(to_torch.exit_code, 0) << to_torch.err;
+    const Tensor y = SafetensorsFile::read(base + ".y.safetensors").tensor("y");
+    EXPECT_EQ(y.shape(), ours.shape());
+    expect_same_outputs(y, ours);
+
+    const CliResult from_torch = run_python("from_torch.py '" + tools + "' '" + base + "'", dir);
+    ASSERT_EQ(from_torch.exit_code, 0) << from_torch.err;
+    LoadedModel theirs = load_model(base + ".torch.safetensors");
+    const Tensor torch_y = SafetensorsFile::read(base + ".torch_y.safetensors").tensor("y");
+    expect_same_outputs(torch_y, theirs.model->forward(x, false));
+    // PyTorch's weights, not nnzero's: the outputs differ from the first model's.
+    EXPECT_GT(std::abs(torch_y[0] - ours[0]), 1e-3f);
+  }
 }
 
 // Tied weights (book 2's BetterRnnlm): the file holds the shared weight under both names, as

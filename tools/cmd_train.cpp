@@ -21,6 +21,7 @@
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
+#include "seq2seq.h"
 #include "table.h"
 #include "text.h"
 
@@ -260,6 +261,10 @@ void run_train(TrainArgs& a) {
   apply_threads(a.threads);
   const std::unique_ptr<Communicator> ranks = join_ranks();
   const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
+  if (a.resume.empty() && is_seq2seq(a.choice)) {  // tools/seq2seq_train.cpp
+    if (several) throw Error("seq2seq models train in one process; run them without mpirun");
+    return train_seq2seq(*a.cmd, a.choice.resolve(), !a.choice.model.empty());
+  }
   if (is_text_data(a.data) || (a.data.empty() && a.resume.empty() && reads_text(a.choice))) {
     // --data PTB_FOLDER or FILE.txt: a language model, tools/text_train.cpp
     if (several) throw Error("language models train in one process; run them without mpirun");
@@ -384,6 +389,7 @@ void add_train_command(CLI::App& app) {
   args->choice.add_flags(*cmd);
   add_table_flags(*cmd);
   add_text_flags(*cmd);
+  add_seq2seq_flags(*cmd);
   cmd->add_option(
       "--data", args->data,
       "Folder with the four MNIST IDX files (default $NNZERO_DATA/mnist, then ./data/mnist), "

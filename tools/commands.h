@@ -22,6 +22,7 @@ void add_plot_command(CLI::App& app);
 void add_book_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
+void add_translate_command(CLI::App& app);
 void add_words_command(CLI::App& app);
 // `nnzero words train` (word2vec), added to the `words` command.
 void add_words_train_command(CLI::App& words);

@@ -39,18 +39,20 @@ ModelSpec ModelChoice::resolve() const {
     throw Error("give exactly one of --model NAME or --spec FILE");
   }
   const bool multi_options = !hidden.empty() || !activation.empty() || batchnorm || dropout != 0.0;
-  const bool sized_lm = model == "better_rnnlm" && activation.empty() && !batchnorm;
+  const bool sized_lm = (model == "better_rnnlm" || model.ends_with("seq2seq")) &&
+                        activation.empty() && !batchnorm &&
+                        (model == "better_rnnlm" || dropout == 0.0);
   if (multi_options && model != "multi_layer_net" && !sized_lm) {
     throw Error(
         "--hidden, --activation, --batchnorm and --dropout apply to --model multi_layer_net "
-        "(--hidden N and --dropout P also to better_rnnlm)");
+        "(--hidden N and --dropout P also to better_rnnlm, --hidden N to the seq2seq models)");
   }
   ModelSpec spec;
   if (!spec_file.empty()) {
     spec = ModelSpec::load(spec_file);
     try {  // shape errors (layers that do not chain) surface when the network is built
       Rng rng(0);
-      Sequential probe(spec, rng);
+      make_model(spec, rng);
     } catch (const Error& e) {
       throw Error(spec_file + ": " + e.what());
     }

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   add_book_command(app);
   add_serve_command(app);
   add_generate_command(app);
+  add_translate_command(app);
   add_words_command(app);
   app.set_version_flag("--version", std::string("nnzero ") + nnzero::kVersion,
                        "Print the version and exit");

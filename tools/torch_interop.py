@@ -2,8 +2,9 @@
 """nnzero model files in PyTorch, and PyTorch models as nnzero model files.
 
 An nnzero model file is a safetensors file laid out as a PyTorch nn.Sequential built from the
-model spec it carries in __metadata__["nnzero.spec"] (docs/model-files.md). This script
-builds that nn.Sequential, loads the weights and
+model spec it carries in __metadata__["nnzero.spec"] (docs/model-files.md), or for an
+encoder-decoder (the spec's "seq2seq") as this script's Seq2seq module. This script builds
+that model, loads the weights and
 
   eval    MODEL --data DIR [--limit N]           accuracy and loss on the MNIST test set
   logits  MODEL --data DIR [--start I] [--limit N]  the model's outputs for test images
@@ -22,7 +23,9 @@ its layer registry: which module each layer type is); safetensors files are read
 here with json + numpy. Run with /usr/bin/python3.
 
 As a module (sys.path.insert(0, "tools"); import torch_interop as ti):
-  model, spec, metadata = ti.load_model("model.safetensors")   # nn.Sequential in eval mode
+  model, spec, metadata = ti.load_model("model.safetensors")   # in eval mode: nn.Sequential,
+                                                               # or Seq2seq (encoder-decoder)
+  model = ti.build_model(spec)                                 # PyTorch's initial weights
   ti.save_model(model, spec, "out.safetensors")                # spec: a dict
   tensors, metadata = ti.read_safetensors(path); ti.write_safetensors(path, tensors, metadata)
 """
@@ -189,6 +192,84 @@ def build_sequential(spec):
     return model
 
 
+class Seq2seq(nn.Module):
+    """nnzero's encoder-decoder (include/nnzero/model/seq2seq.h; book 2, chapters 7-8) from a
+    spec's "seq2seq" object: submodules encoder.embed, encoder.lstm, decoder.embed,
+    decoder.lstm and decoder.affine, so the state_dict names are the model file's. Input: ids
+    (N, Tq + Ta - 1), the question as written then the decoder's input; output: scores
+    (N, Ta - 1, V). Weights are PyTorch's defaults."""
+
+    def __init__(self, spec):
+        super().__init__()
+        s = spec["seq2seq"]
+        self.kind, self.reverse = s.get("decoder", "plain"), bool(s.get("reverse", False))
+        self.bidirectional = bool(s.get("bidirectional", False))
+        self.question, self.answer = s["question"], s["answer"]
+        V, D, H = s["vocab"], s.get("wordvec", 16), s.get("hidden", 128)
+        if self.kind not in ("plain", "peeky", "attention"):
+            raise ValueError(f'seq2seq: unknown decoder "{self.kind}" (plain, peeky, attention)')
+        if self.bidirectional and H % 2:
+            raise ValueError(f"seq2seq: a bidirectional encoder needs an even hidden, got {H}")
+        self.encoder = nn.Module()
+        self.encoder.embed = nn.Embedding(V, D)
+        self.encoder.lstm = nn.LSTM(D, H // 2 if self.bidirectional else H, batch_first=True,
+                                    bidirectional=self.bidirectional)
+        self.decoder = nn.Module()
+        self.decoder.embed = nn.Embedding(V, D)
+        self.decoder.lstm = nn.LSTM(D + (H if self.kind == "peeky" else 0), H, batch_first=True)
+        self.decoder.affine = nn.Linear(H if self.kind == "plain" else 2 * H, V)
+
+    def encode(self, questions):
+        """The encoder's states hs (N, Tq, H), in the order it read them (reversed with
+        "reverse"), and its summary h (N, H): the last state, or with two directions the
+        forward one's last and the backward one's first (PyTorch's h_n)."""
+        if self.reverse:
+            questions = questions.flip(1)
+        hs = self.encoder.lstm(self.encoder.embed(questions))[0]
+        if self.bidirectional:
+            half = hs.shape[2] // 2
+            return hs, torch.cat([hs[:, -1, :half], hs[:, 0, half:]], 1)
+        return hs, hs[:, -1]
+
+    def decode(self, hs, h, ids, state=None):
+        """Scores (N, T, V) for decoder inputs ids (N, T) and the LSTM state to go on from;
+        the LSTM starts from (h, 0) unless given `state`."""
+        if state is None:
+            state = (h[None].contiguous(), torch.zeros_like(h)[None])
+        out = self.decoder.embed(ids)
+        peek = h[:, None].expand(-1, ids.shape[1], -1)
+        if self.kind == "peeky":
+            out = torch.cat([peek, out], 2)
+        out, state = self.decoder.lstm(out, state)
+        if self.kind == "peeky":
+            out = torch.cat([peek, out], 2)
+        elif self.kind == "attention":  # dot-product weights over the encoder's steps, no scaling
+            a = torch.softmax(out @ hs.transpose(1, 2), dim=2)  # (N, T, Tq)
+            out = torch.cat([a @ hs, out], 2)  # [context; hidden]
+        return self.decoder.affine(out), state
+
+    def forward(self, x):
+        x = x.long()  # ids, stored as float32 by nnzero
+        expected = self.question + self.answer - 1
+        if x.dim() != 2 or x.shape[1] != expected:
+            raise ValueError(f"seq2seq: expected ids (N, {expected}) (the question, then the "
+                             f"decoder's input), got {list(x.shape)}")
+        hs, h = self.encode(x[:, :self.question])
+        return self.decode(hs, h, x[:, self.question:])[0]
+
+
+def build_model(spec):
+    """The PyTorch model of a spec (a dict): Seq2seq for an encoder-decoder ("seq2seq"), else
+    build_sequential's nn.Sequential. Weights are PyTorch's defaults."""
+    return Seq2seq(spec) if "seq2seq" in spec else build_sequential(spec)
+
+
+def reads_token_ids(model):
+    """Whether the model's input is token ids (an embedding first, or an encoder-decoder)."""
+    return isinstance(model, Seq2seq) or (isinstance(model, nn.Sequential) and len(model) > 0
+                                          and isinstance(model[0], nn.Embedding))
+
+
 def init_weights(model, spec):
     """nnzero's initialisation: weights N(0, s^2) with s from the spec's init (he:
     sqrt(2/fan_in), xavier: sqrt(1/fan_in), std:s), biases zero, BatchNorm 1 and 0. An
@@ -196,6 +277,19 @@ def init_weights(model, spec):
     def std_of(init, fan_in):
         return (math.sqrt(2.0 / fan_in) if init == "he" else
                 math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
+
+    if isinstance(model, Seq2seq):  # as src/model/seq2seq.cpp: embeddings N(0, 0.01^2)
+        with torch.no_grad():
+            for m in model.modules():
+                if isinstance(m, nn.Embedding):
+                    m.weight.normal_(0.0, 0.01)
+                elif isinstance(m, (nn.LSTM, nn.Linear)):
+                    for name, p in m.named_parameters():
+                        if name.startswith("weight"):
+                            p.normal_(0.0, std_of(spec.get("init", "he"), p.shape[1]))
+                        else:
+                            p.zero_()
+        return
 
     for layer, raw in zip(model, spec["layers"]):
         if spec.get("tie_weights") and layer is model[-1]:
@@ -228,12 +322,13 @@ def freeze(model, spec):
 
 
 def load_model(path):
-    """(nn.Sequential in eval mode, spec dict, metadata dict) of an nnzero model file."""
+    """(model in eval mode, spec dict, metadata dict) of an nnzero model file: an nn.Sequential,
+    or a Seq2seq for an encoder-decoder."""
     tensors, metadata = read_safetensors(path)
     if "nnzero.spec" not in metadata:
         raise ValueError(f"{path}: no 'nnzero.spec' in __metadata__ (not an nnzero model file)")
     spec = json.loads(metadata["nnzero.spec"])
-    model = build_sequential(spec)
+    model = build_model(spec)
     state = model.state_dict()
     unexpected = [k for k in tensors if k not in state]
     if unexpected:
@@ -252,8 +347,9 @@ def load_model(path):
 
 
 def save_model(model, spec, path, extra_metadata=None):
-    """Writes the nn.Sequential built from `spec` as an nnzero model file: tensors named as its
-    state_dict (without num_batches_tracked), F32, spec and version in the metadata."""
+    """Writes the model built from `spec` (build_model: an nn.Sequential or a Seq2seq) as an
+    nnzero model file: tensors named as its state_dict (without num_batches_tracked), F32, spec
+    and version in the metadata."""
     tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()
                if not k.endswith("num_batches_tracked")}
     metadata = dict(extra_metadata or {})
@@ -339,7 +435,7 @@ def lr_factor(schedule, steps_done, total_steps):
 
 def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, train_samples, seed,
           lr_schedule="constant"):
-    if spec.get("loss", "softmax_cross_entropy") != "softmax_cross_entropy":
+    if spec.get("loss", "softmax_cross_entropy") != "softmax_cross_entropy" or "seq2seq" in spec:
         raise ValueError("this script trains classifiers (loss softmax_cross_entropy) on MNIST")
     torch.manual_seed(seed)
     model = build_sequential(spec)
@@ -427,6 +523,9 @@ def main(argv=None):
 
     if a.command in ("eval", "logits"):
         model, spec, _ = load_model(a.model)
+        if isinstance(model, Seq2seq):
+            raise ValueError(f"{a.model}: an encoder-decoder, not an MNIST classifier "
+                             "(use forward)")
         images, labels = load_mnist(a.data, "t10k")
         end = a.start + a.limit if a.limit else len(images)
         images, labels = images[a.start:end], labels[a.start:end]
@@ -463,7 +562,7 @@ def main(argv=None):
         for model_path, x_path, y_path in zip(*[iter(a.triples)] * 3):
             model = load_model(model_path)[0].train(a.train)
             x = torch.from_numpy(read_safetensors(x_path)[0]["x"])
-            if isinstance(model[0], nn.Embedding):
+            if reads_token_ids(model):
                 x = x.long()  # token ids, stored as float32 by nnzero
             with torch.no_grad():
                 y = model(x)
@@ -472,7 +571,7 @@ def main(argv=None):
     elif a.command == "convert":
         with open(a.spec) as f:
             spec = json.load(f)
-        model = build_sequential(spec)
+        model = build_model(spec)
         state = torch.load(a.state_dict, map_location="cpu")
         model.load_state_dict(state, strict=False)
         missing = [k for k in model.state_dict() if k not in state and not k.endswith("num_batches_tracked")]

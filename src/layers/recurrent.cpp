@@ -121,6 +121,13 @@ void Recurrent::reset_state() {
   }
 }
 
+void Recurrent::set_initial_state(const Tensor* h0) {
+  if (h0 != nullptr && (L_ != 1 || D_ != 1)) {
+    throw Error(std::string(type()) + ": an initial state needs one layer in one direction");
+  }
+  h0_ = h0;
+}
+
 const Tensor& Recurrent::forward(const Tensor& x, bool train) {
   check_input(x);
   const int64_t n = x.dim(0);
@@ -181,8 +188,14 @@ void Recurrent::forward_direction(int64_t layer, int64_t d, int64_t n) {
   r.states.resize(Shape{T_ + 2, n, H_});
   const int64_t first = d == 0 ? 0 : T_ + 1;  // the initial state's slot
   float* h0 = r.states.data() + first * NH;
-  const bool carried = carry_ && r.carried_h.numel() == NH;
-  if (carried) {
+  const bool carried = h0_ == nullptr && carry_ && r.carried_h.numel() == NH;
+  if (h0_ != nullptr) {
+    if (!(h0_->shape() == Shape{n, H_})) {
+      throw Error(std::string(type()) + ": the initial state must be " + Shape{n, H_}.str() +
+                  ", got " + h0_->shape().str());
+    }
+    std::copy(h0_->begin(), h0_->end(), h0);
+  } else if (carried) {
     std::copy(r.carried_h.begin(), r.carried_h.end(), h0);
   } else {
     std::fill(h0, h0 + NH, 0.0f);
@@ -296,10 +309,16 @@ void Recurrent::backward_direction(int64_t layer, int64_t d, int64_t n, const Te
                           dh_.data(), da, dha, dh_next_.data());
       beta = 1.0f;
     }
-    if (s > 0) {  // the initial state's gradient is not needed (truncated BPTT)
+    // The initial state's gradient is needed only when it came from outside (an encoder); a
+    // carried state's is cut (truncated BPTT).
+    if (s > 0 || h0_ != nullptr) {
       gemm(Trans::No, Trans::No, to_int(n), to_int(H_), to_int(GH), 1.0f, dha, to_int(GH),
            r.w_hh.value.data(), to_int(H_), beta, dh_next_.data(), to_int(H_));
     }
+  }
+  if (h0_ != nullptr) {
+    dh0_.resize(dh_next_.shape());
+    dh0_.copy_from(dh_next_);
   }
   // The products over all steps: dW_ih += dA^T X, dW_hh += dA_h^T H_prev, dX (+)= dA W_ih.
   const Tensor& x = inputs_[static_cast<size_t>(layer)];

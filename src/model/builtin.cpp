@@ -46,7 +46,8 @@ ModelSpec two_layer_net() {
 }
 
 ModelSpec multi_layer_net(const MultiLayerOptions& o) {
-  if (o.hidden.empty()) throw Error("multi_layer_net: needs at least one hidden layer");
+  const std::vector<int64_t> hidden =
+      o.hidden.empty() ? std::vector<int64_t>{100, 100, 100, 100} : o.hidden;
   if (o.activation != "relu" && o.activation != "leaky_relu" && o.activation != "sigmoid" &&
       o.activation != "tanh") {
     throw Error("multi_layer_net: unknown activation \"" + o.activation +
@@ -59,7 +60,7 @@ ModelSpec multi_layer_net(const MultiLayerOptions& o) {
   ModelSpec s;
   s.name = "multi_layer_net";
   s.input = Shape{784};
-  for (int64_t h : o.hidden) {
+  for (int64_t h : hidden) {
     if (h < 1) throw Error("multi_layer_net: hidden sizes must be at least 1");
     s.layers.push_back(linear(h));
     if (o.batchnorm) s.layers.push_back(simple("batchnorm1d"));
@@ -263,11 +264,43 @@ ModelSpec better_rnnlm(const MultiLayerOptions& o) {
              .lr_decay = 4.0};
   return s;
 }
+// Book 2's encoder-decoders (ch07/train_seq2seq.py, ch08/train.py): characters embedded in
+// 16, LSTMs of 128 (the attention model's 256, as its date-format run), Adam lr 0.001,
+// gradients clipped to 5, batch 128, 25 epochs (attention: 10, reading the question
+// reversed). The vocabulary and the lengths are the data's, set when training (here
+// addition.txt's: 13 characters, questions of 7, answers of 5 with the start token).
+ModelSpec seq2seq(const std::string& name, const std::string& decoder, const MultiLayerOptions& o) {
+  const bool attention = decoder == "attention";
+  ModelSpec s;
+  s.name = name;
+  s.seq2seq = Seq2seqSpec{.decoder = decoder,
+                          .vocab = 13,
+                          .wordvec = 16,
+                          .hidden = o.hidden.empty() ? (attention ? 256 : 128) : o.hidden.front(),
+                          .question = 7,
+                          .answer = 5,
+                          .reverse = attention,
+                          .bidirectional = false};
+  s.input = Shape{s.seq2seq->question + s.seq2seq->answer - 1};
+  s.init = "xavier";
+  s.train = {.optimizer = "adam",
+             .lr_schedule = {},
+             .lr = 0.001,
+             .weight_decay = {},
+             .batch = 128,
+             .epochs = attention ? 10 : 25,
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {},
+             .clip = 5.0};
+  return s;
+}
 }  // namespace
 
 std::vector<std::string> builtin_model_names() {
-  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet", "lenet5",
-          "alexnet_cifar", "resnet_cifar",    "rnnlm",          "better_rnnlm"};
+  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet",
+          "lenet5",        "alexnet_cifar",   "resnet_cifar",   "rnnlm",
+          "better_rnnlm",  "seq2seq",         "peeky_seq2seq",  "attention_seq2seq"};
 }
 
 ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options) {
@@ -280,6 +313,9 @@ ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options
   if (name == "resnet_cifar") return resnet_cifar();
   if (name == "rnnlm") return rnnlm();
   if (name == "better_rnnlm") return better_rnnlm(options);
+  if (name == "seq2seq") return seq2seq(name, "plain", options);
+  if (name == "peeky_seq2seq") return seq2seq(name, "peeky", options);
+  if (name == "attention_seq2seq") return seq2seq(name, "attention", options);
   throw Error("unknown model \"" + name +
               "\" (built-in models: " + join(builtin_model_names(), ", ") + ")");
 }

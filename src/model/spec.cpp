@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
@@ -122,6 +123,40 @@ void check_rule(const FieldDef& d, const json& v, const std::string& where) {
       check_init(v.get<std::string>(), where);
       return;
   }
+}
+
+Seq2seqSpec parse_seq2seq(const json& j, const Shape& input, const std::string& where) {
+  Fields f(j, where);
+  Seq2seqSpec s;
+  s.decoder = f.string("decoder");
+  if (s.decoder != "plain" && s.decoder != "peeky" && s.decoder != "attention") {
+    throw Error(where + ": \"decoder\" must be \"plain\", \"peeky\" or \"attention\", got \"" +
+                s.decoder + "\"");
+  }
+  for (auto [key, value, least] : {std::tuple{"vocab", &s.vocab, 2},
+                                   {"wordvec", &s.wordvec, 1},
+                                   {"hidden", &s.hidden, 1},
+                                   {"question", &s.question, 1},
+                                   {"answer", &s.answer, 2}}) {
+    *value = f.integer(key);
+    if (*value < least || *value > 1'000'000) {
+      throw Error(where + ": \"" + key + "\" must be in [" + std::to_string(least) +
+                  ", 1000000], got " + std::to_string(*value));
+    }
+  }
+  s.reverse = f.has("reverse") && f.boolean("reverse");
+  s.bidirectional = f.has("bidirectional") && f.boolean("bidirectional");
+  if (s.bidirectional && s.hidden % 2 != 0) {
+    throw Error(where + ": a bidirectional encoder splits \"hidden\" between its two " +
+                "directions, so it must be even, got " + std::to_string(s.hidden));
+  }
+  f.reject_unknown();
+  if (input.rank() != 1 || input[0] != s.question + s.answer - 1) {
+    throw Error(where + ": \"input\" must be [question + answer - 1] = [" +
+                std::to_string(s.question + s.answer - 1) + "] (the question, then the " +
+                "decoder's input), got " + input.str());
+  }
+  return s;
 }
 
 TrainDefaults parse_train(const json& j, const std::string& where) {
@@ -263,8 +298,12 @@ ModelSpec ModelSpec::parse(const std::string& json_text, const std::string& wher
     }
     spec.input.push_back(d.get<int64_t>());
   }
-  const json& layers = f.at("layers");
-  if (!layers.is_array() || layers.empty()) {
+  if (f.has("seq2seq")) {
+    if (f.has("layers")) throw Error(where + ": give \"seq2seq\" or \"layers\", not both");
+    spec.seq2seq = parse_seq2seq(j.at("seq2seq"), spec.input, where + ": seq2seq");
+  }
+  const json& layers = spec.seq2seq ? json::array() : f.at("layers");
+  if (!spec.seq2seq && (!layers.is_array() || layers.empty())) {
     throw Error(where + ": \"layers\" must be a non-empty list");
   }
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -291,11 +330,18 @@ std::string ModelSpec::to_json(bool pretty) const {
   json j;
   j["name"] = name;
   j["input"] = std::vector<int64_t>(input.begin(), input.end());
-  j["layers"] = json::array();
-  for (const LayerSpec& l : layers) {
-    json layer = l.fields;
-    layer["type"] = l.type;
-    j["layers"].push_back(layer);
+  if (seq2seq) {
+    j["seq2seq"] = {{"decoder", seq2seq->decoder},   {"vocab", seq2seq->vocab},
+                    {"wordvec", seq2seq->wordvec},   {"hidden", seq2seq->hidden},
+                    {"question", seq2seq->question}, {"answer", seq2seq->answer},
+                    {"reverse", seq2seq->reverse},   {"bidirectional", seq2seq->bidirectional}};
+  } else {
+    j["layers"] = json::array();
+    for (const LayerSpec& l : layers) {
+      json layer = l.fields;
+      layer["type"] = l.type;
+      j["layers"].push_back(layer);
+    }
   }
   j["loss"] = loss;
   j["init"] = init;

@@ -85,6 +85,14 @@ const RemoteFiles kTinyShakespeare = {
     .mirrors = {"https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"},
     .files = {{"input.txt", "tinyshakespeare.txt",
                "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"}}};
+const RemoteFiles kSeq2seq = {
+    .dataset = "book 2's sequence data",
+    .mirrors = {"https://raw.githubusercontent.com/oreilly-japan/deep-learning-from-scratch-2/"
+                "master/dataset/"},
+    .files = {{"addition.txt", "addition.txt",
+               "34e0746f5014c11311c9452ee9050bf14e38eca44ec4aaf4d81eba2b38674009"},
+              {"date.txt", "date.txt",
+               "62e66a301ce8537868e725512d2a45663fc366526b7e42028cb703bda2b1c79a"}}};
 
 std::string getenv_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -751,6 +759,10 @@ const RemoteFiles& ptb_files() {
 
 const RemoteFiles& tinyshakespeare_files() {
   return kTinyShakespeare;
+}
+
+const RemoteFiles& seq2seq_files() {
+  return kSeq2seq;
 }
 
 const RemoteArchive& cifar10_archive() {

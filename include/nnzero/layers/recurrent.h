@@ -39,6 +39,12 @@ class Recurrent : public Layer {
 
   int64_t hidden_size() const { return H_; }
 
+  // Encoder-decoder (book 2's Decoder.set_state): forwards start from the hidden state h0
+  // (N, H), with a zero cell state, until set_initial_state(nullptr); backward then also
+  // computes dL/dh0. It takes precedence over a carried state. One layer, one direction.
+  void set_initial_state(const Tensor* h0);
+  const Tensor& initial_state_grad() const { return dh0_; }
+
  private:
   // One layer in one direction: its weights, and what forward keeps for backward.
   struct Direction {
@@ -65,10 +71,11 @@ class Recurrent : public Layer {
   float p_;
   Rng rng_;
   bool carry_ = false, train_ = false;
+  const Tensor* h0_ = nullptr;  // set_initial_state's
   std::vector<Direction> dirs_;
   std::vector<Tensor> inputs_;  // each layer's input, time-major (T, N, in_k)
   std::vector<Tensor> masks_;   // dropout masks of layers 1.. (0 or 1/(1-p))
-  Tensor out_, dx_, dtop_, dlayer_, dh_, dh_next_, dc_;
+  Tensor out_, dx_, dtop_, dlayer_, dh_, dh_next_, dc_, dh0_;
 };
 
 }  // namespace nnzero

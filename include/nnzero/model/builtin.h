@@ -9,6 +9,8 @@
 //   lenet5           LeCun et al. 1998, with ReLU and max pooling, padded for 28x28 input
 //   alexnet_cifar    the book's AlexNet (ch. 7) scaled to 32x32: 5 convolutions, 3 linear
 //   resnet_cifar     ResNet-8: a stem and residual blocks of 16, 32 and 64 channels
+//   rnnlm, better_rnnlm            book 2's language models (ch. 6)
+//   seq2seq, peeky_seq2seq, attention_seq2seq   book 2's encoder-decoders (ch. 7-8)
 #pragma once
 
 #include <string>
@@ -19,7 +21,9 @@
 namespace nnzero {
 
 struct MultiLayerOptions {
-  std::vector<int64_t> hidden = {100, 100, 100, 100};
+  // Empty: the model's own (multi_layer_net 100,100,100,100; better_rnnlm 650; the seq2seq
+  // models 128, attention_seq2seq 256).
+  std::vector<int64_t> hidden = {};
   std::string activation = "relu";  // relu, leaky_relu, sigmoid, tanh
   bool batchnorm = false;
   float dropout = 0.0f;  // 0: no dropout layers

@@ -63,7 +63,7 @@ class Sequential : public Model {
   int64_t shared_grads_batch_ = 0;  // the batch the shared gradient buffers hold
 };
 
-// The model a spec describes (today always a Sequential).
+// The model a spec describes: a Sequential, or a Seq2seq for a "seq2seq" spec.
 std::unique_ptr<Model> make_model(const ModelSpec& spec, Rng& rng, Engine engine = Engine::fast);
 
 }  // namespace nnzero

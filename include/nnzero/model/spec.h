@@ -49,6 +49,19 @@ struct TrainDefaults {
   std::optional<double> clip = {}, lr_decay = {};
 };
 
+// An encoder-decoder network (book 2, chapters 7-8; model/seq2seq.h): the spec's top-level
+// "seq2seq" object instead of "layers". Character ids in, character scores out.
+struct Seq2seqSpec {
+  std::string decoder = "plain";  // "plain" (ch. 7), "peeky" (ch. 7.3.2), "attention" (ch. 8)
+  int64_t vocab = 0;              // characters, the start token '_' among them
+  int64_t wordvec = 16;           // embedding size, encoder and decoder
+  int64_t hidden = 128;           // LSTM hidden size (the encoder's both directions together)
+  int64_t question = 0;           // characters of a question (Tq)
+  int64_t answer = 0;             // characters of an answer, its start token included (Ta)
+  bool reverse = false;           // the encoder reads the question backwards (ch. 7.3.1)
+  bool bidirectional = false;     // the encoder: hidden/2 units each way (ch. 8.4.1)
+};
+
 struct ModelSpec {
   std::string name = "model";
   Shape input;  // one sample, e.g. (1, 28, 28) or (784)
@@ -58,6 +71,9 @@ struct ModelSpec {
   // The output layer uses the embedding's weight (V, D) as its own (Press and Wolf 2017; book
   // 2's BetterRnnlm): the first layer an embedding, the last a linear from D to V.
   bool tie_weights = false;
+  // Set for an encoder-decoder: then `layers` is empty and `input` is (Tq + Ta - 1): the
+  // question's ids, then the decoder's input (the answer without its last character).
+  std::optional<Seq2seqSpec> seq2seq;
   TrainDefaults train;
 
   // Parses and validates JSON text; `where` (a file name) prefixes error messages.

@@ -116,6 +116,9 @@ const RemoteFiles& ptb_files();
 // Tiny Shakespeare (karpathy/char-rnn's data/tinyshakespeare/input.txt), saved as
 // tinyshakespeare.txt.
 const RemoteFiles& tinyshakespeare_files();
+// Book 2's sequence-to-sequence data (ch. 7; oreilly-japan/deep-learning-from-scratch-2's
+// dataset/): addition.txt and date.txt, question-answer lines (data/sequence_pairs.h).
+const RemoteFiles& seq2seq_files();
 
 // Makes `dir` hold `remote`'s files, each verified by SHA-256: those already there and valid
 // are kept, the others downloaded (from options.mirrors, else remote.mirrors) into a temporary
