@@ -98,6 +98,13 @@ inline std::string sequence_file(const std::string& name) {
   return dir.empty() ? "" : dir + "/" + name;
 }
 
+// The tiny Shakespeare file of the data folder, or "" after marking the test skipped.
+inline std::string shakespeare_file() {
+  const std::string dir = dataset_dir("text", "tinyshakespeare.txt", "tiny Shakespeare",
+                                      "nnzero data fetch tinyshakespeare");
+  return dir.empty() ? "" : dir + "/tinyshakespeare.txt";
+}
+
 }  // namespace nnzero_test
 
 // Declares `const std::string var` holding the MNIST folder, or returns from the test (which
@@ -123,4 +130,10 @@ inline std::string sequence_file(const std::string& name) {
 // NNZERO_REQUIRE_DATA=1).
 #define NNZERO_SEQUENCE_FILE_OR_SKIP(var, name)               \
   const std::string var = ::nnzero_test::sequence_file(name); \
+  if (var.empty()) return
+
+// Declares `const std::string var` holding the path of tinyshakespeare.txt, or returns from
+// the test (skipped, or failed under NNZERO_REQUIRE_DATA=1).
+#define NNZERO_SHAKESPEARE_FILE_OR_SKIP(var)                 \
+  const std::string var = ::nnzero_test::shakespeare_file(); \
   if (var.empty()) return

@@ -3,6 +3,9 @@
 // round trip come with its registration (test_layer_registry.cpp, test_torch_interop.cpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "nnzero/layers/gelu.h"
 
 using namespace nnzero;
@@ -16,4 +19,17 @@ TEST(Gelu, ValuesAndSlopesAreTheErfForm) {
   const Tensor& dx = gelu.backward(Tensor(Shape{1, 5}, 1.0f));
   const float want_dx[] = {-0.0852318f, -0.0833155f, 0.5f, 1.0833155f, 1.0852318f};
   for (int64_t i = 0; i < 5; ++i) EXPECT_NEAR(dx[i], want_dx[i], 1e-6f) << "slope at " << x[i];
+}
+
+// The vectorisable erf behind GELU (functions/erf_float.h) against libm's, over [-6, 6].
+TEST(Gelu, FloatErfIsWithinItsBoundOfStdErf) {
+  double worst = 0.0;
+  for (int i = -60000; i <= 60000; ++i) {
+    const float x = static_cast<float>(i) * 1e-4f;
+    worst = std::max(worst, std::fabs(static_cast<double>(erf_float(x)) - std::erf(double{x})));
+  }
+  EXPECT_LT(worst, 5e-7);
+  EXPECT_EQ(erf_float(0.0f), 0.0f);
+  EXPECT_EQ(erf_float(10.0f), 1.0f);
+  EXPECT_EQ(erf_float(-10.0f), -1.0f);
 }

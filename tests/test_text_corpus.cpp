@@ -40,13 +40,6 @@ std::vector<std::string> text_split(const std::string& words) {
   return out;
 }
 
-// The tiny Shakespeare file of the data folder, or "" after marking the test skipped.
-std::string text_shakespeare_file() {
-  const std::string dir = dataset_dir("text", "tinyshakespeare.txt", "tiny Shakespeare",
-                                      "nnzero data fetch tinyshakespeare");
-  return dir.empty() ? "" : dir + "/tinyshakespeare.txt";
-}
-
 }  // namespace
 
 // --- the vocabulary ------------------------------------------------------------------------
@@ -422,7 +415,7 @@ TEST(TextCorpus, PennTreebankAsBook2ReadsIt) {
 }
 
 TEST(TextCorpus, TinyShakespeareAsNanoGptSplitsIt) {
-  const std::string path = text_shakespeare_file();
+  const std::string path = nnzero_test::shakespeare_file();
   if (path.empty()) return;
   const TextCorpus c = load_text_corpus(path);
   // nanoGPT's prepare.py: 1,115,394 characters, 65 of them distinct, n = int(0.9 n) for train.
@@ -558,7 +551,7 @@ TEST_F(FetchText, TheCommandChecksTheOfficialChecksums) {
 TEST(FetchTextCommand, FetchesTheRealFilesFromALocalMirror) {
   NNZERO_PTB_DIR_OR_SKIP(dir);
   NNZERO_QUESTIONS_FILE_OR_SKIP(questions);
-  const std::string shakespeare = text_shakespeare_file();
+  const std::string shakespeare = nnzero_test::shakespeare_file();
   if (shakespeare.empty()) return;
   TempDir tmp;
   fs::create_directories(tmp.path() / "srv");

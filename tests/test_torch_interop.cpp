@@ -13,6 +13,7 @@
 #include "nnzero/data/text_corpus.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/gpt.h"
 #include "nnzero/model/layer_registry.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/seq2seq.h"
@@ -428,6 +429,61 @@ ti.write_safetensors(base + ".torch_y.safetensors", {"y": y.numpy()}, {})
     expect_same_outputs(torch_y, theirs.model->forward(x, false));
     // PyTorch's weights, not nnzero's: the outputs differ from the first model's.
     EXPECT_GT(std::abs(torch_y[0] - ours[0]), 1e-3f);
+  }
+}
+
+// A GPT (model/gpt.h) as nanoGPT's module (tools/torch_interop.py's GPT): the same logits
+// from nnzero's file in PyTorch and from PyTorch's file in nnzero, with and without biases;
+// the tied lm_head stays tied in PyTorch.
+TEST(TorchInterop, GptModelsGiveTheSameLogitsBothWays) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  nnzero_test::spit(dir / "gpt_from_torch.py", R"(import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+import torch_interop as ti
+base = sys.argv[2]
+spec = json.load(open(base + ".json"))
+torch.manual_seed(0)
+model = ti.build_model(spec)  # nanoGPT's initialisation, PyTorch's generator
+assert isinstance(model, ti.GPT)
+assert model.lm_head.weight is model.transformer.wte.weight
+x = torch.from_numpy(ti.read_safetensors(base + ".x.safetensors")[0]["x"]).long()
+y = model.eval()(x).detach()
+ti.save_model(model, spec, base + ".torch.safetensors")
+ti.write_safetensors(base + ".torch_y.safetensors", {"y": y.numpy()}, {})
+)");
+  const std::string tools = std::string(NNZERO_SOURCE_DIR) + "/tools";
+  for (bool bias : {false, true}) {
+    const std::string name = bias ? "gpt_bias" : "gpt";
+    SCOPED_TRACE(name);
+    const ModelSpec spec = ModelSpec::parse(
+        R"({"name": ")" + name + R"(", "input": [7], "gpt": {"vocab": 11, "context": 7, "layers": 2,
+            "heads": 2, "width": 12, "bias": )" +
+        (bias ? "true" : "false") + "}}");
+    Rng rng(23);
+    Gpt model(spec, rng);
+    for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 0.5f);
+    Tensor x(model.input_shape().with_batch(3));
+    fill_random_input(x, 11, rng);
+    const std::string base = dir / name;
+    save_model(model, base + ".safetensors");
+    write_safetensors(base + ".x.safetensors", {{"x", &x}}, {});
+    nnzero_test::spit(base + ".json", model.spec().to_json());
+    const Tensor ours = model.forward(x, false).clone();
+    ASSERT_EQ(ours.shape(), (Shape{3, 7, 11}));
+    const CliResult to_torch = run_script("forward '" + base + ".safetensors' '" + base +
+                                              ".x.safetensors' '" + base + ".y.safetensors'",
+                                          dir);
+    ASSERT_EQ(to_torch.exit_code, 0) << to_torch.err;
+    expect_same_outputs(SafetensorsFile::read(base + ".y.safetensors").tensor("y"), ours);
+
+    const CliResult from_torch =
+        run_python("gpt_from_torch.py '" + tools + "' '" + base + "'", dir);
+    ASSERT_EQ(from_torch.exit_code, 0) << from_torch.err;
+    LoadedModel theirs = load_model(base + ".torch.safetensors");
+    const Tensor torch_y = SafetensorsFile::read(base + ".torch_y.safetensors").tensor("y");
+    expect_same_outputs(torch_y, theirs.model->forward(x, false));
+    EXPECT_GT(std::abs(torch_y[0] - ours[0]), 1e-3f);  // PyTorch's weights, not nnzero's
   }
 }
 

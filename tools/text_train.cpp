@@ -27,6 +27,15 @@ bool ends_with(const std::string& s, const std::string& tail) {
 // The first and last layers of a language model see the vocabulary: a built-in model is
 // sized to the corpus's, a spec must match it.
 void fit_to_vocabulary(ModelSpec& spec, int64_t vocab, bool builtin) {
+  if (spec.gpt) {
+    if (builtin) spec.gpt->vocab = vocab;
+    if (spec.gpt->vocab != vocab) {
+      throw Error("the corpus has " + std::to_string(vocab) + " tokens in its vocabulary but \"" +
+                  spec.name + "\" has \"vocab\" " + std::to_string(spec.gpt->vocab) +
+                  ": make them equal");
+    }
+    return;
+  }
   LayerSpec* embed = spec.layers.empty() || spec.layers.front().type != "embedding"
                          ? nullptr
                          : &spec.layers.front();
@@ -92,10 +101,12 @@ bool is_text_data(const std::string& data) {
 }
 
 bool reads_text(const ModelChoice& choice) {
-  if (!choice.model.empty()) return choice.model == "rnnlm" || choice.model == "better_rnnlm";
+  if (!choice.model.empty()) {
+    return choice.model == "rnnlm" || choice.model == "better_rnnlm" || choice.model == "gpt_char";
+  }
   if (choice.spec_file.empty()) return false;
   const ModelSpec spec = ModelSpec::load(choice.spec_file);
-  return !spec.layers.empty() && spec.layers.front().type == "embedding";
+  return spec.gpt || (!spec.layers.empty() && spec.layers.front().type == "embedding");
 }
 
 void add_text_flags(CLI::App& train) {
@@ -109,6 +120,32 @@ void add_text_flags(CLI::App& train) {
                   "Language models: divide the learning rate by this when "
                   "validation perplexity does not improve (default 1: never)")
       ->type_name("F");
+  for (const auto& [flag, what] :
+       {std::pair{"--layers", "transformer blocks (gpt_char's: 4)"},
+        {"--heads", "attention heads per block (gpt_char's: 4)"},
+        {"--width", "the vector size of every position (gpt_char's: 128)"},
+        {"--context", "positions read at once (gpt_char's: 64)"},
+        {"--warmup-steps", "steps of linear learning-rate warm-up (gpt_char's: 100)"},
+        {"--steps-per-epoch", "steps between two validations (gpt_char's: 250)"}}) {
+    train.add_option(flag)->description(std::string("GPT models: ") + what)->type_name("N");
+  }
+  train
+      .add_option("--min-lr",
+                  "GPT models: the cosine schedule's last learning rate (gpt_char's: 1e-4)")
+      ->type_name("LR");
+}
+
+// --layers, --heads, --width, --context on a GPT spec, checked as a spec file's would be.
+void apply_gpt_flags(const CLI::App& cmd, ModelSpec& spec) {
+  GptSpec& g = *spec.gpt;
+  for (const auto& [flag, field] : {std::pair{"--layers", &g.layers},
+                                    {"--heads", &g.heads},
+                                    {"--width", &g.width},
+                                    {"--context", &g.context}}) {
+    *field = value<int64_t>(cmd, flag, *field);
+  }
+  spec.input = Shape{g.context};
+  spec = ModelSpec::parse(spec.to_json(), "model \"" + spec.name + "\"");
 }
 
 void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
@@ -116,7 +153,14 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
                            "--crop-padding", "--flip", "--no-shuffle", "--val-split"}) {
     if (given(cmd, flag)) throw Error(std::string(flag) + " is not available for language models");
   }
-  const std::string data = value<std::string>(cmd, "--data", default_text_dir());
+  const bool gpt = spec.gpt.has_value();
+  for (const char* flag : {"--layers", "--heads", "--width", "--context", "--warmup-steps",
+                           "--steps-per-epoch", "--min-lr"}) {
+    if (!gpt && given(cmd, flag)) throw Error(std::string(flag) + " is for GPT models only");
+  }
+  if (gpt) apply_gpt_flags(cmd, spec);
+  const std::string data =
+      value<std::string>(cmd, "--data", default_text_dir() + (gpt ? "/tinyshakespeare.txt" : ""));
   const bool quiet = given(cmd, "--quiet");
   apply_threads(value<int>(cmd, "--threads", 0));
 
@@ -138,20 +182,41 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   if (!(o.lr > 0.0f)) throw Error("--lr must be positive");
   if (!(o.clip >= 0.0f)) throw Error("--clip must be at least 0 (0: no clipping)");
   if (!(o.lr_decay >= 1.0f)) throw Error("--lr-decay must be at least 1 (1: never)");
+  // A GPT has no state to carry from one batch to the next: nanoGPT's random windows.
+  o.random_windows = gpt;
+  o.warmup_steps = value<int64_t>(cmd, "--warmup-steps", t.warmup_steps.value_or(0));
+  o.steps_per_epoch = value<int64_t>(cmd, "--steps-per-epoch", t.steps_per_epoch.value_or(0));
+  const double min_lr = value<double>(cmd, "--min-lr", t.min_lr.value_or(0.0));
+  if (o.warmup_steps < 0 || o.steps_per_epoch < 0) {
+    throw Error("--warmup-steps and --steps-per-epoch must be at least 0");
+  }
+  if (!(min_lr >= 0.0 && min_lr <= o.lr)) throw Error("--min-lr must be in [0, --lr]");
+  o.min_lr_ratio = min_lr / o.lr;
+  const double weight_decay = value<double>(cmd, "--weight-decay", t.weight_decay.value_or(0.0));
+  if (!(weight_decay >= 0.0)) throw Error("--weight-decay must be at least 0");
+  // AdamW's decay is its own (decoupled); the other optimizers' is the book's L2 term.
+  o.adamw = {.weight_decay = static_cast<float>(weight_decay),
+             .beta1 = 0.9f,
+             .beta2 = gpt ? 0.99f : 0.999f,  // nanoGPT's for its small character models
+             .eps = 1e-8f};
   o.out_dir = run_dir(cmd, spec.name);
   o.live_progress = !quiet && Progress::stderr_is_terminal();
   o.log_epochs = !quiet;
   const uint64_t seed = value<uint64_t>(cmd, "--seed", 0);
+  o.seed = seed + 1;  // the windows' stream, apart from the initial weights'
 
   Rng init_rng(seed);
-  Sequential model(spec, init_rng);
-  model.set_weight_decay(
-      static_cast<float>(value<double>(cmd, "--weight-decay", t.weight_decay.value_or(0.0))));
+  const std::unique_ptr<Model> built = make_model(spec, init_rng);
+  Model& model = *built;
+  if (o.optimizer != "adamw") model.set_weight_decay(static_cast<float>(weight_decay));
   const int64_t T = model.input_shape()[0];
+  const int64_t per_epoch = o.steps_per_epoch > 0
+                                ? o.steps_per_epoch
+                                : (static_cast<int64_t>(corpus.train.size()) - 1) / (o.batch * T);
   std::filesystem::create_directories(o.out_dir);
   plot::RunCurves curves(
       o.out_dir, spec.name + "   " + o.out_dir,
-      o.epochs * ((static_cast<int64_t>(corpus.train.size()) - 1) / (o.batch * T)),
+      o.max_steps > 0 ? std::min(o.max_steps, o.epochs * per_epoch) : o.epochs * per_epoch,
       plot::RightPanel::perplexity);
   o.on_step = [&](int64_t step, double loss) { curves.record(step, loss); };
   o.on_epoch = [&](const std::vector<LanguageModelEpoch>& h) {
@@ -163,7 +228,8 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
               << corpus.vocab.size() << "; " << o.optimizer << " lr " << o.lr
               << (o.lr_schedule == "constant" ? "" : " (" + o.lr_schedule + " decay)") << ", clip "
               << o.clip << ", batch " << o.batch << " x " << T << " steps, " << o.epochs
-              << " epochs -> " << o.out_dir << "\n";
+              << " epochs" << (gpt ? " of " + std::to_string(per_epoch) + " steps" : "") << " -> "
+              << o.out_dir << "\n";
   }
   LanguageModelResult r;
   {
@@ -187,6 +253,7 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
                       {"train_perplexity", or_null(r.train_perplexity)},
                       {"val_perplexity", or_null(r.val_perplexity)},
                       {"test_perplexity", or_null(r.test_perplexity)},
+                      {"val_loss", or_null(r.history.empty() ? NAN : r.history.back().val_loss)},
                       {"tokens_per_s", r.tokens_per_s},
                       {"vocab", corpus.vocab.size()}};
   if (r.interrupted) {

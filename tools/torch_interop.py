@@ -2,9 +2,10 @@
 """nnzero model files in PyTorch, and PyTorch models as nnzero model files.
 
 An nnzero model file is a safetensors file laid out as a PyTorch nn.Sequential built from the
-model spec it carries in __metadata__["nnzero.spec"] (docs/model-files.md), or for an
-encoder-decoder (the spec's "seq2seq") as this script's Seq2seq module. This script builds
-that model, loads the weights and
+model spec it carries in __metadata__["nnzero.spec"] (docs/model-files.md), for an
+encoder-decoder (the spec's "seq2seq") as this script's Seq2seq module, or for a transformer
+(the spec's "gpt") as this script's GPT module (nanoGPT's, with its tensor names). This script
+builds that model, loads the weights and
 
   eval    MODEL --data DIR [--limit N]           accuracy and loss on the MNIST test set
   logits  MODEL --data DIR [--start I] [--limit N]  the model's outputs for test images
@@ -24,7 +25,7 @@ here with json + numpy. Run with /usr/bin/python3.
 
 As a module (sys.path.insert(0, "tools"); import torch_interop as ti):
   model, spec, metadata = ti.load_model("model.safetensors")   # in eval mode: nn.Sequential,
-                                                               # or Seq2seq (encoder-decoder)
+                                                               # Seq2seq (encoder-decoder) or GPT
   model = ti.build_model(spec)                                 # PyTorch's initial weights
   ti.save_model(model, spec, "out.safetensors")                # spec: a dict
   tensors, metadata = ti.read_safetensors(path); ti.write_safetensors(path, tensors, metadata)
@@ -258,16 +259,231 @@ class Seq2seq(nn.Module):
         return self.decode(hs, h, x[:, self.question:])[0]
 
 
+class LayerNorm(nn.Module):
+    """nanoGPT's LayerNorm: nn.LayerNorm with an optional bias (PyTorch < 2.1 has no
+    bias=False). Weight 1, bias 0, eps 1e-5."""
+
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class KVCache:
+    """Keys and values of every layer for the positions a GPT has read so far, batch `batch`:
+    buffers (batch, heads, context, width / heads) filled from position 0 up to `length`."""
+
+    def __init__(self, model, batch):
+        g = model.config
+        shape = (batch, g["heads"], g["context"], g["width"] // g["heads"])
+        self.k = [torch.empty(shape) for _ in range(g["layers"])]
+        self.v = [torch.empty(shape) for _ in range(g["layers"])]
+        self.length = 0
+
+
+class CausalSelfAttention(nn.Module):
+    """nanoGPT's attention: c_attn (C -> 3C: q, k, v), `heads` heads of C / heads, causal
+    softmax(q k^T / sqrt(C / heads)) v, c_proj (C -> C). `attention`: "sdpa" for
+    F.scaled_dot_product_attention (PyTorch >= 2.0, nanoGPT's flash path), "manual" for
+    nanoGPT's explicit masked softmax, "auto" for sdpa where PyTorch has it (as nanoGPT)."""
+
+    def __init__(self, width, heads, context, bias, attention="auto"):
+        super().__init__()
+        self.c_attn = nn.Linear(width, 3 * width, bias=bias)
+        self.c_proj = nn.Linear(width, width, bias=bias)
+        self.heads = heads
+        has_sdpa = hasattr(F, "scaled_dot_product_attention")
+        if attention == "auto":
+            attention = "sdpa" if has_sdpa else "manual"
+        if attention not in ("sdpa", "manual") or (attention == "sdpa" and not has_sdpa):
+            raise ValueError(f'attention "{attention}": manual, or sdpa (PyTorch >= 2.0, this is '
+                             f"{torch.__version__})")
+        self.attention = attention
+        # nanoGPT keeps the mask as the buffer "bias"; not saved here, so that the tensor names
+        # are the parameters' only.
+        self.register_buffer("mask", torch.ones(context, context, dtype=torch.bool).tril(),
+                             persistent=False)
+
+    def forward(self, x, cache=None, layer=0):
+        """x (N, t, C); with `cache`, the positions before these are the cache's first
+        cache.length (its keys and values are read), and this call's are stored after them."""
+        B, t, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (a.view(B, t, self.heads, C // self.heads).transpose(1, 2) for a in (q, k, v))
+        past = 0
+        if cache is not None:
+            past = cache.length
+            cache.k[layer][:, :, past:past + t] = k
+            cache.v[layer][:, :, past:past + t] = v
+            k, v = cache.k[layer][:, :, :past + t], cache.v[layer][:, :, :past + t]
+        causal = t > 1  # one new position sees every earlier one: no mask
+        if self.attention == "sdpa":
+            mask = self.mask[past:past + t, :past + t] if causal and past else None
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                               is_causal=causal and not past)
+        else:
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1]))
+            if causal:
+                att = att.masked_fill(~self.mask[past:past + t, :past + t], float("-inf"))
+            y = F.softmax(att, dim=-1) @ v
+        return self.c_proj(y.transpose(1, 2).contiguous().view(B, t, C))
+
+
+
+# The registry's layer_norm and causal_self_attention (nnzero's layers of those names) are
+# these two, as single layers of an nn.Sequential.
+_MODULES.update(LayerNorm=LayerNorm, CausalSelfAttention=CausalSelfAttention)
+
+class MLP(nn.Module):
+    def __init__(self, width, bias):
+        super().__init__()
+        self.c_fc = nn.Linear(width, 4 * width, bias=bias)
+        self.gelu = nn.GELU()  # exact (erf)
+        self.c_proj = nn.Linear(4 * width, width, bias=bias)
+
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x))."""
+
+    def __init__(self, width, heads, context, bias, attention="auto"):
+        super().__init__()
+        self.ln_1 = LayerNorm(width, bias)
+        self.attn = CausalSelfAttention(width, heads, context, bias, attention)
+        self.ln_2 = LayerNorm(width, bias)
+        self.mlp = MLP(width, bias)
+
+    def forward(self, x, cache=None, layer=0):
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    """nnzero's GPT (the spec's "gpt": vocab V, context T, layers, heads, width C, bias) as
+    karpathy/nanoGPT's model.py writes it, with its tensor names: transformer.wte (V, C),
+    transformer.wpe (T, C), transformer.h.<i>.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
+    mlp.c_proj}, transformer.ln_f, and lm_head (no bias) tied to transformer.wte (one
+    parameter; the state_dict and the model file hold it under both names). Dropout 0 (none).
+    Weights are nanoGPT's initialisation, drawn in its order: N(0, 0.02^2) for linear and
+    embedding weights, c_proj weights N(0, (0.02 / sqrt(2 * layers))^2), biases 0, LayerNorm
+    weights 1. Input: token ids (N, t), t <= T (float ids, as nnzero stores them, are taken
+    as ids); output: logits (N, t, V)."""
+
+    def __init__(self, spec, attention="auto"):
+        super().__init__()
+        g = spec["gpt"]
+        self.config = {"vocab": g["vocab"], "context": g["context"], "layers": g["layers"],
+                       "heads": g["heads"], "width": g["width"], "bias": bool(g.get("bias", False))}
+        V, T, L, H, C, bias = self.config.values()
+        if C % H:
+            raise ValueError(f"gpt: width {C} must be a multiple of heads {H}")
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(V, C), wpe=nn.Embedding(T, C),
+            h=nn.ModuleList([Block(C, H, T, bias, attention) for _ in range(L)]),
+            ln_f=LayerNorm(C, bias)))
+        self.lm_head = nn.Linear(C, V, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight  # tied, as nanoGPT ties them
+        self.init_weights()
+
+    def init_weights(self):
+        """nanoGPT's _init_weights and its c_proj scaling, in nanoGPT's order (so that one
+        torch.manual_seed gives nanoGPT's weights)."""
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, (nn.Linear, nn.Embedding)):
+                    m.weight.normal_(0.0, 0.02)
+                if isinstance(m, nn.Linear) and m.bias is not None:
+                    m.bias.zero_()
+            for name, p in self.named_parameters():
+                if name.endswith("c_proj.weight"):
+                    p.normal_(0.0, 0.02 / math.sqrt(2 * self.config["layers"]))
+
+    @property
+    def attention(self):
+        return self.transformer.h[0].attn.attention if len(self.transformer.h) else "manual"
+
+    def forward(self, idx, cache=None, last_only=False):
+        """Logits (N, t, V) for ids (N, t); only the last position's (N, 1, V) with
+        `last_only`. With a KVCache the ids are the positions after cache.length, and their
+        keys and values are added to it."""
+        idx = idx.long()  # ids, stored as float32 by nnzero
+        past = cache.length if cache is not None else 0
+        if idx.dim() != 2 or past + idx.shape[1] > self.config["context"]:
+            raise ValueError(f"gpt: expected ids (N, t) with t <= {self.config['context'] - past}"
+                             f", got {list(idx.shape)}")
+        pos = torch.arange(past, past + idx.shape[1])
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        for i, block in enumerate(self.transformer.h):
+            x = block(x, cache, i)
+        if cache is not None:
+            cache.length += idx.shape[1]
+        x = self.transformer.ln_f(x)
+        return self.lm_head(x[:, -1:] if last_only else x)
+
+    def generate_steps(self, idx, max_new_tokens, temperature=1.0, top_k=None, kv_cache=False):
+        """nanoGPT's generate, one token at a time: yields the ids (N, t + i) after each new
+        token, drawn with torch.multinomial from softmax(logits / temperature) (the top_k
+        largest only, if given). Without kv_cache every token re-reads the last T ids (at most)
+        as nanoGPT does. With kv_cache each token reads only the newest id against the cached
+        keys and values; when the cache is full (T positions), it restarts from the last T // 2
+        ids (positions 0..T/2-1 again), so the context is T/2 to T ids from there on, not
+        always T as without the cache."""
+        T = self.config["context"]
+        cache = KVCache(self, idx.shape[0]) if kv_cache else None
+        for i in range(max_new_tokens):
+            if not kv_cache:
+                logits = self(idx[:, -T:], last_only=True)
+            else:
+                if i == 0:
+                    feed = idx[:, -T:]  # the prompt (its last T ids)
+                elif cache.length == T:  # full: start again from the last T // 2 ids
+                    cache.length, feed = 0, idx[:, -max(1, T // 2):]
+                else:
+                    feed = idx[:, -1:]
+                logits = self(feed, cache, last_only=True)
+            logits = logits[:, -1, :] / temperature
+            if top_k is not None:
+                v, _ = torch.topk(logits, min(top_k, logits.shape[-1]))
+                logits[logits < v[:, [-1]]] = -float("inf")
+            idx_next = torch.multinomial(F.softmax(logits, dim=-1), num_samples=1)
+            idx = torch.cat((idx, idx_next), dim=1)
+            yield idx
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, kv_cache=False):
+        """nanoGPT's generate (see generate_steps): ids (N, t) -> (N, t + max_new_tokens)."""
+        for idx in self.generate_steps(idx, max_new_tokens, temperature, top_k, kv_cache):
+            pass
+        return idx
+
+    @staticmethod
+    def from_nanogpt_state(state):
+        """A nanoGPT checkpoint's state_dict (ckpt["model"]) with torch.compile's "_orig_mod."
+        prefix taken off and the attention masks (the buffers "...attn.bias", saved by
+        nanoGPT's slow-attention path) left out."""
+        state = {k.removeprefix("_orig_mod."): v for k, v in state.items()}
+        return {k: v for k, v in state.items() if not k.endswith(".attn.bias")}
+
+
 def build_model(spec):
-    """The PyTorch model of a spec (a dict): Seq2seq for an encoder-decoder ("seq2seq"), else
-    build_sequential's nn.Sequential. Weights are PyTorch's defaults."""
-    return Seq2seq(spec) if "seq2seq" in spec else build_sequential(spec)
+    """The PyTorch model of a spec (a dict): Seq2seq for an encoder-decoder ("seq2seq"), GPT
+    for a transformer ("gpt"), else build_sequential's nn.Sequential. Weights are PyTorch's
+    defaults (GPT: nanoGPT's initialisation, which its constructor draws)."""
+    if "seq2seq" in spec:
+        return Seq2seq(spec)
+    return GPT(spec) if "gpt" in spec else build_sequential(spec)
 
 
 def reads_token_ids(model):
-    """Whether the model's input is token ids (an embedding first, or an encoder-decoder)."""
-    return isinstance(model, Seq2seq) or (isinstance(model, nn.Sequential) and len(model) > 0
-                                          and isinstance(model[0], nn.Embedding))
+    """Whether the model's input is token ids (an embedding first, an encoder-decoder or a
+    GPT)."""
+    return isinstance(model, (Seq2seq, GPT)) or (isinstance(model, nn.Sequential) and len(model) > 0
+                                                 and isinstance(model[0], nn.Embedding))
 
 
 def init_weights(model, spec):
@@ -278,6 +494,9 @@ def init_weights(model, spec):
         return (math.sqrt(2.0 / fan_in) if init == "he" else
                 math.sqrt(1.0 / fan_in) if init == "xavier" else float(init[4:]))
 
+    if isinstance(model, GPT):  # nanoGPT's initialisation
+        model.init_weights()
+        return
     if isinstance(model, Seq2seq):  # as src/model/seq2seq.cpp: embeddings N(0, 0.01^2)
         with torch.no_grad():
             for m in model.modules():
@@ -323,7 +542,8 @@ def freeze(model, spec):
 
 def load_model(path):
     """(model in eval mode, spec dict, metadata dict) of an nnzero model file: an nn.Sequential,
-    or a Seq2seq for an encoder-decoder."""
+    a Seq2seq for an encoder-decoder or a GPT. A tied weight (tie_weights, GPT's lm_head) is in
+    the file under both names, with the same values."""
     tensors, metadata = read_safetensors(path)
     if "nnzero.spec" not in metadata:
         raise ValueError(f"{path}: no 'nnzero.spec' in __metadata__ (not an nnzero model file)")
@@ -342,12 +562,18 @@ def load_model(path):
             raise ValueError(f"{path}: tensor {k!r} has shape {list(tensors[k].shape)}, "
                              f"the spec needs {list(v.shape)}")
         state[k] = torch.from_numpy(tensors[k].astype(np.float32))
+    first_name = {}  # one parameter under two names: the file's two copies must agree
+    for k, v in model.state_dict().items():
+        other = first_name.setdefault(v.data_ptr(), k)
+        if other != k and v.numel() and not np.array_equal(tensors[other], tensors[k]):
+            raise ValueError(f"{path}: tensors {other!r} and {k!r} are one tied weight, but "
+                             "differ in the file")
     model.load_state_dict(state)
     return model.eval(), spec, metadata
 
 
 def save_model(model, spec, path, extra_metadata=None):
-    """Writes the model built from `spec` (build_model: an nn.Sequential or a Seq2seq) as an
+    """Writes the model built from `spec` (build_model: an nn.Sequential, Seq2seq or GPT) as an
     nnzero model file: tensors named as its state_dict (without num_batches_tracked), F32, spec
     and version in the metadata."""
     tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()
@@ -435,7 +661,8 @@ def lr_factor(schedule, steps_done, total_steps):
 
 def train(spec, data, epochs, batch, optimizer, lr, weight_decay, max_steps, train_samples, seed,
           lr_schedule="constant"):
-    if spec.get("loss", "softmax_cross_entropy") != "softmax_cross_entropy" or "seq2seq" in spec:
+    if (spec.get("loss", "softmax_cross_entropy") != "softmax_cross_entropy" or "seq2seq" in spec
+            or "gpt" in spec):
         raise ValueError("this script trains classifiers (loss softmax_cross_entropy) on MNIST")
     torch.manual_seed(seed)
     model = build_sequential(spec)
@@ -523,8 +750,8 @@ def main(argv=None):
 
     if a.command in ("eval", "logits"):
         model, spec, _ = load_model(a.model)
-        if isinstance(model, Seq2seq):
-            raise ValueError(f"{a.model}: an encoder-decoder, not an MNIST classifier "
+        if isinstance(model, (Seq2seq, GPT)):
+            raise ValueError(f"{a.model}: a sequence model, not an MNIST classifier "
                              "(use forward)")
         images, labels = load_mnist(a.data, "t10k")
         end = a.start + a.limit if a.limit else len(images)
@@ -573,6 +800,8 @@ def main(argv=None):
             spec = json.load(f)
         model = build_model(spec)
         state = torch.load(a.state_dict, map_location="cpu")
+        if isinstance(model, GPT):  # a nanoGPT checkpoint's ckpt["model"] works as it is
+            state = GPT.from_nanogpt_state(state)
         model.load_state_dict(state, strict=False)
         missing = [k for k in model.state_dict() if k not in state and not k.endswith("num_batches_tracked")]
         unexpected = [k for k in state if k not in model.state_dict()]

@@ -295,12 +295,38 @@ ModelSpec seq2seq(const std::string& name, const std::string& decoder, const Mul
              .clip = 5.0};
   return s;
 }
+// A GPT-style character model (model/gpt.h) with nanoGPT's documented CPU setting for tiny
+// Shakespeare: 4 blocks of 4 heads, width 128, context 64, no biases, no dropout; AdamW lr
+// 1e-3 (beta2 0.99, weight decay 0.1), 100 warm-up steps then cosine to 1e-4, clip 1, batch
+// 12 random windows, 2,000 steps (8 "epochs" of 250 steps, validated after each). The
+// vocabulary is the text's, set when training (tiny Shakespeare's 65 characters here).
+ModelSpec gpt_char() {
+  ModelSpec s;
+  s.name = "gpt_char";
+  s.gpt = GptSpec{.vocab = 65, .context = 64, .layers = 4, .heads = 4, .width = 128, .bias = false};
+  s.input = Shape{s.gpt->context};
+  s.train = {.optimizer = "adamw",
+             .lr_schedule = "cosine",
+             .lr = 1e-3,
+             .weight_decay = 0.1,
+             .batch = 12,
+             .epochs = 8,
+             .max_steps = {},
+             .crop_padding = {},
+             .horizontal_flip = {},
+             .clip = 1.0,
+             .lr_decay = {},
+             .warmup_steps = 100,
+             .steps_per_epoch = 250,
+             .min_lr = 1e-4};
+  return s;
+}
 }  // namespace
 
 std::vector<std::string> builtin_model_names() {
-  return {"two_layer_net", "multi_layer_net", "simple_convnet", "deep_convnet",
-          "lenet5",        "alexnet_cifar",   "resnet_cifar",   "rnnlm",
-          "better_rnnlm",  "seq2seq",         "peeky_seq2seq",  "attention_seq2seq"};
+  return {"two_layer_net", "multi_layer_net",   "simple_convnet", "deep_convnet", "lenet5",
+          "alexnet_cifar", "resnet_cifar",      "rnnlm",          "better_rnnlm", "seq2seq",
+          "peeky_seq2seq", "attention_seq2seq", "gpt_char"};
 }
 
 ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options) {
@@ -316,6 +342,7 @@ ModelSpec builtin_spec(const std::string& name, const MultiLayerOptions& options
   if (name == "seq2seq") return seq2seq(name, "plain", options);
   if (name == "peeky_seq2seq") return seq2seq(name, "peeky", options);
   if (name == "attention_seq2seq") return seq2seq(name, "attention", options);
+  if (name == "gpt_char") return gpt_char();
   throw Error("unknown model \"" + name +
               "\" (built-in models: " + join(builtin_model_names(), ", ") + ")");
 }

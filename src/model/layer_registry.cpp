@@ -5,12 +5,14 @@
 #include "nnzero/error.h"
 #include "nnzero/layers/avgpool2d.h"
 #include "nnzero/layers/batchnorm.h"
+#include "nnzero/layers/causal_self_attention.h"
 #include "nnzero/layers/conv2d.h"
 #include "nnzero/layers/dropout.h"
 #include "nnzero/layers/embedding.h"
 #include "nnzero/layers/flatten.h"
 #include "nnzero/layers/gelu.h"
 #include "nnzero/layers/global_avgpool2d.h"
+#include "nnzero/layers/layer_norm.h"
 #include "nnzero/layers/leaky_relu.h"
 #include "nnzero/layers/linear.h"
 #include "nnzero/layers/maxpool2d.h"
@@ -358,6 +360,33 @@ std::vector<LayerType> build_registry() {
                .torch_module = "Embedding",
                .example_fields = {{"num_embeddings", 7}, {"embedding_dim", 3}},
                .example_input = Shape{4}});
+  t.push_back({.name = "layer_norm",
+               .summary = "Layer Normalization over the last dimension C of each sample",
+               .fields = {bias_field()},
+               .make = [](const LayerSpec& s, const Shape& in,
+                          Rng&) { return std::make_unique<LayerNorm>(in, s.boolean("bias")); },
+               .torch_module = "LayerNorm",
+               .torch_from_input = {{"ndim", -1}},
+               .example_fields = {{"bias", false}},
+               .example_input = Shape{3, 5}});
+  t.push_back({.name = "causal_self_attention",
+               .summary = "nanoGPT's causal multi-head self-attention: (T, C) -> (T, C)",
+               .fields = {{.name = "heads",
+                           .kind = FieldDef::integer,
+                           .rule = FieldRule::positive,
+                           .torch_name = "heads",
+                           .doc = "attention heads H (C must be a multiple of H)"},
+                          bias_field(),
+                          init_field()},
+               .make =
+                   [](const LayerSpec& s, const Shape& in, Rng&) {
+                     return std::make_unique<CausalSelfAttention>(in, s.integer("heads"),
+                                                                  s.boolean("bias"));
+                   },
+               .torch_module = "CausalSelfAttention",
+               .torch_from_input = {{"width", -1}, {"context", 0}},
+               .example_fields = {{"heads", 2}},
+               .example_input = Shape{4, 6}});
   t.push_back(recurrent("rnn", CellType::rnn, "book 2's TimeRNN: h_t = tanh(x_t Wx + h_t-1 Wh + b)",
                         "RNN"));
   t.push_back(recurrent("lstm", CellType::lstm,

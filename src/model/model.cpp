@@ -30,6 +30,15 @@ std::vector<NamedTensor> Model::state() {
   return out;
 }
 
+void share_params(Layer& from, Layer& to) {
+  const std::vector<Param*> a = from.params(), b = to.params();
+  if (a.size() != b.size()) throw Error("share_params: the layers have different parameters");
+  for (size_t i = 0; i < a.size(); ++i) {
+    b[i]->value = a[i]->value;
+    b[i]->grad = a[i]->grad;
+  }
+}
+
 std::vector<Rng*> Model::rngs() {
   std::vector<Rng*> out;
   for (const NamedLayer& l : named_layers()) {

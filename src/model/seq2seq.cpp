@@ -23,15 +23,6 @@ void init_params(Layer& layer, const std::string& init, Rng& rng) {
   }
 }
 
-// Every parameter of `from` shares the storage of the same parameter of `to`.
-void share_params(Layer& from, Layer& to) {
-  const std::vector<Param*> a = from.params(), b = to.params();
-  for (size_t i = 0; i < a.size(); ++i) {
-    b[i]->value = a[i]->value;
-    b[i]->grad = a[i]->grad;
-  }
-}
-
 // out (N, T, A + B) = [a; b] along the last dimension; a is (N, T, A), or (N, A) used at
 // every step (`a_every_step`).
 void join_last(const Tensor& a, bool a_every_step, const Tensor& b, Tensor& out) {

@@ -6,15 +6,16 @@
 #include "nnzero/layers/linear.h"
 #include "nnzero/layers/mse.h"
 #include "nnzero/layers/softmax_cross_entropy.h"
+#include "nnzero/model/gpt.h"
 #include "nnzero/model/seq2seq.h"
 
 namespace nnzero {
 
 Sequential::Sequential(const ModelSpec& spec, Rng& rng, Engine engine)
     : spec_(spec), engine_(engine) {
-  if (spec.seq2seq) {
-    throw Error("model \"" + spec.name + "\" is an encoder-decoder, not a stack of layers: " +
-                "this command does not support it");
+  if (spec.seq2seq || spec.gpt) {
+    throw Error("model \"" + spec.name + "\" is " + (spec.gpt ? "a GPT" : "an encoder-decoder") +
+                ", not a stack of layers: this command does not support it");
   }
   Shape shape = spec.input;
   for (size_t i = 0; i < spec.layers.size(); ++i) {
@@ -156,6 +157,7 @@ void Sequential::use_prepared(const Tensor* prepared) {
 
 std::unique_ptr<Model> make_model(const ModelSpec& spec, Rng& rng, Engine engine) {
   if (spec.seq2seq) return std::make_unique<Seq2seq>(spec, rng);
+  if (spec.gpt) return std::make_unique<Gpt>(spec, rng);
   return std::make_unique<Sequential>(spec, rng, engine);
 }
 

@@ -159,6 +159,34 @@ Seq2seqSpec parse_seq2seq(const json& j, const Shape& input, const std::string& 
   return s;
 }
 
+GptSpec parse_gpt(const json& j, const Shape& input, const std::string& where) {
+  Fields f(j, where);
+  GptSpec s;
+  for (auto [key, value, least] : {std::tuple{"vocab", &s.vocab, 2},
+                                   {"context", &s.context, 1},
+                                   {"layers", &s.layers, 1},
+                                   {"heads", &s.heads, 1},
+                                   {"width", &s.width, 1}}) {
+    *value = f.integer(key);
+    if (*value < least || *value > 1'000'000) {
+      throw Error(where + ": \"" + key + "\" must be in [" + std::to_string(least) +
+                  ", 1000000], got " + std::to_string(*value));
+    }
+  }
+  if (s.width % s.heads != 0) {
+    throw Error(where + ": \"width\" " + std::to_string(s.width) +
+                " must be a multiple of \"heads\" " + std::to_string(s.heads) +
+                " (each head reads width / heads of every vector)");
+  }
+  s.bias = f.has("bias") && f.boolean("bias");
+  f.reject_unknown();
+  if (input.rank() != 1 || input[0] != s.context) {
+    throw Error(where + ": \"input\" must be [context] = [" + std::to_string(s.context) +
+                "], got " + input.str());
+  }
+  return s;
+}
+
 TrainDefaults parse_train(const json& j, const std::string& where) {
   Fields f(j, where);
   TrainDefaults d;
@@ -188,6 +216,18 @@ TrainDefaults parse_train(const json& j, const std::string& where) {
   if (f.has("lr_decay")) {
     d.lr_decay = f.number("lr_decay");
     if (!(*d.lr_decay >= 1.0)) throw Error(where + ": \"lr_decay\" must be at least 1 (1: none)");
+  }
+  if (f.has("warmup_steps")) {
+    d.warmup_steps = f.integer("warmup_steps");
+    if (*d.warmup_steps < 0) throw Error(where + ": \"warmup_steps\" must be at least 0");
+  }
+  if (f.has("steps_per_epoch")) {
+    d.steps_per_epoch = f.integer("steps_per_epoch");
+    if (*d.steps_per_epoch < 1) throw Error(where + ": \"steps_per_epoch\" must be at least 1");
+  }
+  if (f.has("min_lr")) {
+    d.min_lr = f.number("min_lr");
+    if (!(*d.min_lr >= 0.0)) throw Error(where + ": \"min_lr\" must be at least 0");
   }
   f.reject_unknown();
   return d;
@@ -298,12 +338,16 @@ ModelSpec ModelSpec::parse(const std::string& json_text, const std::string& wher
     }
     spec.input.push_back(d.get<int64_t>());
   }
+  if (int(f.has("seq2seq")) + int(f.has("gpt")) + int(f.has("layers")) > 1) {
+    throw Error(where + ": give one of \"layers\", \"seq2seq\" and \"gpt\"");
+  }
   if (f.has("seq2seq")) {
-    if (f.has("layers")) throw Error(where + ": give \"seq2seq\" or \"layers\", not both");
     spec.seq2seq = parse_seq2seq(j.at("seq2seq"), spec.input, where + ": seq2seq");
   }
-  const json& layers = spec.seq2seq ? json::array() : f.at("layers");
-  if (!spec.seq2seq && (!layers.is_array() || layers.empty())) {
+  if (f.has("gpt")) spec.gpt = parse_gpt(j.at("gpt"), spec.input, where + ": gpt");
+  const bool stack = !spec.seq2seq && !spec.gpt;
+  const json& layers = stack ? f.at("layers") : json::array();
+  if (stack && (!layers.is_array() || layers.empty())) {
     throw Error(where + ": \"layers\" must be a non-empty list");
   }
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -335,6 +379,9 @@ std::string ModelSpec::to_json(bool pretty) const {
                     {"wordvec", seq2seq->wordvec},   {"hidden", seq2seq->hidden},
                     {"question", seq2seq->question}, {"answer", seq2seq->answer},
                     {"reverse", seq2seq->reverse},   {"bidirectional", seq2seq->bidirectional}};
+  } else if (gpt) {
+    j["gpt"] = {{"vocab", gpt->vocab}, {"context", gpt->context}, {"layers", gpt->layers},
+                {"heads", gpt->heads}, {"width", gpt->width},     {"bias", gpt->bias}};
   } else {
     j["layers"] = json::array();
     for (const LayerSpec& l : layers) {
@@ -358,6 +405,9 @@ std::string ModelSpec::to_json(bool pretty) const {
   if (train.horizontal_flip) t["horizontal_flip"] = *train.horizontal_flip;
   if (train.clip) t["clip"] = *train.clip;
   if (train.lr_decay) t["lr_decay"] = *train.lr_decay;
+  if (train.warmup_steps) t["warmup_steps"] = *train.warmup_steps;
+  if (train.steps_per_epoch) t["steps_per_epoch"] = *train.steps_per_epoch;
+  if (train.min_lr) t["min_lr"] = *train.min_lr;
   if (!t.empty()) j["train"] = t;
   return j.dump(pretty ? 2 : -1);
 }

@@ -106,11 +106,24 @@ Perplexity measure_perplexity(Model& model, std::span<const int32_t> tokens, int
 
 LanguageModelTrainer::LanguageModelTrainer(Model& model, const TextCorpus& corpus,
                                            LanguageModelOptions options)
-    : model_(model), corpus_(corpus), opt_(std::move(options)), T_(time_steps(model)) {
+    : model_(model),
+      corpus_(corpus),
+      opt_(std::move(options)),
+      T_(time_steps(model)),
+      rng_(opt_.seed) {
   if (opt_.epochs < 1 || opt_.batch < 1) throw Error("epochs and batch must be at least 1");
+  if (opt_.warmup_steps < 0 || opt_.steps_per_epoch < 0) {
+    throw Error("the warm-up steps and steps per epoch must be at least 0");
+  }
+  if (!(opt_.min_lr_ratio >= 0.0 && opt_.min_lr_ratio <= 1.0)) {
+    throw Error("the learning rate's floor must be a share of it in [0, 1]");
+  }
   for (const NamedParam& p : model_.named_params()) params_.push_back(p.param);
-  optimizer_ = make_optimizer(opt_.optimizer, params_, opt_.lr);
-  if (static_cast<int64_t>(corpus_.train.size()) - 1 < opt_.batch * T_) {
+  optimizer_ = opt_.optimizer == "adamw" ? make_adamw(params_, opt_.lr, opt_.adamw)
+                                         : make_optimizer(opt_.optimizer, params_, opt_.lr);
+  // (Random windows start anywhere in [0, size - T): at least one place.)
+  if (static_cast<int64_t>(corpus_.train.size()) - 1 <
+      opt_.batch * T_ + (opt_.random_windows ? 1 : 0)) {
     throw Error(corpus_.name + ": " + std::to_string(corpus_.train.size()) +
                 " training tokens are too few for a batch of " + std::to_string(opt_.batch) +
                 " x " + std::to_string(T_) + " steps");
@@ -132,13 +145,17 @@ LanguageModelTrainer::LanguageModelTrainer(Model& model, const TextCorpus& corpu
 }
 
 // Book 2's RnnlmTrainer.get_batch: stream i reads from offset i * jump, `position` tokens on.
+// Random windows (nanoGPT's get_batch): row i from an offset drawn in [0, size - T).
 void LanguageModelTrainer::fill_batch(int64_t position) {
   const std::vector<int32_t>& text = corpus_.train;
   const auto size = static_cast<int64_t>(text.size()) - 1;  // x: text[:-1], t: text[1:]
   const int64_t jump = size / opt_.batch;
   for (int64_t i = 0; i < opt_.batch; ++i) {
+    const int64_t start = opt_.random_windows
+                              ? static_cast<int64_t>(rng_.below(static_cast<uint64_t>(size - T_)))
+                              : i * jump + position;
     for (int64_t t = 0; t < T_; ++t) {
-      const int64_t at = (i * jump + position + t) % size;
+      const int64_t at = (start + t) % size;
       x_[i * T_ + t] = static_cast<float>(text[static_cast<size_t>(at)]);
       targets_[static_cast<size_t>(i * T_ + t)] = text[static_cast<size_t>(at + 1)];
     }
@@ -148,7 +165,8 @@ void LanguageModelTrainer::fill_batch(int64_t position) {
 LanguageModelResult LanguageModelTrainer::run() {
   LanguageModelResult r;
   const auto size = static_cast<int64_t>(corpus_.train.size()) - 1;
-  const int64_t per_epoch = size / (opt_.batch * T_);
+  const int64_t per_epoch =
+      opt_.steps_per_epoch > 0 ? opt_.steps_per_epoch : size / (opt_.batch * T_);
   int64_t total = opt_.epochs * per_epoch;
   if (opt_.max_steps > 0) total = std::min(total, opt_.max_steps);
   float base_lr = opt_.lr;  // the schedule scales it; a plateau divides it
@@ -180,7 +198,9 @@ LanguageModelResult LanguageModelTrainer::run() {
       }
       model_.backward();
       clip_gradients(params_, opt_.clip);
-      optimizer_->set_lr(base_lr * static_cast<float>(lr_factor(opt_.lr_schedule, r.steps, total)));
+      optimizer_->set_lr(base_lr *
+                         static_cast<float>(lr_factor(opt_.lr_schedule, r.steps, total,
+                                                      opt_.warmup_steps, opt_.min_lr_ratio)));
       optimizer_->step();
       loss_sum += loss;
       ++steps;

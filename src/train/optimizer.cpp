@@ -155,14 +155,58 @@ class Adam : public Optimizer {
  private:
   static constexpr float kBeta1 = 0.9f, kBeta2 = 0.999f;
 };
+class AdamW : public Optimizer {
+ public:
+  AdamW(std::vector<Param*> p, float lr, const AdamWSettings& s)
+      : Optimizer(std::move(p), lr, 2), s_(s) {
+    if (!(s.weight_decay >= 0.0f) || !(s.beta1 >= 0.0f && s.beta1 < 1.0f) ||
+        !(s.beta2 >= 0.0f && s.beta2 < 1.0f) || !(s.eps > 0.0f)) {
+      throw Error("adamw: weight decay must be at least 0, the betas in [0, 1), eps positive");
+    }
+  }
+  const char* name() const override { return "adamw"; }
+  void update(Param& p, Tensor* s) override {
+    float* w = p.value.data();
+    const float* g = p.grad.data();
+    float* m = s[0].data();
+    float* v = s[1].data();
+    const int64_t n = p.value.numel();
+    const double t = static_cast<double>(t_);
+    const auto step = static_cast<float>(lr_ / (1.0 - std::pow(s_.beta1, t)));
+    const auto v_scale = static_cast<float>(1.0 / (1.0 - std::pow(s_.beta2, t)));
+    const float shrink = p.decay ? 1.0f - lr_ * s_.weight_decay : 1.0f;
+    const AdamWSettings c = s_;
+    parallel_for(n, [=](int64_t begin, int64_t end) {
+      float* __restrict wr = w;
+      const float* __restrict gr = g;
+      float* __restrict mr = m;
+      float* __restrict vr = v;
+      const float c1 = 1.0f - c.beta1, c2 = 1.0f - c.beta2, eps = c.eps, a = step, vs = v_scale,
+                  keep = shrink;
+      for (int64_t i = begin; i < end; ++i) {
+        mr[i] += c1 * (gr[i] - mr[i]);
+        vr[i] += c2 * (gr[i] * gr[i] - vr[i]);
+        wr[i] = wr[i] * keep - a * mr[i] / (std::sqrt(vr[i] * vs) + eps);
+      }
+    });
+  }
+
+ private:
+  AdamWSettings s_;
+};
 }  // namespace
 
+std::unique_ptr<Optimizer> make_adamw(std::vector<Param*> params, float lr,
+                                      const AdamWSettings& settings) {
+  return std::make_unique<AdamW>(std::move(params), lr, settings);
+}
+
 std::vector<std::string> optimizer_names() {
-  return {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"};
+  return {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"};
 }
 
 float default_lr(const std::string& optimizer) {
-  return optimizer == "adam" ? 0.001f : 0.01f;
+  return optimizer == "adam" || optimizer == "adamw" ? 0.001f : 0.01f;
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::vector<Param*> params,
@@ -174,6 +218,7 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::vector<P
   if (name == "adagrad") return std::make_unique<AdaGrad>(std::move(params), lr);
   if (name == "rmsprop") return std::make_unique<RmsProp>(std::move(params), lr);
   if (name == "adam") return std::make_unique<Adam>(std::move(params), lr);
+  if (name == "adamw") return std::make_unique<AdamW>(std::move(params), lr, AdamWSettings{});
   throw Error("unknown optimizer \"" + name + "\" (use one of: " + join(optimizer_names(), ", ") +
               ")");
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nnzero/functions/exp_float.h"
+#include "nnzero/model/gpt.h"
 #include "nnzero/model/sequential.h"
 
 namespace nnzero {
@@ -49,7 +50,9 @@ std::unique_ptr<Model> one_step_model(Model& trained, const std::string& where) 
 }  // namespace
 
 TextGenerator::TextGenerator(LoadedModel loaded, const std::string& where)
-    : vocab_(vocabulary_of(loaded, where)), model_(one_step_model(*loaded.model, where)) {
+    : vocab_(vocabulary_of(loaded, where)),
+      gpt_(dynamic_cast<Gpt*>(loaded.model.get())),
+      model_(gpt_ != nullptr ? std::move(loaded.model) : one_step_model(*loaded.model, where)) {
   const std::vector<NamedLayer> layers = model_->named_layers();
   const int64_t ids = layers.front().layer->token_ids_below();
   const Shape& out = model_->output_shape();
@@ -59,7 +62,6 @@ TextGenerator::TextGenerator(LoadedModel loaded, const std::string& where)
                 " tokens but the network reads " + std::to_string(ids) + " token ids and scores " +
                 std::to_string(scores));
   }
-  x_.resize(Shape{1, 1});
 }
 
 const std::string& TextGenerator::name() const {
@@ -69,6 +71,28 @@ const std::string& TextGenerator::name() const {
 const Tensor& TextGenerator::feed(int32_t token) {
   x_[0] = static_cast<float>(token);
   return model_->forward(x_, false);
+}
+
+// A GPT's scores for the token after tokens_[last]. While the text fits in the context, the
+// key/value cache holds the positions before it and one step computes the new one. Past the
+// context every position moves (the position vectors are absolute), so the cache is of no
+// use: one forward over the last `context` tokens, as nanoGPT's generate does every time.
+const Tensor& TextGenerator::feed_gpt(int64_t last) {
+  const int64_t T = gpt_->shape().context, V = vocab_.size();
+  if (last < T) {
+    if (gpt_->cached() != last) {  // (not in generate's order: start the cache over)
+      gpt_->reset_cache();
+      for (int64_t t = 0; t < last; ++t) gpt_->step(tokens_[static_cast<size_t>(t)]);
+    }
+    return gpt_->step(tokens_[static_cast<size_t>(last)]);
+  }
+  x_.resize(Shape{1, T});
+  for (int64_t t = 0; t < T; ++t)
+    x_[t] = static_cast<float>(tokens_[static_cast<size_t>(last - T + 1 + t)]);
+  const Tensor& scores = gpt_->forward(x_, false);  // (1, T, V): the last row predicts
+  window_scores_.resize(Shape{V});
+  std::copy(scores.data() + (T - 1) * V, scores.data() + T * V, window_scores_.data());
+  return window_scores_;
 }
 
 int32_t TextGenerator::sample(const Tensor& scores, double temperature, Rng& rng) {
@@ -101,14 +125,29 @@ std::string TextGenerator::generate(const std::string& start, int64_t length, do
   }
   tokens_ = vocab_.encode(start);
   if (tokens_.empty()) throw Error("the start text is empty: give a word or a character to begin");
-  for (const NamedLayer& l : model_->named_layers()) l.layer->reset_state();
   Rng rng(seed);
   const Tensor* scores = nullptr;
-  for (int32_t t : tokens_) scores = &feed(t);
+  if (gpt_ != nullptr) {
+    // A prompt longer than the context: only its last `context` tokens are read (nanoGPT's
+    // crop), in one forward; a shorter one goes through the cache.
+    gpt_->reset_cache();
+    const auto n = static_cast<int64_t>(tokens_.size());
+    if (n > gpt_->shape().context) {
+      scores = &feed_gpt(n - 1);
+    } else {
+      for (int64_t t = 0; t < n; ++t) scores = &feed_gpt(t);
+    }
+  } else {
+    for (const NamedLayer& l : model_->named_layers()) l.layer->reset_state();
+    x_.resize(Shape{1, 1});
+    for (int32_t t : tokens_) scores = &feed(t);
+  }
   for (int64_t i = 0; i < length; ++i) {
     const int32_t next = sample(*scores, temperature, rng);
     tokens_.push_back(next);
-    if (i + 1 < length) scores = &feed(next);
+    if (i + 1 < length) {
+      scores = gpt_ != nullptr ? &feed_gpt(static_cast<int64_t>(tokens_.size()) - 1) : &feed(next);
+    }
   }
   return vocab_.decode(tokens_);
 }

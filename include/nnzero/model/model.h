@@ -86,4 +86,9 @@ class Model {
   bool params_gathered_ = false;
 };
 
+// Every parameter of `to` takes the storage (value and gradient) of the same parameter of
+// `from`: two layers of different input lengths computing with one set of weights (a model's
+// one-step copy for generation).
+void share_params(Layer& from, Layer& to);
+
 }  // namespace nnzero

@@ -47,6 +47,10 @@ struct TrainDefaults {
   // Language models (train/language_model.h): the global gradient norm to clip to, and the
   // factor to divide the learning rate by when validation perplexity does not improve.
   std::optional<double> clip = {}, lr_decay = {};
+  // GPT training (nanoGPT's): warm-up steps, the cosine schedule's final learning rate, and
+  // the steps between two validations (an "epoch" of random windows).
+  std::optional<int64_t> warmup_steps = {}, steps_per_epoch = {};
+  std::optional<double> min_lr = {};
 };
 
 // An encoder-decoder network (book 2, chapters 7-8; model/seq2seq.h): the spec's top-level
@@ -62,6 +66,18 @@ struct Seq2seqSpec {
   bool bidirectional = false;     // the encoder: hidden/2 units each way (ch. 8.4.1)
 };
 
+// A GPT-style decoder-only transformer (model/gpt.h): the spec's top-level "gpt" object
+// instead of "layers". Token ids (context) in, a score per token of the vocabulary for every
+// position out.
+struct GptSpec {
+  int64_t vocab = 0;     // tokens (characters)
+  int64_t context = 64;  // positions T the model reads at once (the input is (T))
+  int64_t layers = 4;    // transformer blocks
+  int64_t heads = 4;     // attention heads per block; width % heads == 0
+  int64_t width = 128;   // C, the size of every position's vector
+  bool bias = false;     // biases in the linear and layer-norm layers (nanoGPT's default: none)
+};
+
 struct ModelSpec {
   std::string name = "model";
   Shape input;  // one sample, e.g. (1, 28, 28) or (784)
@@ -74,6 +90,8 @@ struct ModelSpec {
   // Set for an encoder-decoder: then `layers` is empty and `input` is (Tq + Ta - 1): the
   // question's ids, then the decoder's input (the answer without its last character).
   std::optional<Seq2seqSpec> seq2seq;
+  // Set for a GPT: then `layers` is empty and `input` is (context).
+  std::optional<GptSpec> gpt;
   TrainDefaults train;
 
   // Parses and validates JSON text; `where` (a file name) prefixes error messages.

@@ -6,6 +6,10 @@
 // carry their hidden state from one batch to the next (Layer::set_carry_state) while the
 // gradient is cut at each batch boundary: truncated backpropagation through time.
 //
+// nanoGPT's way, for a model without state (a GPT), is `random_windows`: each of the N rows of
+// a batch is T tokens from a random place in the text (its get_batch), and an "epoch" is
+// `steps_per_epoch` steps between two validations rather than a pass over the text.
+//
 // Each step clips the gradients to a global L2 norm (book 2's clip_grads) before the update.
 // After every epoch, the perplexity exp(mean cross-entropy per token) of the validation text;
 // when it has not improved, the learning rate is divided by `lr_decay` (book 2's
@@ -21,6 +25,7 @@
 
 #include "nnzero/data/text_corpus.h"
 #include "nnzero/model/model.h"
+#include "nnzero/rng.h"
 #include "nnzero/train/optimizer.h"
 
 namespace nnzero {
@@ -36,6 +41,12 @@ struct LanguageModelOptions {
   float clip = 0.25f;     // global gradient norm; 0: no clipping
   float lr_decay = 1.0f;  // divide lr by this when validation perplexity does not improve
   std::string lr_schedule = "constant";  // or "cosine" over the run (train/lr_schedule.h)
+  int64_t warmup_steps = 0;              // linear warm-up of the learning rate
+  double min_lr_ratio = 0.0;             // the cosine schedule decays to this share of lr
+  AdamWSettings adamw;                   // for optimizer "adamw"
+  bool random_windows = false;           // nanoGPT's batches (above)
+  int64_t steps_per_epoch = 0;           // 0: one pass over the training text
+  uint64_t seed = 0;                     // the random windows'
   int64_t eval_batch = 10;  // streams when measuring perplexity (book 2's eval_perplexity)
   std::string out_dir;      // run folder: metrics.csv and model.safetensors ("" : nothing)
   bool live_progress = false, log_epochs = true;
@@ -89,6 +100,7 @@ class LanguageModelTrainer {
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<Param*> params_;  // the model's, each once (a tied weight too)
   int64_t T_;
+  Rng rng_;  // the random windows' offsets
   Tensor x_;
   std::vector<int32_t> targets_;
 };

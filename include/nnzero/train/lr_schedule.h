@@ -5,6 +5,11 @@
 //
 //   constant  lr_t = lr
 //   cosine    lr_t = lr * (1 + cos(pi * t / T)) / 2     t = 0 .. T-1 steps done, T steps in all
+//
+// Two refinements of GPT training (nanoGPT's get_lr): a linear warm-up over the first W steps,
+// lr_t = lr * (t + 1) / (W + 1), because Adam's first steps, from moments estimated on a few
+// batches, are erratic; and a floor f, cosine then decaying from lr to f * lr over the steps
+// after the warm-up: lr_t = lr * (f + (1 - f) (1 + cos(pi (t - W) / (T - W))) / 2).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +22,7 @@ namespace nnzero {
 // Throws listing the known names if `name` is not one.
 void check_lr_schedule(const std::string& name);
 // The factor for the step after `steps_done` of `total_steps`.
-double lr_factor(const std::string& schedule, int64_t steps_done, int64_t total_steps);
+double lr_factor(const std::string& schedule, int64_t steps_done, int64_t total_steps,
+                 int64_t warmup_steps = 0, double floor = 0.0);
 
 }  // namespace nnzero

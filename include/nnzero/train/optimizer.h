@@ -6,7 +6,9 @@
 //   rmsprop   h = r h + (1 - r) g^2;  W -= lr g / (sqrt(h) + 1e-7)      (r = 0.99)
 //   adam      m += (1-b1)(g - m);  v += (1-b2)(g^2 - v);                (Kingma and Ba, 2015)
 //             W -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + 1e-7)  (b1 = 0.9, b2 = 0.999)
-// Default learning rates are the book's: 0.01, and 0.001 for Adam.
+//   adamw     W -= lr wd W  (decoupled weight decay: Loshchilov and Hutter, 2019; weights only)
+//             m, v as adam; W -= lr m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)   (PyTorch's)
+// Default learning rates are the book's: 0.01, and 0.001 for Adam and AdamW.
 // An optimizer holds its state per parameter (bound at construction, in order).
 #pragma once
 
@@ -43,6 +45,17 @@ class Optimizer {
   int slots_;
   std::vector<Tensor> state_;  // slots_ tensors per parameter
 };
+
+// AdamW's settings; the defaults are PyTorch's (torch.optim.AdamW). nanoGPT trains its small
+// character models with weight_decay 0.1 and beta2 0.99.
+struct AdamWSettings {
+  float weight_decay = 0.01f;
+  float beta1 = 0.9f, beta2 = 0.999f;
+  float eps = 1e-8f;
+};
+// Decay applies to the parameters marked so (Param::decay), the rest are left alone.
+std::unique_ptr<Optimizer> make_adamw(std::vector<Param*> params, float lr,
+                                      const AdamWSettings& settings);
 
 std::vector<std::string> optimizer_names();
 float default_lr(const std::string& optimizer);

@@ -16,6 +16,8 @@
 
 namespace nnzero {
 
+class Gpt;
+
 class TextGenerator {
  public:
   // Throws naming `where` unless the model is a language model with its vocabulary
@@ -35,13 +37,15 @@ class TextGenerator {
 
  private:
   const Tensor& feed(int32_t token);
+  const Tensor& feed_gpt(int64_t last);
   int32_t sample(const Tensor& scores, double temperature, Rng& rng);
 
   Vocabulary vocab_;
-  std::unique_ptr<Model> model_;  // the loaded network, rebuilt to read one token at a time
+  Gpt* gpt_;  // the model when it is a GPT (it reads one token at a time with its cache)
+  std::unique_ptr<Model> model_;  // else the loaded network, rebuilt to read one token at a time
   std::vector<int32_t> tokens_;
   std::vector<float> probabilities_;
-  Tensor x_;
+  Tensor x_, window_scores_;
 };
 
 }  // namespace nnzero
