@@ -35,7 +35,7 @@ TEST(Cli, BadUsageExits2WithAMessage) {
            {"train --model two_layer_net --batch 0", "--batch must be at least 1, got 0"},
            {"train --model two_layer_net --epochs 0", "--epochs must be at least 1, got 0"},
            {"train --model two_layer_net --lr -0.1", "--lr must be positive"},
-           {"train --model two_layer_net --optimizer adamw", "unknown optimizer \"adamw\""},
+           {"train --model two_layer_net --optimizer lamb", "unknown optimizer \"lamb\""},
            {"train --model two_layer_net --lr-schedule linear",
             "unknown learning-rate schedule \"linear\" (known: constant, cosine)"},
            {"train --model two_layer_net --threads -1", "--threads must be at least 1"},

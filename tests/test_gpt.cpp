@@ -223,6 +223,10 @@ TEST(Gpt, LearnsTinyShakespeareAndWritesOn) {
       run_cli("generate run/model.safetensors --start 'ROMEO:\nI a' --length 100 --seed 3", dir)
           .json()["text"],
       written);
+  const auto fast =
+      run_cli("generate run/model.safetensors --start 'ROMEO:' --length 80 --cache-restart", dir);
+  ASSERT_EQ(fast.exit_code, 0) << fast.err;
+  EXPECT_EQ(fast.json()["text"].get<std::string>().size(), 86u);
   const std::string long_prompt(40, 'a');
   const auto l =
       run_cli("generate run/model.safetensors --start '" + long_prompt + "' --length 5", dir);
@@ -247,7 +251,7 @@ TEST(Gpt, GreedySamplingFollowsTheForwardPass) {
   save_model(*model, dir / "gpt.safetensors", {{"nnzero.vocab", vocab.to_json()}});
   TextGenerator gen(load_model(dir / "gpt.safetensors"), "gpt.safetensors");
   gen.generate("abc", 9, 0.0, 0);
-  const std::vector<int32_t>& tokens = gen.tokens();
+  const std::vector<int32_t> tokens = gen.tokens();
   ASSERT_EQ(tokens.size(), 12u);
   for (size_t end = 3; end < tokens.size(); ++end) {  // token `end` from the 6 before it
     const size_t from = end < 6 ? 0 : end - 6;
@@ -257,5 +261,21 @@ TEST(Gpt, GreedySamplingFollowsTheForwardPass) {
     const int64_t row = static_cast<int64_t>(end - from) - 1;
     const float* scores = s.data() + row * 7;
     EXPECT_EQ(std::max_element(scores, scores + 7) - scores, tokens[end]) << "token " << end;
+  }
+
+  // With the cache restarting from the last 3 tokens when it holds 6: within the context the
+  // same text; past it, each token follows from the tokens since the last restart.
+  gen.set_cache_restart(true);
+  gen.generate("abc", 9, 0.0, 0);
+  const std::vector<int32_t> restarted = gen.tokens();
+  EXPECT_TRUE(std::equal(restarted.begin(), restarted.begin() + 7, tokens.begin()));
+  size_t start = 0;
+  for (size_t last = 2; last + 1 < restarted.size(); ++last) {
+    if (last - start == 6) start = last - 2;  // the cache was full: restart
+    Tensor x(Shape{1, 6});
+    for (size_t t = start; t <= last; ++t) x[static_cast<int64_t>(t - start)] = restarted[t];
+    const float* scores = model->forward(x, false).data() + static_cast<int64_t>(last - start) * 7;
+    EXPECT_EQ(std::max_element(scores, scores + 7) - scores, restarted[last + 1])
+        << "token " << last + 1;
   }
 }

@@ -263,7 +263,7 @@ TEST(Trainer, RejectsBadOptionsAndMismatchedData) {
   EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }),
              "epochs must be at least 1");
   o.epochs = 1;
-  o.optimizer = "adamw";
+  o.optimizer = "lamb";
   EXPECT_HAS(nnzero_test::error_of([&] { Trainer(small, xor_data, nullptr, o); }),
              "unknown optimizer");
 }

@@ -400,7 +400,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--epochs", args->epochs, "Epochs");
   cmd->add_option("--batch", args->batch, "Mini-batch size");
   cmd->add_option("--optimizer", args->optimizer,
-                  "sgd, momentum, nesterov, adagrad, rmsprop or adam");
+                  "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw");
   cmd->add_option("--lr", args->lr, "Learning rate");
   cmd->add_option("--lr-schedule", args->lr_schedule,
                   "constant (the book) or cosine (decays to 0 over the run)");

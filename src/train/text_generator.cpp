@@ -64,6 +64,14 @@ TextGenerator::TextGenerator(LoadedModel loaded, const std::string& where)
   }
 }
 
+void TextGenerator::set_cache_restart(bool restart) {
+  if (restart && gpt_ == nullptr) {
+    throw Error("the key/value cache restart is for GPT models; \"" + name() +
+                "\" is recurrent: it carries its state along, with no context to outgrow");
+  }
+  cache_restart_ = restart;
+}
+
 const std::string& TextGenerator::name() const {
   return model_->spec().name;
 }
@@ -83,6 +91,14 @@ const Tensor& TextGenerator::feed_gpt(int64_t last) {
     if (gpt_->cached() != last) {  // (not in generate's order: start the cache over)
       gpt_->reset_cache();
       for (int64_t t = 0; t < last; ++t) gpt_->step(tokens_[static_cast<size_t>(t)]);
+    }
+    return gpt_->step(tokens_[static_cast<size_t>(last)]);
+  }
+  if (cache_restart_) {
+    if (gpt_->cached() == T) gpt_->reset_cache();
+    if (gpt_->cached() == 0) {  // start again from the last T / 2 tokens
+      const int64_t from = last - std::max<int64_t>(1, T / 2) + 1;
+      for (int64_t t = from; t < last; ++t) gpt_->step(tokens_[static_cast<size_t>(t)]);
     }
     return gpt_->step(tokens_[static_cast<size_t>(last)]);
   }
