@@ -187,7 +187,7 @@ TEST(Seq2seq, TheSpecRoundTripsAndRefusesWhatDoesNotFit) {
               HasSubstr("must be even"));
   EXPECT_THAT(
       refused(R"({"input": [6], "layers": [], "seq2seq": {"decoder": "plain", )" + ok + "}}"),
-      HasSubstr("not both"));
+      HasSubstr("give one of \"layers\", \"seq2seq\" and \"gpt\""));
   EXPECT_THAT(refused(R"({"input": [6], "seq2seq": {"decoder": "plain", "size": 3, )" + ok + "}}"),
               HasSubstr("size"));
 }
