@@ -13,6 +13,7 @@
 #include "common.h"
 #include "nnzero/data/text_corpus.h"
 #include "nnzero/error.h"
+#include "nnzero/process_stats.h"
 #include "nnzero/words/analogy_questions.h"
 #include "nnzero/words/count_method.h"
 #include "nnzero/words/similarity.h"
@@ -30,10 +31,6 @@ struct WordsArgs {
   uint64_t seed = 0;
   int threads = 0;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 nlohmann::json listed(const std::vector<SimilarWord>& words) {
   nlohmann::json list = nlohmann::json::array();

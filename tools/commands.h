@@ -29,6 +29,8 @@ void add_words_train_command(CLI::App& words);
 
 // Prints the command's result: one JSON object on one line of stdout.
 void print_result(const nlohmann::json& result);
+// A measured number for the JSON, or null when there is none (NaN, infinity).
+nlohmann::json number_or_null(double v);
 
 // Exit status a subcommand asks main() to return (0 unless set).
 extern int exit_status;

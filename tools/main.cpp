@@ -1,5 +1,6 @@
 // nnzero: deep learning from zero. See README.md and `nnzero --help`.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -22,6 +23,10 @@ int exit_status = 0;
 
 void print_result(const nlohmann::json& result) {
   std::cout << result.dump() << std::endl;
+}
+
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
 }
 
 namespace {

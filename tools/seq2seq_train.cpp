@@ -112,16 +112,13 @@ void train_seq2seq(const CLI::App& cmd, ModelSpec spec, bool builtin) {
     r = trainer.run();
   }
   curves.flush();
-  const auto or_null = [](double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-  };
   nlohmann::json j = {{"model", spec.name},
                       {"epochs", r.epochs},
                       {"steps", r.steps},
                       {"train_acc", nullptr},
-                      {"test_acc", or_null(r.test_acc)},
-                      {"test_loss", or_null(r.test_loss)},
-                      {"train_loss", or_null(r.train_loss)},
+                      {"test_acc", number_or_null(r.test_acc)},
+                      {"test_loss", number_or_null(r.test_loss)},
+                      {"train_loss", number_or_null(r.train_loss)},
                       {"seconds", r.seconds},
                       {"samples_per_s", r.samples_per_s},
                       {"out", o.out_dir}};

@@ -9,17 +9,13 @@ namespace {
 
 using nlohmann::json;
 
-json num(double v) {
-  return std::isfinite(v) ? json(v) : json(nullptr);
-}
-
 json per_class_json(const std::vector<int64_t>& confusion,
                     const std::vector<std::string>& classes) {
   json out = json::array();
   for (const ClassScores& c : class_scores(confusion, classes)) {
     out.push_back({{"class", c.name},
-                   {"precision", num(c.precision)},
-                   {"recall", num(c.recall)},
+                   {"precision", number_or_null(c.precision)},
+                   {"recall", number_or_null(c.recall)},
                    {"support", c.support}});
   }
   return out;
@@ -38,14 +34,14 @@ json fold_rows(const TableTrainResult& r) {
   json folds = json::array();
   for (size_t f = 0; f < r.folds.size(); ++f) {
     const TableScores& s = r.folds[f].val;
-    json row = {{"fold", f + 1}, {"val_rows", s.rows}, {"val_loss", num(s.loss)}};
+    json row = {{"fold", f + 1}, {"val_rows", s.rows}, {"val_loss", number_or_null(s.loss)}};
     if (r.layout.task == TableTask::classify) {
-      row["val_acc"] = num(s.acc);
-      row["train_acc"] = num(r.folds[f].result.train_acc);
+      row["val_acc"] = number_or_null(s.acc);
+      row["train_acc"] = number_or_null(r.folds[f].result.train_acc);
     } else {
-      row["val_r2"] = num(s.r2);
-      row["val_rmse"] = num(s.rmse);
-      row["val_mae"] = num(s.mae);
+      row["val_r2"] = number_or_null(s.r2);
+      row["val_rmse"] = number_or_null(s.rmse);
+      row["val_mae"] = number_or_null(s.mae);
     }
     folds.push_back(row);
   }
@@ -65,7 +61,7 @@ json features_json(const TableTrainResult& r) {
 void add_scores(const TableTrainResult& r, json& j) {
   const bool validated = r.validated();
   const auto mean = [&](double TableScores::*score) {
-    return validated ? num(r.mean(score)) : json(nullptr);
+    return validated ? number_or_null(r.mean(score)) : json(nullptr);
   };
   if (r.layout.task == TableTask::classify) {
     j["classes"] = r.layout.classes;
@@ -90,9 +86,9 @@ json table_result_json(const TableTrainResult& r, const std::string& out_dir) {
   json j = {{"model", r.model->spec().name},
             {"epochs", r.result.epochs},
             {"steps", r.result.steps},
-            {"train_acc", classify ? num(r.train_acc()) : json(nullptr)},
-            {"test_acc", classify && validated ? num(r.mean(&TableScores::acc)) : json(nullptr)},
-            {"test_loss", validated ? num(r.mean(&TableScores::loss)) : json(nullptr)},
+            {"train_acc", classify ? number_or_null(r.train_acc()) : json(nullptr)},
+            {"test_acc", classify && validated ? number_or_null(r.mean(&TableScores::acc)) : json(nullptr)},
+            {"test_loss", validated ? number_or_null(r.mean(&TableScores::loss)) : json(nullptr)},
             {"seconds", r.seconds},
             {"samples_per_s", r.result.samples_per_s},
             {"out", out_dir},

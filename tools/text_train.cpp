@@ -238,24 +238,22 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
     r = trainer.run();
   }
   curves.flush();
-  const auto or_null = [](double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-  };
-  nlohmann::json j = {{"model", spec.name},
-                      {"epochs", r.epochs},
-                      {"steps", r.steps},
-                      {"train_acc", nullptr},
-                      {"test_acc", or_null(r.test_accuracy)},
-                      {"test_loss", or_null(r.test_loss)},
-                      {"seconds", r.seconds},
-                      {"samples_per_s", r.tokens_per_s / static_cast<double>(T)},
-                      {"out", o.out_dir},
-                      {"train_perplexity", or_null(r.train_perplexity)},
-                      {"val_perplexity", or_null(r.val_perplexity)},
-                      {"test_perplexity", or_null(r.test_perplexity)},
-                      {"val_loss", or_null(r.history.empty() ? NAN : r.history.back().val_loss)},
-                      {"tokens_per_s", r.tokens_per_s},
-                      {"vocab", corpus.vocab.size()}};
+  nlohmann::json j = {
+      {"model", spec.name},
+      {"epochs", r.epochs},
+      {"steps", r.steps},
+      {"train_acc", nullptr},
+      {"test_acc", number_or_null(r.test_accuracy)},
+      {"test_loss", number_or_null(r.test_loss)},
+      {"seconds", r.seconds},
+      {"samples_per_s", r.tokens_per_s / static_cast<double>(T)},
+      {"out", o.out_dir},
+      {"train_perplexity", number_or_null(r.train_perplexity)},
+      {"val_perplexity", number_or_null(r.val_perplexity)},
+      {"test_perplexity", number_or_null(r.test_perplexity)},
+      {"val_loss", number_or_null(r.history.empty() ? NAN : r.history.back().val_loss)},
+      {"tokens_per_s", r.tokens_per_s},
+      {"vocab", corpus.vocab.size()}};
   if (r.interrupted) {
     j["interrupted"] = true;
     exit_status = 130;

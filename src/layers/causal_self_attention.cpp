@@ -5,12 +5,15 @@
 #include <string>
 
 #include "nnzero/functions/exp_float.h"
+#include "nnzero/kernels/attention_kernels.h"
 #include "nnzero/kernels/matmul.h"
 #include "nnzero/parallel.h"
 
 namespace nnzero {
 
 namespace {
+
+using namespace attention_kernels;
 
 Shape check_attention_shape(const Shape& in, int64_t heads) {
   if (in.rank() != 2) {
@@ -28,20 +31,6 @@ Shape check_attention_shape(const Shape& in, int64_t heads) {
 // A (sample, head) pair's attention goes to one thread from this many multiply-adds (T^2 hs)
 // in all: below it, waking the pool costs more than the products.
 constexpr int64_t kSplitMacs = 1 << 15;
-
-// The sum of a[j] b[j] over j in [0, n), with 16 partial sums that stay in a vector register.
-float dot(const float* __restrict a, const float* __restrict b, int64_t n) {
-  constexpr int64_t kLanes = 16;
-  float acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) acc[l] += a[j + l] * b[j + l];
-  }
-  float sum = 0.0f;
-  for (; j < n; ++j) sum += a[j] * b[j];
-  for (const float v : acc) sum += v;
-  return sum;
-}
 
 // a[0, n) = softmax(scale a[0, n)), in place.
 void softmax_prefix(float* __restrict a, int64_t n, float scale) {
@@ -62,45 +51,6 @@ void softmax_prefix(float* __restrict a, int64_t n, float scale) {
   for (int64_t l = 0; l < n; ++l) a[l] *= inv;
 }
 
-// Rows [0, R) of a small product: C[r, c] = sum over p in [p0, p1) of A[r, p] B[p, c] for
-// c in [0, cols), all three row-major with strides lda, ldb, ldc. The R x 32 (or R x 16) sums
-// of a strip of columns stay in vector registers while p runs, each row of B read once for the
-// R rows: a plain loop per output row instead would store and reload its sums at every p.
-template <int R>
-void product_rows(const float* __restrict A, int64_t lda, const float* __restrict B, int64_t ldb,
-                  int64_t p0, int64_t p1, int64_t cols, float* __restrict C, int64_t ldc) {
-  int64_t c0 = 0;
-  for (; c0 + 32 <= cols; c0 += 32) {
-    float acc[R][32] = {};
-    for (int64_t p = p0; p < p1; ++p) {
-      const float* b = B + p * ldb + c0;
-      for (int r = 0; r < R; ++r) {
-        const float a = A[r * lda + p];
-        for (int k = 0; k < 32; ++k) acc[r][k] += a * b[k];
-      }
-    }
-    for (int r = 0; r < R; ++r) std::copy(acc[r], acc[r] + 32, C + r * ldc + c0);
-  }
-  for (; c0 + 16 <= cols; c0 += 16) {
-    float acc[R][16] = {};
-    for (int64_t p = p0; p < p1; ++p) {
-      const float* b = B + p * ldb + c0;
-      for (int r = 0; r < R; ++r) {
-        const float a = A[r * lda + p];
-        for (int k = 0; k < 16; ++k) acc[r][k] += a * b[k];
-      }
-    }
-    for (int r = 0; r < R; ++r) std::copy(acc[r], acc[r] + 16, C + r * ldc + c0);
-  }
-  for (; c0 < cols; ++c0) {
-    for (int r = 0; r < R; ++r) {
-      float sum = 0.0f;
-      for (int64_t p = p0; p < p1; ++p) sum += A[r * lda + p] * B[p * ldb + c0];
-      C[r * ldc + c0] = sum;
-    }
-  }
-}
-
 // The rows of one head: q, k, v and their gradients are rows of (T, 3C) matrices at stride
 // `ld` = 3C, starting at the head's columns; y and dy rows of (T, C) at stride `ldy` = C.
 struct Head {
@@ -108,54 +58,11 @@ struct Head {
   float scale;  // 1 / sqrt(hs)
 };
 
-// The rows of a head's (T, T) matrices go by in blocks of this many.
-constexpr int64_t kBlock = 4;
-
-// A causal product C (T, cols) = A (T, T or hs) B, kBlock rows at a time: for the rows
-// [i0, i0 + kBlock), `range(i0, rows)` gives the p range and the columns [0, cols) that matter
-// (the causal mask makes the rest zero or unused).
-template <class Range>
-void causal_product(int64_t T, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-                    int64_t ldc, Range range) {
-  for (int64_t i0 = 0; i0 < T; i0 += kBlock) {
-    const int64_t rows = std::min(kBlock, T - i0);
-    const auto [p0, p1, cols] = range(i0, rows);
-    const float* a = A + i0 * lda;
-    float* c = C + i0 * ldc;
-    switch (rows) {
-      case 4:
-        product_rows<4>(a, lda, B, ldb, p0, p1, cols, c, ldc);
-        break;
-      case 3:
-        product_rows<3>(a, lda, B, ldb, p0, p1, cols, c, ldc);
-        break;
-      case 2:
-        product_rows<2>(a, lda, B, ldb, p0, p1, cols, c, ldc);
-        break;
-      default:
-        product_rows<1>(a, lda, B, ldb, p0, p1, cols, c, ldc);
-        break;
-    }
-  }
-}
-
-struct Span {
-  int64_t p0, p1, cols;
-};
-
 // Scores of the rows [i0, i0 + rows) against the keys held transposed (hs, T): the columns j
 // up to the block's last row, rounded up to a whole vector (those past a row's own i are
 // masked by the softmax).
 Span score_span(const Head& g, int64_t i0, int64_t rows) {
   return {0, g.hs, std::min(g.T, (i0 + rows + 15) / 16 * 16)};
-}
-
-// out (cols, rows) = in (rows, cols) transposed, in at stride ld_in.
-void transpose(const float* __restrict in, int64_t ld_in, int64_t rows, int64_t cols,
-               float* __restrict out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) out[c * rows + r] = in[r * ld_in + c];
-  }
 }
 
 // att (T, T) = the causal softmax of q k^T / sqrt(hs), zero above the diagonal;

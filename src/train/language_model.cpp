@@ -10,6 +10,7 @@
 #include "nnzero/io/csv_writer.h"
 #include "nnzero/io/file.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/process_stats.h"
 #include "nnzero/train/lr_schedule.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/trainer.h"
@@ -19,10 +20,6 @@ namespace nnzero {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 void set_carry(Model& model, bool carry) {
   for (const NamedLayer& l : model.named_layers()) l.layer->set_carry_state(carry);

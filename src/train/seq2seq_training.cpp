@@ -9,6 +9,7 @@
 #include "nnzero/io/csv_writer.h"
 #include "nnzero/io/file.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/process_stats.h"
 #include "nnzero/train/language_model.h"
 #include "nnzero/train/progress.h"
 
@@ -17,10 +18,6 @@ namespace nnzero {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // Rows [first, first + count) of ids (N, cols).
 Tensor rows_of(const Tensor& ids, int64_t first, int64_t count) {
