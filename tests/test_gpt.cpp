@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
+#include "nnzero/io/safetensors.h"
 #include "nnzero/model/gpt.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/sequential.h"
@@ -211,6 +213,15 @@ TEST(Gpt, LearnsTinyShakespeareAndWritesOn) {
   EXPECT_NEAR(j["val_perplexity"].get<double>(), std::exp(j["val_loss"].get<double>()), 1e-6);
   const LoadedModel loaded = load_model(dir / "run/model.safetensors");
   EXPECT_EQ(loaded.model->spec().gpt->context, 32);
+  // eval measures the validation text as train did.
+  const auto e = run_cli("eval run/model.safetensors --data '" + text + "' --threads 2", dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(e.json()["val_loss"].get<double>(), j["val_loss"].get<double>(), 1e-4);
+  EXPECT_TRUE(e.json()["test_loss"].is_null());  // a single file has no test part
+  nnzero_test::spit(dir / "other.txt", std::string(500, 'x') + "yz");
+  const auto other = run_cli("eval run/model.safetensors --data other.txt", dir);
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_HAS(other.err, "is not the one run/model.safetensors was trained with");
 
   // 100 characters from a 10-character prompt: 21 through the cache, the rest by windows.
   const auto g =
@@ -278,4 +289,58 @@ TEST(Gpt, GreedySamplingFollowsTheForwardPass) {
     EXPECT_EQ(std::max_element(scores, scores + 7) - scores, restarted[last + 1])
         << "token " << last + 1;
   }
+}
+
+// A file whose two copies of the tied weight differ is refused, not half read.
+TEST(Gpt, AFileWhoseTiedCopiesDifferIsRefused) {
+  ScratchDir dir;
+  Rng rng(7);
+  Gpt model(small_gpt_spec(false), rng);
+  const std::string path = dir / "gpt.safetensors";
+  save_model(model, path);
+  EXPECT_NO_THROW(load_model(path));
+  const SafetensorsFile file = SafetensorsFile::read(path);
+  const SafetensorsEntry* e = file.find("lm_head.weight");
+  ASSERT_NE(e, nullptr);
+  std::string bytes = nnzero_test::slurp(path);
+  uint64_t header = 0;
+  std::memcpy(&header, bytes.data(), 8);
+  bytes[8 + header + e->begin + 3] ^= 0x20;  // the first weight's exponent
+  nnzero_test::spit(path, bytes);
+  EXPECT_HAS(error_of([&] { load_model(path); }),
+             "\"lm_head.weight\" and \"transformer.wte.weight\" are one tied weight but the file "
+             "holds two different tensors");
+}
+
+// What the GPT's flags and specs refuse, before any data is read.
+TEST(Gpt, BadSizesAndFlagsAreRefused) {
+  ScratchDir dir;
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "to be or not to be\n";
+  nnzero_test::spit(dir / "x.txt", text);
+  EXPECT_HAS(
+      gpt_spec_error(R"({"vocab": 7, "context": 6, "layers": 1000000, "heads": 2, "width": 128})"),
+      "more than the 1073741824 a GPT may have here");
+  for (const auto& [args, message] :
+       {std::pair{"--context 0", "--context must be at least 1"},
+        {"--heads 3", "\"width\" 128 must be a multiple of \"heads\" 3"},
+        {"--min-lr 0.1", "--min-lr must be in [0, --lr]"}}) {
+    const CliResult r = run_cli(std::string("train --model gpt_char --data x.txt ") + args, dir);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_HAS(r.err, message);
+  }
+  const CliResult conv = run_cli("train --model simple_convnet --layers 2", dir);
+  EXPECT_EQ(conv.exit_code, 2);
+  EXPECT_HAS(conv.err, "--layers is for GPT models only");
+  // A stack of layers with attention carries no state to generate from one token at a time.
+  const ModelSpec stack = ModelSpec::parse(R"({"name": "stack", "input": [4], "layers": [
+      {"type": "embedding", "num_embeddings": 3, "embedding_dim": 4},
+      {"type": "causal_self_attention", "heads": 2}, {"type": "linear", "out_features": 3}]})");
+  Rng rng(8);
+  Sequential model(stack, rng);
+  Vocabulary vocab(Vocabulary::Level::character);
+  for (const char* c : {"a", "b", "c"}) vocab.add(c);
+  save_model(model, dir / "stack.safetensors", {{"nnzero.vocab", vocab.to_json()}});
+  EXPECT_HAS(error_of([&] { TextGenerator(load_model(dir / "stack.safetensors"), "stack"); }),
+             "generate from a GPT model");
 }

@@ -10,6 +10,7 @@
 #include "nnzero/plot/page.h"
 #include "nnzero/train/evaluate.h"
 #include "seq2seq.h"
+#include "text.h"
 
 namespace nnzero::cli {
 
@@ -61,6 +62,10 @@ void run_eval(const EvalArgs& a) {
     if (!a.figures.empty()) throw Error("--figures: a seq2seq model has no classes to draw");
     return eval_seq2seq(loaded, a.model, a.data, a.batch);
   }
+  if (is_language_model(loaded)) {  // tools/text_train.cpp
+    if (!a.figures.empty()) throw Error("--figures: a language model has no classes to draw");
+    return eval_text(loaded, a.model, a.data);
+  }
   const std::vector<std::string> names = class_names(loaded, a.model);  // checked first
   Model& model = *loaded.model;
   const Mnist data = load_eval_data(resolve_data_dir(a.data), loaded, a);
@@ -99,8 +104,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option(
       "--data", args->data,
       "Folder with the MNIST-format files (default $NNZERO_DATA/mnist, then ./data/mnist), or "
-      "an image folder (its test/ images), or question-answer lines for a seq2seq model "
-      "(the held-out tenth)");
+      "an image folder (its test/ images), question-answer lines for a seq2seq model "
+      "(the held-out tenth), or text for a language model (its validation and test parts)");
   cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--figures", args->figures,

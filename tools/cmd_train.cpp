@@ -262,6 +262,7 @@ void run_train(TrainArgs& a) {
   const std::unique_ptr<Communicator> ranks = join_ranks();
   const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
   if (a.resume.empty() && is_seq2seq(a.choice)) {  // tools/seq2seq_train.cpp
+    reject_gpt_flags(*a.cmd, false);
     if (several) throw Error("seq2seq models train in one process; run them without mpirun");
     return train_seq2seq(*a.cmd, a.choice.resolve(), !a.choice.model.empty());
   }
@@ -270,7 +271,8 @@ void run_train(TrainArgs& a) {
     if (several) throw Error("language models train in one process; run them without mpirun");
     return train_text(*a.cmd, a.choice.resolve(), !a.choice.model.empty());
   }
-  if (is_table_data(a.data)) {  // --data FILE.csv: tools/table_train.cpp
+  reject_gpt_flags(*a.cmd, false);  // tables and images from here on
+  if (is_table_data(a.data)) {      // --data FILE.csv: tools/table_train.cpp
     if (several) throw Error("table models train in one process; run them without mpirun");
     if (a.given("--crop-padding") || a.given("--flip")) {
       throw Error("--crop-padding and --flip augment images, not table rows");

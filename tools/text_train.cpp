@@ -135,6 +135,13 @@ void add_text_flags(CLI::App& train) {
       ->type_name("LR");
 }
 
+void reject_gpt_flags(const CLI::App& cmd, bool gpt) {
+  for (const char* flag : {"--layers", "--heads", "--width", "--context", "--warmup-steps",
+                           "--steps-per-epoch", "--min-lr"}) {
+    if (!gpt && given(cmd, flag)) throw Error(std::string(flag) + " is for GPT models only");
+  }
+}
+
 // --layers, --heads, --width, --context on a GPT spec, checked as a spec file's would be.
 void apply_gpt_flags(const CLI::App& cmd, ModelSpec& spec) {
   GptSpec& g = *spec.gpt;
@@ -143,6 +150,7 @@ void apply_gpt_flags(const CLI::App& cmd, ModelSpec& spec) {
                                     {"--width", &g.width},
                                     {"--context", &g.context}}) {
     *field = value<int64_t>(cmd, flag, *field);
+    if (*field < 1) throw Error(std::string(flag) + " must be at least 1");
   }
   spec.input = Shape{g.context};
   spec = ModelSpec::parse(spec.to_json(), "model \"" + spec.name + "\"");
@@ -154,10 +162,7 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
     if (given(cmd, flag)) throw Error(std::string(flag) + " is not available for language models");
   }
   const bool gpt = spec.gpt.has_value();
-  for (const char* flag : {"--layers", "--heads", "--width", "--context", "--warmup-steps",
-                           "--steps-per-epoch", "--min-lr"}) {
-    if (!gpt && given(cmd, flag)) throw Error(std::string(flag) + " is for GPT models only");
-  }
+  reject_gpt_flags(cmd, gpt);
   if (gpt) apply_gpt_flags(cmd, spec);
   const std::string data =
       value<std::string>(cmd, "--data", default_text_dir() + (gpt ? "/tinyshakespeare.txt" : ""));
@@ -172,7 +177,11 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   o.batch = value<int64_t>(cmd, "--batch", t.batch.value_or(20));
   o.max_steps = value<int64_t>(cmd, "--max-steps", t.max_steps.value_or(0));
   o.optimizer = value<std::string>(cmd, "--optimizer", t.optimizer.value_or("sgd"));
-  o.lr = static_cast<float>(value<double>(cmd, "--lr", t.lr.value_or(default_lr(o.optimizer))));
+  // The spec's learning rate, its floor and its weight decay belong to the spec's optimizer
+  // (as for images, docs/spec.md): another optimizer gets its own defaults.
+  const bool same_optimizer = o.optimizer == t.optimizer.value_or("sgd");
+  o.lr = static_cast<float>(value<double>(
+      cmd, "--lr", same_optimizer && t.lr ? *t.lr : static_cast<double>(default_lr(o.optimizer))));
   o.clip = static_cast<float>(value<double>(cmd, "--clip", t.clip.value_or(0.25)));
   o.lr_decay = static_cast<float>(value<double>(cmd, "--lr-decay", t.lr_decay.value_or(1.0)));
   o.lr_schedule =
@@ -186,13 +195,20 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   o.random_windows = gpt;
   o.warmup_steps = value<int64_t>(cmd, "--warmup-steps", t.warmup_steps.value_or(0));
   o.steps_per_epoch = value<int64_t>(cmd, "--steps-per-epoch", t.steps_per_epoch.value_or(0));
-  const double min_lr = value<double>(cmd, "--min-lr", t.min_lr.value_or(0.0));
   if (o.warmup_steps < 0 || o.steps_per_epoch < 0) {
     throw Error("--warmup-steps and --steps-per-epoch must be at least 0");
   }
-  if (!(min_lr >= 0.0 && min_lr <= o.lr)) throw Error("--min-lr must be in [0, --lr]");
-  o.min_lr_ratio = min_lr / o.lr;
-  const double weight_decay = value<double>(cmd, "--weight-decay", t.weight_decay.value_or(0.0));
+  // The floor as a share of lr: --min-lr, else the spec's (gpt_char: 1e-4 of 1e-3), so that
+  // --lr moves it along.
+  if (given(cmd, "--min-lr")) {
+    const double min_lr = value<double>(cmd, "--min-lr", 0.0);
+    if (!(min_lr >= 0.0 && min_lr <= o.lr)) throw Error("--min-lr must be in [0, --lr]");
+    o.min_lr_ratio = min_lr / o.lr;
+  } else if (same_optimizer && t.min_lr && t.lr) {
+    o.min_lr_ratio = std::clamp(*t.min_lr / *t.lr, 0.0, 1.0);
+  }
+  const double weight_decay =
+      value<double>(cmd, "--weight-decay", same_optimizer ? t.weight_decay.value_or(0.0) : 0.0);
   if (!(weight_decay >= 0.0)) throw Error("--weight-decay must be at least 0");
   // AdamW's decay is its own (decoupled); the other optimizers' is the book's L2 term.
   o.adamw = {.weight_decay = static_cast<float>(weight_decay),
@@ -257,6 +273,39 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   if (r.interrupted) {
     j["interrupted"] = true;
     exit_status = 130;
+  }
+  print_result(j);
+}
+
+bool is_language_model(const LoadedModel& loaded) {
+  return loaded.metadata.contains("nnzero.vocab");
+}
+
+void eval_text(LoadedModel& loaded, const std::string& file, const std::string& data_flag) {
+  const bool gpt = loaded.model->spec().gpt.has_value();
+  const TextCorpus corpus = load_text_corpus(
+      data_flag.empty() ? default_text_dir() + (gpt ? "/tinyshakespeare.txt" : "") : data_flag);
+  if (corpus.vocab.to_json() != loaded.metadata.at("nnzero.vocab")) {
+    throw Error(corpus.name + ": its vocabulary (" + std::to_string(corpus.vocab.size()) +
+                " tokens) is not the one " + file +
+                " was trained with: evaluate it on its own text");
+  }
+  const LanguageModelOptions defaults;
+  const Perplexity val = measure_perplexity(*loaded.model, corpus.valid, defaults.eval_batch);
+  nlohmann::json j = {{"model", loaded.model->spec().name},
+                      {"file", file},
+                      {"val_tokens", val.tokens},
+                      {"val_loss", val.loss},
+                      {"val_perplexity", val.perplexity},
+                      {"val_accuracy", val.accuracy},
+                      {"test_loss", nullptr},
+                      {"test_perplexity", nullptr},
+                      {"test_accuracy", nullptr}};
+  if (!corpus.test.empty()) {
+    const Perplexity test = measure_perplexity(*loaded.model, corpus.test, defaults.eval_batch);
+    j["test_loss"] = test.loss;
+    j["test_perplexity"] = test.perplexity;
+    j["test_accuracy"] = test.accuracy;
   }
   print_result(j);
 }

@@ -18,10 +18,6 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
   for (int64_t i = 0; i < a.numel(); ++i) po[i] = pa[i] + pb[i];
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 }  // namespace
 
 Gpt::Gpt(const ModelSpec& spec, Rng& rng) : spec_(spec) {
@@ -46,10 +42,10 @@ Gpt::Gpt(const ModelSpec& spec, Rng& rng) : spec_(spec) {
   for (const NamedParam& p : named_params()) {
     Tensor& w = p.param->value;
     p.param->decay = w.rank() >= 2;
-    if (ends_with(p.name, ".bias")) {
+    if (p.name.ends_with(".bias")) {
       w.zero();
     } else if (w.rank() >= 2) {
-      rng.fill_normal(w, 0.0f, ends_with(p.name, "c_proj.weight") ? residual_std : 0.02f);
+      rng.fill_normal(w, 0.0f, p.name.ends_with("c_proj.weight") ? residual_std : 0.02f);
     }
   }
   for (const NamedLayer& l : named_layers()) l.layer->use_workspace(&workspace_);

@@ -1,5 +1,7 @@
 #include "nnzero/model/model_file.h"
 
+#include <cstring>
+#include <map>
 #include <set>
 
 #include "nnzero/io/safetensors.h"
@@ -18,6 +20,7 @@ bool is_batch_counter(const std::string& name) {
 
 void copy_state(Model& model, const SafetensorsFile& file) {
   std::set<std::string> expected;
+  std::map<const float*, std::string> loaded;  // a tied tensor is saved under two names
   for (const NamedTensor& nt : model.state()) {
     expected.insert(nt.name);
     const SafetensorsEntry* e = file.find(nt.name);
@@ -26,6 +29,15 @@ void copy_state(Model& model, const SafetensorsFile& file) {
     if (!(t.shape() == nt.tensor->shape())) {
       throw Error(file.name() + ": tensor \"" + nt.name + "\" has shape " + t.shape().str() +
                   " but the spec needs " + nt.tensor->shape().str());
+    }
+    const auto [first, fresh] = loaded.emplace(nt.tensor->data(), nt.name);
+    if (!fresh) {
+      if (std::memcmp(t.data(), nt.tensor->data(),
+                      sizeof(float) * static_cast<size_t>(t.numel())) != 0) {
+        throw Error(file.name() + ": \"" + nt.name + "\" and \"" + first->second +
+                    "\" are one tied weight but the file holds two different tensors");
+      }
+      continue;
     }
     nt.tensor->copy_from(t);
   }

@@ -159,6 +159,9 @@ Seq2seqSpec parse_seq2seq(const json& j, const Shape& input, const std::string& 
   return s;
 }
 
+// 2^30 float weights, 4 GB (GPT-2 XL has 1.5e9).
+constexpr double kMaxGptWeights = 1 << 30;
+
 GptSpec parse_gpt(const json& j, const Shape& input, const std::string& where) {
   Fields f(j, where);
   GptSpec s;
@@ -180,6 +183,17 @@ GptSpec parse_gpt(const json& j, const Shape& input, const std::string& where) {
   }
   s.bias = f.has("bias") && f.boolean("bias");
   f.reject_unknown();
+  // Each size may be large, not all at once: about 12 L C^2 + (V + T) C weights (in double,
+  // which holds these products exactly enough to compare).
+  const double C = static_cast<double>(s.width);
+  const double weights =
+      12.0 * static_cast<double>(s.layers) * C * C + static_cast<double>(s.vocab + s.context) * C;
+  if (weights > kMaxGptWeights) {
+    throw Error(where + ": " + std::to_string(s.layers) + " layers of width " +
+                std::to_string(s.width) + " make about " +
+                std::to_string(static_cast<int64_t>(weights)) + " weights, more than the " +
+                std::to_string(static_cast<int64_t>(kMaxGptWeights)) + " a GPT may have here");
+  }
   if (input.rank() != 1 || input[0] != s.context) {
     throw Error(where + ": \"input\" must be [context] = [" + std::to_string(s.context) +
                 "], got " + input.str());

@@ -37,6 +37,11 @@ std::unique_ptr<Model> one_step_model(Model& trained, const std::string& where) 
       throw Error(where + ": a bidirectional " + l.type +
                   " layer reads the text from its end: it cannot generate one token at a time");
     }
+    if (l.type == "causal_self_attention") {
+      throw Error(where + ": a causal_self_attention layer reads its whole context at once and " +
+                  "carries no state from one token to the next: generate from a GPT model " +
+                  "(a spec with \"gpt\") instead");
+    }
   }
   spec.input = Shape{1};
   Rng rng(0);
@@ -145,10 +150,14 @@ std::string TextGenerator::generate(const std::string& start, int64_t length, do
   const Tensor* scores = nullptr;
   if (gpt_ != nullptr) {
     // A prompt longer than the context: only its last `context` tokens are read (nanoGPT's
-    // crop), in one forward; a shorter one goes through the cache.
+    // crop), in one forward, or into the cache when it restarts; a shorter one goes through
+    // the cache.
     gpt_->reset_cache();
     const auto n = static_cast<int64_t>(tokens_.size());
-    if (n > gpt_->shape().context) {
+    const int64_t T = gpt_->shape().context;
+    if (n > T && cache_restart_) {
+      for (int64_t t = n - T; t < n; ++t) scores = &gpt_->step(tokens_[static_cast<size_t>(t)]);
+    } else if (n > T) {
       scores = &feed_gpt(n - 1);
     } else {
       for (int64_t t = 0; t < n; ++t) scores = &feed_gpt(t);

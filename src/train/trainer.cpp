@@ -78,9 +78,13 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainO
         "train: every layer with parameters is frozen (\"trainable\": false or "
         "--freeze): nothing would train");
   }
-  optimizer_ = make_optimizer(opt_.optimizer, params, opt_.lr);
+  // AdamW's weight decay is its own, decoupled from the gradient; the others' the book's L2.
+  const bool adamw = opt_.optimizer == "adamw";
+  optimizer_ = adamw ? make_adamw(params, opt_.lr > 0.0f ? opt_.lr : default_lr("adamw"),
+                                  {.weight_decay = opt_.weight_decay})
+                     : make_optimizer(opt_.optimizer, params, opt_.lr);
   base_lr_ = optimizer_->lr();
-  model_.set_weight_decay(opt_.weight_decay);
+  model_.set_weight_decay(adamw ? 0.0f : opt_.weight_decay);
   epoch_rng_state_ = shuffle_rng_.state();
 }
 

@@ -46,10 +46,11 @@ class Optimizer {
   std::vector<Tensor> state_;  // slots_ tensors per parameter
 };
 
-// AdamW's settings; the defaults are PyTorch's (torch.optim.AdamW). nanoGPT trains its small
+// AdamW's settings: PyTorch's (torch.optim.AdamW) but for the weight decay, 0 unless given,
+// as every optimizer's in nnzero (PyTorch's default is 0.01). nanoGPT trains its small
 // character models with weight_decay 0.1 and beta2 0.99.
 struct AdamWSettings {
-  float weight_decay = 0.01f;
+  float weight_decay = 0.0f;
   float beta1 = 0.9f, beta2 = 0.999f;
   float eps = 1e-8f;
 };
