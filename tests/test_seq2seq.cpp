@@ -23,21 +23,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-ModelSpec small_spec(const std::string& decoder, bool reverse = false, bool bidirectional = false) {
-  ModelSpec s;
-  s.name = decoder + "_test";
-  s.seq2seq = Seq2seqSpec{.decoder = decoder,
-                          .vocab = 9,
-                          .wordvec = 5,
-                          .hidden = 6,
-                          .question = 4,
-                          .answer = 3,
-                          .reverse = reverse,
-                          .bidirectional = bidirectional};
-  s.input = Shape{4 + 3 - 1};
-  return s;
-}
-
 Tensor random_tensor(const Shape& shape, Rng& rng) {
   Tensor t(shape);
   rng.fill_normal(t, 0.0f, 1.0f);
@@ -102,7 +87,7 @@ TEST(Seq2seq, EveryDecoderPassesTheGradientCheck) {
                                                         {"attention", false, true},
                                                         {"peeky", false, true}}) {
     Rng rng(7);
-    Seq2seq model(small_spec(decoder, reverse, bidirectional), rng);
+    Seq2seq model(nnzero_test::small_seq2seq_spec(decoder, reverse, bidirectional), rng);
     GradCheckOptions o;
     o.max_elements = 40;
     for (const GradCheckResult& r : gradcheck_model(model, 3, rng, o)) {
@@ -115,7 +100,7 @@ TEST(Seq2seq, EveryDecoderPassesTheGradientCheck) {
 
 TEST(Seq2seq, NamesItsParametersAsAPyTorchEncoderDecoder) {
   Rng rng(1);
-  Seq2seq model(small_spec("attention", false, true), rng);
+  Seq2seq model(nnzero_test::small_seq2seq_spec("attention", false, true), rng);
   std::vector<std::string> names;
   for (const NamedParam& p : model.named_params()) names.push_back(p.name);
   EXPECT_THAT(
@@ -140,7 +125,7 @@ TEST(Seq2seq, GreedyDecodingAgreesWithTheTeacherForcedNetwork) {
                                                         {"attention", true, false},
                                                         {"attention", false, true}}) {
     Rng rng(11);
-    Seq2seq model(small_spec(decoder, reverse, bidirectional), rng);
+    Seq2seq model(nnzero_test::small_seq2seq_spec(decoder, reverse, bidirectional), rng);
     for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 0.8f);
     const int64_t n = 5;
     Tensor q(Shape{n, 4});
@@ -162,7 +147,7 @@ TEST(Seq2seq, GreedyDecodingAgreesWithTheTeacherForcedNetwork) {
 }
 
 TEST(Seq2seq, TheSpecRoundTripsAndRefusesWhatDoesNotFit) {
-  const ModelSpec s = small_spec("peeky", true, true);
+  const ModelSpec s = nnzero_test::small_seq2seq_spec("peeky", true, true);
   const ModelSpec back = ModelSpec::parse(s.to_json());
   ASSERT_TRUE(back.seq2seq.has_value());
   EXPECT_EQ(back.seq2seq->decoder, "peeky");
@@ -195,7 +180,7 @@ TEST(Seq2seq, TheSpecRoundTripsAndRefusesWhatDoesNotFit) {
 TEST(Seq2seq, AModelFileGivesTheSameAnswers) {
   ScratchDir dir;
   Rng rng(5);
-  Seq2seq model(small_spec("attention", true), rng);
+  Seq2seq model(nnzero_test::small_seq2seq_spec("attention", true), rng);
   for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 0.8f);
   Tensor q(Shape{6, 4});
   fill_random_input(q, 9, rng);

@@ -21,6 +21,7 @@
 #include "nnzero/error.h"
 #include "nnzero/io/file.h"
 #include "nnzero/io/image.h"
+#include "nnzero/model/spec.h"
 #include "nnzero/rng.h"
 #include "nnzero/tensor.h"
 
@@ -163,6 +164,24 @@ std::string error_of(F&& f) {
   }
   ADD_FAILURE() << "expected an nnzero::Error";
   return "";
+}
+
+// A small encoder-decoder (model/seq2seq.h): 9 characters, embeddings of 5, LSTMs of 6,
+// questions of 4, answers of 3 with the start character.
+inline nnzero::ModelSpec small_seq2seq_spec(const std::string& decoder, bool reverse = false,
+                                            bool bidirectional = false) {
+  nnzero::ModelSpec s;
+  s.name = decoder + "_test";
+  s.seq2seq = nnzero::Seq2seqSpec{.decoder = decoder,
+                                  .vocab = 9,
+                                  .wordvec = 5,
+                                  .hidden = 6,
+                                  .question = 4,
+                                  .answer = 3,
+                                  .reverse = reverse,
+                                  .bidirectional = bidirectional};
+  s.input = nnzero::Shape{4 + 3 - 1};
+  return s;
 }
 
 }  // namespace nnzero_test

@@ -390,19 +390,10 @@ ti.write_safetensors(base + ".torch_y.safetensors", {"y": y.numpy()}, {})
                                                         {"peeky", true, false},
                                                         {"attention", true, false},
                                                         {"attention", false, true}}) {
-    ModelSpec spec;
+    ModelSpec spec = nnzero_test::small_seq2seq_spec(decoder, reverse, bidirectional);
     spec.name = std::string(decoder) + (reverse ? "_reversed" : "") +
                 (bidirectional ? "_bidirectional" : "");
     SCOPED_TRACE(spec.name);
-    spec.seq2seq = Seq2seqSpec{.decoder = decoder,
-                               .vocab = 9,
-                               .wordvec = 5,
-                               .hidden = 6,
-                               .question = 4,
-                               .answer = 3,
-                               .reverse = reverse,
-                               .bidirectional = bidirectional};
-    spec.input = Shape{4 + 3 - 1};
     Rng rng(17);
     Seq2seq model(spec, rng);
     for (const NamedParam& p : model.named_params()) rng.fill_normal(p.param->value, 0.0f, 0.8f);

@@ -20,10 +20,6 @@ namespace nnzero::cli {
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // The first and last layers of a language model see the vocabulary: a built-in model is
 // sized to the corpus's, a spec must match it.
 void fit_to_vocabulary(ModelSpec& spec, int64_t vocab, bool builtin) {
@@ -93,11 +89,11 @@ bool is_text_data(const std::string& data) {
   if (fs::is_directory(data, ec)) {
     for (const auto& e : fs::directory_iterator(data, ec)) {
       const std::string name = e.path().filename().string();
-      if (ends_with(name, ".train.txt")) return true;
+      if (name.ends_with(".train.txt")) return true;
     }
     return false;
   }
-  return ends_with(data, ".txt") || ends_with(data, ".txt.gz");
+  return data.ends_with(".txt") || data.ends_with(".txt.gz");
 }
 
 bool reads_text(const ModelChoice& choice) {
@@ -226,34 +222,32 @@ void train_text(const CLI::App& cmd, ModelSpec spec, bool builtin) {
   Model& model = *built;
   if (o.optimizer != "adamw") model.set_weight_decay(static_cast<float>(weight_decay));
   const int64_t T = model.input_shape()[0];
-  const int64_t per_epoch = o.steps_per_epoch > 0
-                                ? o.steps_per_epoch
-                                : (static_cast<int64_t>(corpus.train.size()) - 1) / (o.batch * T);
-  std::filesystem::create_directories(o.out_dir);
-  plot::RunCurves curves(
-      o.out_dir, spec.name + "   " + o.out_dir,
-      o.max_steps > 0 ? std::min(o.max_steps, o.epochs * per_epoch) : o.epochs * per_epoch,
-      plot::RightPanel::perplexity);
-  o.on_step = [&](int64_t step, double loss) { curves.record(step, loss); };
+  // The curves need the trainer's step count, the trainer their callbacks.
+  std::optional<plot::RunCurves> curves;
+  o.on_step = [&](int64_t step, double loss) { curves->record(step, loss); };
   o.on_epoch = [&](const std::vector<LanguageModelEpoch>& h) {
-    curves.update(as_epoch_metrics(h));
+    curves->update(as_epoch_metrics(h));
   };
+  LanguageModelTrainer trainer(model, corpus, o);
+  std::filesystem::create_directories(o.out_dir);
+  curves.emplace(o.out_dir, spec.name + "   " + o.out_dir, trainer.total_steps(),
+                 plot::RightPanel::perplexity);
   if (!quiet) {
     std::cerr << "training " << spec.name << " (" << model.num_params() << " parameters) on "
               << corpus.name << ": " << corpus.train.size() << " tokens, vocabulary "
               << corpus.vocab.size() << "; " << o.optimizer << " lr " << o.lr
               << (o.lr_schedule == "constant" ? "" : " (" + o.lr_schedule + " decay)") << ", clip "
               << o.clip << ", batch " << o.batch << " x " << T << " steps, " << o.epochs
-              << " epochs" << (gpt ? " of " + std::to_string(per_epoch) + " steps" : "") << " -> "
-              << o.out_dir << "\n";
+              << " epochs"
+              << (gpt ? " of " + std::to_string(trainer.steps_per_epoch()) + " steps" : "")
+              << " -> " << o.out_dir << "\n";
   }
   LanguageModelResult r;
   {
     const StopOnCtrlC stop_on_ctrl_c;
-    LanguageModelTrainer trainer(model, corpus, o);
     r = trainer.run();
   }
-  curves.flush();
+  curves->flush();
   nlohmann::json j = {
       {"model", spec.name},
       {"epochs", r.epochs},

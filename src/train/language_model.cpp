@@ -159,13 +159,19 @@ void LanguageModelTrainer::fill_batch(int64_t position) {
   }
 }
 
+int64_t LanguageModelTrainer::steps_per_epoch() const {
+  const auto size = static_cast<int64_t>(corpus_.train.size()) - 1;
+  return opt_.steps_per_epoch > 0 ? opt_.steps_per_epoch : size / (opt_.batch * T_);
+}
+
+int64_t LanguageModelTrainer::total_steps() const {
+  const int64_t all = opt_.epochs * steps_per_epoch();
+  return opt_.max_steps > 0 ? std::min(all, opt_.max_steps) : all;
+}
+
 LanguageModelResult LanguageModelTrainer::run() {
   LanguageModelResult r;
-  const auto size = static_cast<int64_t>(corpus_.train.size()) - 1;
-  const int64_t per_epoch =
-      opt_.steps_per_epoch > 0 ? opt_.steps_per_epoch : size / (opt_.batch * T_);
-  int64_t total = opt_.epochs * per_epoch;
-  if (opt_.max_steps > 0) total = std::min(total, opt_.max_steps);
+  const int64_t per_epoch = steps_per_epoch(), total = total_steps();
   float base_lr = opt_.lr;  // the schedule scales it; a plateau divides it
   Progress progress(opt_.live_progress);
   const Clock::time_point start = Clock::now();

@@ -89,6 +89,10 @@ class LanguageModelTrainer {
  public:
   LanguageModelTrainer(Model& model, const TextCorpus& corpus, LanguageModelOptions options);
   LanguageModelResult run();
+  // Steps of an epoch (steps_per_epoch, else a pass over the training text), and of the run
+  // (every epoch's, at most max_steps).
+  int64_t steps_per_epoch() const;
+  int64_t total_steps() const;
 
  private:
   void fill_batch(int64_t step_in_epoch);
