@@ -142,8 +142,12 @@ TEST(ModelFile, DamagedFilesFailWithAClearError) {
   EXPECT_NO_THROW(load_model(dir / "model.safetensors"));
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[8, 32]", "[40, 48]"), 48)),
              "belong to no tensor");
-  EXPECT_HAS(load_error(dir, craft(model_header("", "F16", "[0, 12]", "[12, 20]"), 20)),
-             "\"0.weight\" has dtype F16; nnzero reads F32 only");
+  EXPECT_HAS(load_error(dir, craft(model_header("", "F64", "[0, 48]", "[48, 56]"), 56)),
+             "\"0.weight\" has dtype F64; nnzero reads F32, F16 and BF16");
+  // F16 is read (into float32); 0x0101 is a small subnormal.
+  nnzero_test::spit(dir / "model.safetensors",
+                    craft(model_header("", "F16", "[0, 12]", "[12, 20]"), 20));
+  EXPECT_EQ(load_model(dir / "model.safetensors").dtype, "mixed");
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[0, 24]", "[24, 32]", "[3, 2]"), 32)),
              "tensor \"0.weight\" has shape (3, 2) but the spec needs (2, 3)");
   EXPECT_HAS(load_error(dir, craft(model_header(", \"5.weight\": {\"dtype\": \"F32\", \"shape\": "

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <limits>
 
-#include "nnzero/book/half_float.h"
 #include "nnzero/io/csv.h"
 #include "nnzero/io/file.h"
 #include "nnzero/io/image.h"
@@ -63,26 +62,6 @@ TEST(SmoothCurve, ReducesNoise) {
   EXPECT_LT(variance(plot::smooth_curve(noisy)), 0.3 * variance(noisy));
   EXPECT_EQ(plot::smoothing_window(100), 11);
   EXPECT_EQ(plot::smoothing_window(10000), 201);
-}
-
-TEST(HalfFloat, RoundsAsStoringInFloat16Does) {
-  using nnzero::book::round_to_half;
-  EXPECT_EQ(round_to_half(1.0f), 1.0f);
-  EXPECT_EQ(round_to_half(-2.5f), -2.5f);
-  EXPECT_EQ(round_to_half(0.1f), 0.0999755859375f);
-  // Float16 keeps 10 fraction bits: 1 + 2^-11 lies halfway and goes to the even neighbour 1,
-  // 1 + 3 * 2^-11 halfway between 1 + 2^-10 and 1 + 2^-9 goes to 1 + 2^-9.
-  EXPECT_EQ(round_to_half(1.0f + std::ldexp(1.0f, -11)), 1.0f);
-  EXPECT_EQ(round_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 1.0f + std::ldexp(1.0f, -9));
-  EXPECT_EQ(round_to_half(65504.0f), 65504.0f);
-  EXPECT_EQ(round_to_half(65519.0f), 65504.0f);
-  EXPECT_EQ(round_to_half(65520.0f), std::numeric_limits<float>::infinity());
-  EXPECT_EQ(round_to_half(-1e6f), -std::numeric_limits<float>::infinity());
-  // Subnormals are spaced 2^-24.
-  EXPECT_EQ(round_to_half(std::ldexp(1.0f, -24)), std::ldexp(1.0f, -24));
-  EXPECT_EQ(round_to_half(3 * std::ldexp(1.0f, -25)), std::ldexp(1.0f, -23));
-  EXPECT_EQ(round_to_half(std::ldexp(1.0f, -26)), 0.0f);
-  EXPECT_TRUE(std::isnan(round_to_half(std::nanf(""))));
 }
 
 TEST(Page, WritesAPngOfItsSizeWithWhatWasDrawn) {

@@ -605,3 +605,51 @@ TEST(TorchInterop, ScriptErrorsNameTheFile) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_HAS(r.err, "junk.safetensors: truncated");
 }
+
+// F16 and BF16 model files: nnzero's rounding is PyTorch's (.half(), .bfloat16()), bit for
+// bit, and a model PyTorch saves in either dtype loads in nnzero with the same weights.
+TEST(TorchInterop, SixteenBitModelFilesRoundTripBothWays) {
+  SKIP_WITHOUT_TORCH();
+  ScratchDir dir;
+  const std::string spec_text = R"({"name": "half", "input": [1, 6, 6],
+    "layers": [{"type": "conv2d", "out_channels": 3, "kernel": 3}, {"type": "batchnorm2d"},
+               {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": 4}]})";
+  Rng rng(12);
+  Sequential model(ModelSpec::parse(spec_text), rng);
+  for (const NamedTensor& t : model.state()) {  // values with bits below bfloat16's 8
+    for (float& v : t.tensor->span()) v = static_cast<float>(rng.normal()) * 3.0f;
+  }
+  save_model(model, dir / "f32.safetensors");
+  save_model(model, dir / "F16.safetensors", {}, FloatDtype::F16);
+  save_model(model, dir / "BF16.safetensors", {}, FloatDtype::BF16);
+  nnzero_test::spit(dir / "half.py", R"(import json, sys, numpy as np, torch
+sys.path.insert(0, sys.argv[1])
+import torch_interop as ti
+model, spec, _ = ti.load_model("f32.safetensors")
+for dtype, convert in (("F16", torch.nn.Module.half), ("BF16", torch.nn.Module.bfloat16)):
+    ours, _ = ti.read_safetensors(dtype + ".safetensors")
+    assert set(ti.safetensors_dtypes(dtype + ".safetensors").values()) == {dtype}
+    theirs = convert(ti.load_model("f32.safetensors")[0])
+    for name, value in theirs.state_dict().items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        want = value.float().numpy()
+        assert np.array_equal(ours[name].astype(np.float32), want), (dtype, name)
+    ti.save_model(theirs, spec, "torch_" + dtype + ".safetensors")
+print(json.dumps({"ok": True}))
+)");
+  const CliResult py = run_python("half.py '" + std::string(NNZERO_SOURCE_DIR) + "/tools'", dir);
+  ASSERT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.json()["ok"], true);
+  for (const std::string dtype : {"F16", "BF16"}) {
+    LoadedModel ours = load_model(dir / (dtype + ".safetensors"));
+    LoadedModel theirs = load_model(dir / ("torch_" + dtype + ".safetensors"));
+    EXPECT_EQ(theirs.dtype, dtype);
+    const std::vector<NamedTensor> a = ours.model->state(), b = theirs.model->state();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      for (int64_t k = 0; k < a[i].tensor->numel(); ++k)
+        ASSERT_EQ((*a[i].tensor)[k], (*b[i].tensor)[k]) << dtype << " " << a[i].name;
+    }
+  }
+}

@@ -16,7 +16,7 @@ namespace nnzero::cli {
 
 namespace {
 struct EvalArgs {
-  std::string model, data, figures;
+  std::string model, data, figures, precision = "fp32";
   int64_t batch = 100;
   int threads = 0;
 };
@@ -57,7 +57,9 @@ void run_eval(const EvalArgs& a) {
   if (a.batch < 1) throw Error("--batch must be at least 1");
   if (!a.figures.empty()) plot::check_plotting_available();  // before the work, not after it
   apply_threads(a.threads);
+  const Precision precision = parse_precision(a.precision, "--precision");
   LoadedModel loaded = load_model(a.model);
+  use_precision(loaded, precision, a.model);
   if (dynamic_cast<Seq2seq*>(loaded.model.get()) != nullptr) {  // tools/seq2seq_train.cpp
     if (!a.figures.empty()) throw Error("--figures: a seq2seq model has no classes to draw");
     return eval_seq2seq(loaded, a.model, a.data, a.batch);
@@ -84,9 +86,13 @@ void run_eval(const EvalArgs& a) {
     confusion.push_back(
         std::vector<int64_t>(r.confusion.begin() + i * k, r.confusion.begin() + (i + 1) * k));
   }
-  nlohmann::json result = {
-      {"model", model.spec().name}, {"file", a.model}, {"samples", r.samples},
-      {"accuracy", r.accuracy},     {"loss", r.loss},  {"confusion", confusion}};
+  nlohmann::json result = {{"model", model.spec().name},
+                           {"file", a.model},
+                           {"samples", r.samples},
+                           {"accuracy", r.accuracy},
+                           {"loss", r.loss},
+                           {"confusion", confusion},
+                           {"precision", precision_name(precision)}};
   if (!a.figures.empty()) {  // the heat map and the mistakes: plot/eval_figures.h
     plot::Predictions p = plot::predict_all(model, test, a.batch);
     p.class_names = names;
@@ -108,6 +114,7 @@ void add_eval_command(CLI::App& app) {
       "(the held-out tenth), or text for a language model (its validation and test parts)");
   cmd->add_option("--batch", args->batch, "Samples per forward pass (default 100)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  add_precision_flag(*cmd, args->precision);
   cmd->add_option("--figures", args->figures,
                   "Also write confusion.png and misclassified.png (with CSVs) into this folder");
   cmd->callback([args] { run_eval(*args); });

@@ -1,6 +1,6 @@
 // nnzero info MODEL: the layers with their output shapes, parameters and PyTorch modules, the
 // parameter count and the forward FLOPs per sample. MODEL is a model file, a spec file or a
-// built-in name.
+// built-in name. For a model file it also names the dtype its tensors are stored in.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +25,8 @@ bool is_builtin(const std::string& name) {
 
 // A file of that name wins over a built-in model; a folder never does. Either way, when the
 // name could mean both, stderr says which was used.
-std::unique_ptr<Model> open_model(const std::string& name) {
+// `dtype` becomes the file's tensors' dtype, or stays empty for a spec or built-in model.
+std::unique_ptr<Model> open_model(const std::string& name, std::string& dtype) {
   Rng rng(0);
   const bool folder = std::filesystem::is_directory(name);
   const bool file = std::filesystem::exists(name) && !folder;
@@ -36,7 +37,11 @@ std::unique_ptr<Model> open_model(const std::string& name) {
                  name.c_str());
   }
   if (file && name.ends_with(".json")) return make_model(ModelSpec::load(name), rng);
-  if (file) return load_model(name).model;
+  if (file) {
+    LoadedModel loaded = load_model(name);
+    dtype = loaded.dtype;
+    return std::move(loaded.model);
+  }
   if (is_builtin(name)) return make_model(builtin_spec(name), rng);
   throw Error(name + (folder ? ": is a folder, not a model file" : ": no such file") +
               ", and not a built-in model (" + join(builtin_model_names(), ", ") + ")");
@@ -52,7 +57,8 @@ nlohmann::json torch_module(const Model& model, size_t i, const Layer& layer) {
 }
 
 void run_info(const InfoArgs& a) {
-  std::unique_ptr<Model> model = open_model(a.model);
+  std::string dtype;
+  std::unique_ptr<Model> model = open_model(a.model, dtype);
   nlohmann::json layers = nlohmann::json::array();
   std::fprintf(stderr, "%-4s %-18s %-16s %12s %14s\n", "#", "layer", "output", "parameters",
                "FLOPs");
@@ -85,13 +91,15 @@ void run_info(const InfoArgs& a) {
   std::fprintf(stderr, "total: %lld parameters, %.3f MFLOPs per sample (forward), loss %s\n",
                static_cast<long long>(model->num_params()), model->flops_per_sample() / 1e6,
                model->spec().loss.c_str());
-  print_result(
-      {{"model", model->spec().name},
-       {"input", std::vector<int64_t>(model->input_shape().begin(), model->input_shape().end())},
-       {"layers", layers},
-       {"params", model->num_params()},
-       {"flops_per_sample", model->flops_per_sample()},
-       {"loss", model->spec().loss}});
+  nlohmann::json result = {
+      {"model", model->spec().name},
+      {"input", std::vector<int64_t>(model->input_shape().begin(), model->input_shape().end())},
+      {"layers", layers},
+      {"params", model->num_params()},
+      {"flops_per_sample", model->flops_per_sample()},
+      {"loss", model->spec().loss}};
+  if (!dtype.empty()) result["dtype"] = dtype;
+  print_result(result);
 }
 
 }  // namespace

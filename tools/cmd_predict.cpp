@@ -13,7 +13,7 @@ namespace nnzero::cli {
 
 namespace {
 struct PredictArgs {
-  std::string model, out;
+  std::string model, out, precision = "fp32";
   std::vector<std::string> images;
   bool raw = false;
   int threads = 0;
@@ -36,6 +36,7 @@ void print_line(const std::string& file, const Classification& c,
 void run_predict(const PredictArgs& a) {
   apply_threads(a.threads);
   LoadedModel loaded = load_model(a.model);
+  use_precision(loaded, parse_precision(a.precision, "--precision"), a.model);
   if (is_table_model(loaded)) {
     if (a.raw) throw Error("--raw applies to images, not to a table model");
     predict_table(loaded, a.model, a.images, a.out);
@@ -99,6 +100,7 @@ void add_predict_command(CLI::App& app) {
                 "white on black like MNIST)");
   cmd->add_option("--out", args->out, "Output CSV for table models");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  add_precision_flag(*cmd, args->precision);
   cmd->callback([args] { run_predict(*args); });
 }
 

@@ -48,7 +48,12 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--timeout", options->read_timeout_s,
                   "Seconds a client may stay silent before it is dropped (default 5)")
       ->check(CLI::Range(1, 3600));
-  cmd->callback([options] { run_serve(*options); });
+  auto precision = std::make_shared<std::string>("fp32");
+  add_precision_flag(*cmd, *precision);
+  cmd->callback([options, precision] {
+    options->limits.precision = parse_precision(*precision, "--precision");
+    run_serve(*options);
+  });
 }
 
 }  // namespace nnzero::cli

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "nnzero/data/mnist.h"
 #include "nnzero/model/builtin.h"
+#include "nnzero/model/precision.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/model/spec.h"
 #include "nnzero/strings.h"
@@ -55,6 +56,9 @@ std::optional<T> optional_value(const CLI::App& cmd, const char* flag) {
   if (!given(cmd, flag)) return std::nullopt;
   return cmd.get_option(flag)->as<T>();
 }
+
+// --precision fp32|fp16|bf16 (model/precision.h), stored in `value`.
+void add_precision_flag(CLI::App& cmd, std::string& value);
 
 // The run folder when --out is not given: "runs/<name>-<YYYYMMDD>-<HHMMSS>".
 std::string default_run_dir(const std::string& name);

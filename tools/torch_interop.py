@@ -12,7 +12,8 @@ builds that model, loads the weights and
   train   --spec FILE | --like MODEL  --data DIR --out MODEL [--epochs N] [--batch N]
           [--optimizer NAME] [--lr X] [--weight-decay X] [--lr-schedule S] [--max-steps N]
           [--train-samples N] [--seed N]        trains in PyTorch, saves an nnzero model file
-  convert --spec FILE --state-dict FILE.pt --out MODEL   a PyTorch state_dict -> model file
+  convert --spec FILE --state-dict FILE.pt --out MODEL [--dtype F32|F16|BF16]
+                                                 a PyTorch state_dict -> model file
   forward MODEL INPUT OUTPUT [...]               the model's outputs for the tensor "x" of INPUT
                                                  (a safetensors file), written as "y" to OUTPUT
   info    MODEL                                  the spec, the nn.Sequential, the tensors
@@ -27,8 +28,15 @@ As a module (sys.path.insert(0, "tools"); import torch_interop as ti):
   model, spec, metadata = ti.load_model("model.safetensors")   # in eval mode: nn.Sequential,
                                                                # Seq2seq (encoder-decoder) or GPT
   model = ti.build_model(spec)                                 # PyTorch's initial weights
-  ti.save_model(model, spec, "out.safetensors")                # spec: a dict
+  ti.save_model(model, spec, "out.safetensors")                # spec: a dict; F16 after
+                                                               # model.half(), BF16 after
+                                                               # model.bfloat16()
   tensors, metadata = ti.read_safetensors(path); ti.write_safetensors(path, tensors, metadata)
+
+Model files may store their tensors as F32, F16 or BF16 (nnzero convert --dtype); load_model
+reads each into float32, as nnzero does. read_safetensors gives BF16 tensors as float32 (NumPy
+has no bfloat16); write_safetensors(..., dtype="F16" | "BF16") rounds with PyTorch's own
+conversion.
 """
 
 import argparse
@@ -53,7 +61,25 @@ NNZERO_VERSION = "0.1.0"
 # --- safetensors: 8-byte little-endian header length, JSON header, raw little-endian data ---
 
 _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
-           "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+           "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
+           "BF16": np.uint16}  # NumPy has no bfloat16: its bits, widened to float32 below
+_TORCH_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def _bf16_bits_to_float32(bits):
+    """bfloat16 is the top half of a float32: shift the 16 bits up and read them as float32."""
+    return (bits.astype("<u4") << np.uint32(16)).view("<f4")
+
+
+def _as_dtype(value, dtype):
+    """The array of `value` (numpy or torch) stored as `dtype`, rounded by PyTorch's own
+    conversion (to nearest, ties to even); BF16 as its raw 16 bits."""
+    t = value.detach().cpu() if isinstance(value, torch.Tensor) else torch.from_numpy(
+        np.ascontiguousarray(np.asarray(value, dtype=np.float32)))
+    t = t.to(_TORCH_DTYPES[dtype]).contiguous()
+    if dtype == "BF16":
+        return t.view(torch.int16).numpy().view("<u2")
+    return t.numpy().astype("<f4" if dtype == "F32" else "<f2")
 
 
 def read_safetensors(path):
@@ -77,17 +103,29 @@ def read_safetensors(path):
         if not 0 <= begin <= end <= len(body) or (end - begin) != dtype.itemsize * math.prod(e["shape"]):
             raise ValueError(f"{path}: tensor {name!r} has bad data_offsets {e['data_offsets']}")
         tensors[name] = np.frombuffer(body[begin:end], dtype=dtype).reshape(e["shape"]).copy()
+        if e["dtype"] == "BF16":
+            tensors[name] = _bf16_bits_to_float32(tensors[name])
     return tensors, metadata
 
 
-def write_safetensors(path, tensors, metadata):
-    """Writes {name: array} as F32 (in the given order) atomically: temporary file + rename."""
+def safetensors_dtypes(path):
+    """{name: dtype string} of a safetensors file's tensors ("F32", "F16", "BF16", ...)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n).decode("utf-8"))
+    header.pop("__metadata__", None)
+    return {name: e["dtype"] for name, e in header.items()}
+
+
+def write_safetensors(path, tensors, metadata, dtype="F32"):
+    """Writes {name: array or torch tensor} (in the given order) as `dtype` (F32, F16 or BF16)
+    atomically: temporary file + rename."""
     header, blobs, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name, value in tensors.items():
-        a = np.ascontiguousarray(np.asarray(value, dtype="<f4"))
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
+        a = _as_dtype(value, dtype)
+        header[name] = {"dtype": dtype, "shape": list(a.shape),
                         "data_offsets": [offset, offset + a.nbytes]}
         blobs.append(a.tobytes())
         offset += a.nbytes
@@ -572,17 +610,25 @@ def load_model(path):
     return model.eval(), spec, metadata
 
 
-def save_model(model, spec, path, extra_metadata=None):
+def dtype_of(tensors):
+    """F16 or BF16 when every torch tensor given is float16 or bfloat16, else F32."""
+    own = {t.dtype for t in tensors}
+    return {torch.float16: "F16", torch.bfloat16: "BF16"}.get(own.pop(), "F32") \
+        if len(own) == 1 else "F32"
+
+
+def save_model(model, spec, path, extra_metadata=None, dtype=None):
     """Writes the model built from `spec` (build_model: an nn.Sequential, Seq2seq or GPT) as an
-    nnzero model file: tensors named as its state_dict (without num_batches_tracked), F32, spec
-    and version in the metadata."""
-    tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()
-               if not k.endswith("num_batches_tracked")}
+    nnzero model file: tensors named as its state_dict (without num_batches_tracked), spec and
+    version in the metadata. `dtype` is F32, F16 or BF16; by default the model's own (F16 after
+    model.half(), BF16 after model.bfloat16(), else F32)."""
+    state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    dtype = dtype or dtype_of(state.values())
     metadata = dict(extra_metadata or {})
     metadata["nnzero.spec"] = json.dumps(spec, separators=(",", ":"))
     metadata["nnzero.version"] = NNZERO_VERSION
     metadata["nnzero.producer"] = f"tools/torch_interop.py (PyTorch {torch.__version__})"
-    write_safetensors(path, tensors, metadata)
+    write_safetensors(path, state, metadata, dtype)
 
 
 # --- MNIST-format data: four IDX files, raw or .gz ---
@@ -737,6 +783,8 @@ def main(argv=None):
     p.add_argument("--spec", required=True)
     p.add_argument("--state-dict", required=True, help="torch.save(model.state_dict(), FILE)")
     p.add_argument("--out", required=True)
+    p.add_argument("--dtype", choices=["F32", "F16", "BF16"],
+                   help="dtype of the file (default: the state dict's, F16 after .half())")
     p = sub.add_parser("forward")
     p.add_argument("triples", nargs="+", metavar="MODEL INPUT OUTPUT",
                    help="model file, safetensors file holding 'x', file to write 'y' to")
@@ -807,7 +855,8 @@ def main(argv=None):
         unexpected = [k for k in state if k not in model.state_dict()]
         if missing or unexpected:
             raise ValueError(f"{a.state_dict}: missing {missing}, not in the spec {unexpected}")
-        save_model(model, spec, a.out)
+        floats = [v for v in state.values() if torch.is_tensor(v) and v.is_floating_point()]
+        save_model(model, spec, a.out, dtype=a.dtype or dtype_of(floats))
         _print({"model": spec.get("name", "model"), "out": a.out,
                 "tensors": len(model.state_dict())})
     else:

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "nnzero/io/file.h"
 #include "nnzero/io/strict_json.h"
+#include "nnzero/kernels/half_types.h"
 
 namespace nnzero {
 
@@ -29,6 +33,51 @@ int64_t dtype_size(const std::string& dtype) {
       {"U32", 4},  {"F32", 4}, {"F64", 8}, {"I64", 8},     {"U64", 8}};
   const auto it = sizes.find(dtype);
   return it == sizes.end() ? 0 : it->second;
+}
+
+int64_t dtype_size(FloatDtype dtype) {
+  return dtype == FloatDtype::F32 ? 4 : 2;
+}
+
+// Float32 values of `count` elements of a 16-bit tensor at `data`; `what` names the tensor.
+void read_16_bit(const uint8_t* data, int64_t count, FloatDtype dtype, float* out,
+                 const std::string& what) {
+  std::vector<uint16_t> bits(static_cast<size_t>(count));
+  std::memcpy(bits.data(), data, bits.size() * 2);
+  const std::span<float> values(out, bits.size());
+  if (dtype == FloatDtype::F16) {
+    f16_to_floats(bits, values);
+  } else {
+    bf16_to_floats(bits, values);
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      throw Error(what + " (" + dtype_name(dtype) + ") holds " +
+                  (std::isnan(values[i]) ? "NaN" : "infinity") + " at element " +
+                  std::to_string(i));
+    }
+  }
+}
+
+// The 16-bit bits of `t` as `dtype` into `out`; every value must stay finite.
+void write_16_bit(const Tensor& t, FloatDtype dtype, uint8_t* out, const std::string& name) {
+  std::vector<uint16_t> bits(static_cast<size_t>(t.numel()));
+  if (dtype == FloatDtype::F16) {
+    floats_to_f16(t.span(), bits);
+  } else {
+    floats_to_bf16(t.span(), bits);
+  }
+  for (size_t i = 0; i < bits.size(); ++i) {
+    if ((bits[i] & (dtype == FloatDtype::F16 ? 0x7c00u : 0x7f80u)) ==
+        (dtype == FloatDtype::F16 ? 0x7c00u : 0x7f80u)) {
+      char value[32];
+      std::snprintf(value, sizeof value, "%g", static_cast<double>(t.data()[i]));
+      throw Error("tensor \"" + name + "\": the value " + value + " at element " +
+                  std::to_string(i) + " does not fit in " + dtype_name(dtype) +
+                  (dtype == FloatDtype::F16 ? " (the largest float16 is 65504)" : ""));
+    }
+  }
+  std::memcpy(out, bits.data(), bits.size() * 2);
 }
 
 SafetensorsEntry parse_entry(const std::string& tensor, const json& j, const std::string& where) {
@@ -72,6 +121,27 @@ SafetensorsEntry parse_entry(const std::string& tensor, const json& j, const std
   return e;
 }
 }  // namespace
+
+const char* dtype_name(FloatDtype dtype) {
+  switch (dtype) {
+    case FloatDtype::F16:
+      return "F16";
+    case FloatDtype::BF16:
+      return "BF16";
+    case FloatDtype::F32:
+      break;
+  }
+  return "F32";
+}
+
+FloatDtype parse_float_dtype(const std::string& text, const std::string& where) {
+  std::string t = text;
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (t == "f32" || t == "float32" || t == "fp32") return FloatDtype::F32;
+  if (t == "f16" || t == "float16" || t == "fp16") return FloatDtype::F16;
+  if (t == "bf16" || t == "bfloat16") return FloatDtype::BF16;
+  throw Error(where + ": unknown dtype \"" + text + "\" (f32, f16 or bf16)");
+}
 
 SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes, const std::string& name) {
   SafetensorsFile f;
@@ -148,28 +218,34 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& tensor) const {
 Tensor SafetensorsFile::tensor(const std::string& tensor) const {
   const SafetensorsEntry* e = find(tensor);
   if (e == nullptr) throw Error(name_ + ": no tensor \"" + tensor + "\"");
-  if (e->dtype != "F32") {
+  if (e->dtype != "F32" && e->dtype != "F16" && e->dtype != "BF16") {
     throw Error(name_ + ": tensor \"" + tensor + "\" has dtype " + e->dtype +
-                "; nnzero reads F32 only");
+                "; nnzero reads F32, F16 and BF16");
   }
   if (e->shape.size() > static_cast<size_t>(Shape::kMaxRank)) {
     throw Error(name_ + ": tensor \"" + tensor + "\" has more than 6 dimensions");
   }
   Tensor t(Shape(std::span<const int64_t>(e->shape)));
-  if (t.numel() > 0)
-    std::memcpy(t.data(), bytes_.data() + data_start_ + e->begin, e->end - e->begin);
+  if (t.numel() == 0) return t;
+  const uint8_t* data = bytes_.data() + data_start_ + e->begin;
+  if (e->dtype == "F32") {
+    std::memcpy(t.data(), data, e->end - e->begin);
+  } else {
+    read_16_bit(data, t.numel(), parse_float_dtype(e->dtype, name_), t.data(),
+                name_ + ": tensor \"" + tensor + "\"");
+  }
   return t;
 }
 
 std::vector<uint8_t> serialize_safetensors(
     const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-    const std::map<std::string, std::string>& metadata) {
+    const std::map<std::string, std::string>& metadata, FloatDtype dtype) {
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    const uint64_t bytes = static_cast<uint64_t>(t->numel()) * sizeof(float);
-    header[name] = {{"dtype", "F32"},
+    const uint64_t bytes = static_cast<uint64_t>(t->numel() * dtype_size(dtype));
+    header[name] = {{"dtype", dtype_name(dtype)},
                     {"shape", std::vector<int64_t>(t->shape().begin(), t->shape().end())},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -182,8 +258,13 @@ std::vector<uint8_t> serialize_safetensors(
   std::memcpy(out.data() + 8, text.data(), text.size());
   uint8_t* data = out.data() + 8 + text.size();
   for (const auto& [name, t] : tensors) {
-    const size_t bytes = static_cast<size_t>(t->numel()) * sizeof(float);
-    if (bytes > 0) std::memcpy(data, t->data(), bytes);
+    const auto bytes = static_cast<size_t>(t->numel() * dtype_size(dtype));
+    if (bytes == 0) continue;
+    if (dtype == FloatDtype::F32) {
+      std::memcpy(data, t->data(), bytes);
+    } else {
+      write_16_bit(*t, dtype, data, name);
+    }
     data += bytes;
   }
   return out;
@@ -191,8 +272,8 @@ std::vector<uint8_t> serialize_safetensors(
 
 void write_safetensors(const std::string& path,
                        const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
-  write_file_atomic(path, serialize_safetensors(tensors, metadata));
+                       const std::map<std::string, std::string>& metadata, FloatDtype dtype) {
+  write_file_atomic(path, serialize_safetensors(tensors, metadata, dtype));
 }
 
 }  // namespace nnzero

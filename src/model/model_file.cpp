@@ -50,13 +50,13 @@ void copy_state(Model& model, const SafetensorsFile& file) {
 }  // namespace
 
 void save_model(Model& model, const std::string& path,
-                const std::map<std::string, std::string>& extra_metadata) {
+                const std::map<std::string, std::string>& extra_metadata, FloatDtype dtype) {
   std::vector<std::pair<std::string, const Tensor*>> tensors;
   for (const NamedTensor& nt : model.state()) tensors.emplace_back(nt.name, nt.tensor);
   std::map<std::string, std::string> metadata = extra_metadata;
   metadata["nnzero.spec"] = model.spec().to_json();
   metadata["nnzero.version"] = NNZERO_VERSION;
-  write_safetensors(path, tensors, metadata);
+  write_safetensors(path, tensors, metadata, dtype);
 }
 
 LoadedModel load_model(const std::string& path, Engine engine) {
@@ -71,6 +71,11 @@ LoadedModel load_model(const std::string& path, Engine engine) {
   Rng rng(0);
   LoadedModel loaded{make_model(spec, rng, engine), file.metadata()};
   copy_state(*loaded.model, file);
+  std::set<std::string> dtypes;
+  for (const SafetensorsEntry& e : file.entries())
+    if (!is_batch_counter(e.name)) dtypes.insert(e.dtype);
+  if (dtypes.size() == 1) loaded.dtype = *dtypes.begin();
+  if (dtypes.size() > 1) loaded.dtype = "mixed";
   return loaded;
 }
 

@@ -89,8 +89,21 @@ const Shape& Sequential::output_shape() const {
 }
 
 const Tensor& Sequential::forward(const Tensor& x, bool train) {
-  const Tensor* h = &x;
-  for (Layer* step : steps_) h = &step->forward(*h, train);
+  if (train || activation_precision_ == Precision::fp32) {
+    const Tensor* h = &x;
+    for (Layer* step : steps_) h = &step->forward(*h, train);
+    return *h;
+  }
+  rounded_input_.resize(x.shape());
+  rounded_input_.copy_from(x);
+  round_values(rounded_input_.span(), activation_precision_);
+  const Tensor* h = &rounded_input_;
+  for (Layer* step : steps_) {
+    // The output is the step's own buffer, read next by the step above: stored in 16 bits.
+    Tensor& out = const_cast<Tensor&>(step->forward(*h, false));
+    round_values(out.span(), activation_precision_);
+    h = &out;
+  }
   return *h;
 }
 

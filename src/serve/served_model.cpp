@@ -67,6 +67,7 @@ std::string served_name(const std::string& path) {
 ServedModel::ServedModel(const std::string& path, const ServeLimits& limits)
     : name_(served_name(path)), limits_(limits) {
   LoadedModel loaded = load_model(path);
+  use_precision(loaded, limits.precision, path);
   classes_ = names_or_numbers(loaded, path);
   card_ = make_card(loaded, name_, path, classes_);
   classifier_ = std::make_unique<Classifier>(std::move(loaded), path);

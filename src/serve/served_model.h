@@ -18,6 +18,7 @@
 
 #include "batch_queue.h"
 #include "nnzero/model/classifier.h"
+#include "nnzero/model/precision.h"
 
 namespace nnzero::serve {
 
@@ -27,6 +28,7 @@ struct ServeLimits {
   int64_t max_batch = 64;                           // samples a forward pass
   int64_t max_waiting = 1024;                       // requests queued per model; 503 beyond
   int threads = 1;  // threads of each forward pass (0: OpenMP's default, all cores)
+  Precision precision = Precision::fp32;  // the models are evaluated in (model/precision.h)
 };
 
 // What /api/predict answers.

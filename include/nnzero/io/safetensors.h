@@ -21,6 +21,14 @@
 
 namespace nnzero {
 
+// The floating-point dtypes nnzero reads and writes: float32, and the two 16-bit formats of
+// kernels/half_types.h (half the file; PyTorch's torch.float16 and torch.bfloat16).
+enum class FloatDtype { F32, F16, BF16 };
+const char* dtype_name(FloatDtype dtype);  // "F32", "F16", "BF16"
+// "f32", "f16" or "bf16" (any case; "fp32", "float32", "fp16", "float16", "bfloat16" too);
+// throws naming `where` otherwise.
+FloatDtype parse_float_dtype(const std::string& text, const std::string& where);
+
 struct SafetensorsEntry {
   std::string name;
   std::string dtype;  // "F32", "F16", "I64", ...
@@ -38,7 +46,9 @@ class SafetensorsFile {
   // Entries in data order.
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }
   const SafetensorsEntry* find(const std::string& tensor) const;
-  // The tensor's values; throws unless it exists and is F32.
+  // The tensor's values as float32; throws unless it exists and is F32, F16 or BF16. A 16-bit
+  // tensor holding NaN or infinity is refused: no trained network stores one, and a value
+  // too large for float16 turns into infinity when a writer forgets to check.
   Tensor tensor(const std::string& tensor) const;
   const std::string& name() const { return name_; }
 
@@ -51,13 +61,16 @@ class SafetensorsFile {
   std::unordered_map<std::string, size_t> by_name_;  // entries_ index of each tensor name
 };
 
-// The bytes of a safetensors file holding `tensors` (F32) in the given order.
+// The bytes of a safetensors file holding `tensors` in the given order, each stored as
+// `dtype` (rounded to nearest, ties to even). Throws, naming the tensor, when a value does
+// not fit in a 16-bit dtype (float16's largest is 65504) or is not finite there.
 std::vector<uint8_t> serialize_safetensors(
     const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-    const std::map<std::string, std::string>& metadata);
+    const std::map<std::string, std::string>& metadata, FloatDtype dtype = FloatDtype::F32);
 // Writes atomically (temporary file + rename).
 void write_safetensors(const std::string& path,
                        const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-                       const std::map<std::string, std::string>& metadata);
+                       const std::map<std::string, std::string>& metadata,
+                       FloatDtype dtype = FloatDtype::F32);
 
 }  // namespace nnzero

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nnzero/io/channel_norm.h"
+#include "nnzero/io/safetensors.h"
 #include "nnzero/model/model.h"
 #include "nnzero/model/plan.h"
 
@@ -18,14 +19,18 @@ namespace nnzero {
 struct LoadedModel {
   std::unique_ptr<Model> model;
   std::map<std::string, std::string> metadata;
+  std::string dtype = "F32";  // the file's: "F32", "F16", "BF16", or "mixed"
 };
 
-// Writes atomically: a crash never leaves a half-written model under `path`.
+// Writes atomically: a crash never leaves a half-written model under `path`. With `dtype`
+// F16 or BF16 every tensor is stored rounded to that format (half the file); a value that
+// does not fit (beyond float16's 65504) is an error and nothing is written.
 void save_model(Model& model, const std::string& path,
-                const std::map<std::string, std::string>& extra_metadata = {});
+                const std::map<std::string, std::string>& extra_metadata = {},
+                FloatDtype dtype = FloatDtype::F32);
 // Builds the network from the file's spec and loads every tensor, checking names, shapes and
-// dtypes. PyTorch's "*.num_batches_tracked" counters are ignored; any other tensor the spec
-// does not have is an error.
+// dtypes (F32, F16 or BF16, read into float32). PyTorch's "*.num_batches_tracked" counters are
+// ignored; any other tensor the spec does not have is an error.
 LoadedModel load_model(const std::string& path, Engine engine = Engine::fast);
 // The per-channel input normalisation a model trained on an image folder records in its
 // "nnzero.preprocess" metadata (io/channel_norm.h); empty when there is none. Throws naming

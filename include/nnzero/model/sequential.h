@@ -16,6 +16,7 @@
 #include "nnzero/layers/loss.h"
 #include "nnzero/model/model.h"
 #include "nnzero/model/plan.h"
+#include "nnzero/model/precision.h"
 #include "nnzero/model/spec.h"
 #include "nnzero/workspace.h"
 
@@ -45,6 +46,9 @@ class Sequential : public Model {
   Layer& layer(size_t i) { return *layers_[i]; }
   const Layer& layer(size_t i) const { return *layers_[i]; }
   const std::vector<Layer*>& steps() const { return steps_; }
+  // Evaluation (forward with train false) in fp16 or bf16 rounds the input and every step's
+  // output to the format (model/precision.h; round_state rounds the weights).
+  void set_activation_precision(Precision p) { activation_precision_ = p; }
   Loss& loss_layer() { return *loss_; }
   Engine engine() const { return engine_; }
 
@@ -56,6 +60,8 @@ class Sequential : public Model {
   ModelSpec spec_;
   Engine engine_;
   Workspace workspace_;  // shared by the layers, which run one after another
+  Precision activation_precision_ = Precision::fp32;
+  Tensor rounded_input_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::unique_ptr<Layer>> fused_;  // fused steps (plan.h)
   std::vector<Layer*> steps_;

@@ -1,0 +1,233 @@
+// Reduced precision: model files stored as F16 or BF16 (nnzero convert) and evaluation in
+// fp16 or bf16 (--precision, model/precision.h), the book's section 8.3.4.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "nnzero/io/safetensors.h"
+#include "nnzero/kernels/half_types.h"
+#include "nnzero/model/builtin.h"
+#include "nnzero/model/model_file.h"
+#include "nnzero/model/precision.h"
+#include "nnzero/model/sequential.h"
+#include "test_data_dir.h"
+#include "test_support.h"
+
+using namespace nnzero;
+using nnzero_test::CliResult;
+using nnzero_test::error_of;
+using nnzero_test::run_cli;
+using nnzero_test::ScratchDir;
+
+namespace precision_test {
+
+const char* kSmallConvSpec = R"({"name": "small_conv", "input": [1, 8, 8],
+  "layers": [{"type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1},
+             {"type": "batchnorm2d"}, {"type": "relu"}, {"type": "maxpool2d", "kernel": 2, "stride": 2},
+             {"type": "flatten"}, {"type": "linear", "out_features": 5}]})";
+
+std::unique_ptr<Sequential> small_conv(uint64_t seed) {
+  Rng rng(seed);
+  return std::make_unique<Sequential>(ModelSpec::parse(kSmallConvSpec), rng);
+}
+
+Tensor random_batch(const Sequential& model, int64_t n, uint64_t seed) {
+  Rng rng(seed);
+  Tensor x(model.input_shape().with_batch(n));
+  for (float& v : x.span()) v = static_cast<float>(rng.uniform());
+  return x;
+}
+
+// The book's half_float_network.py: the layers one by one, the input and each output rounded.
+Tensor forward_rounding_by_hand(Sequential& model, const Tensor& x, Precision p) {
+  Tensor h = x.clone();
+  round_values(h.span(), p);
+  for (size_t i = 0; i < model.size(); ++i) {
+    h = model.layer(i).forward(h, false).clone();
+    round_values(h.span(), p);
+  }
+  return h;
+}
+
+void expect_equal(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.numel(), want.numel());
+  for (int64_t i = 0; i < want.numel(); ++i) ASSERT_EQ(got[i], want[i]) << "element " << i;
+}
+
+}  // namespace precision_test
+
+using precision_test::small_conv;
+
+TEST(Precision, SixteenBitFilesHoldTheRoundedTensorsInHalfTheBytes) {
+  ScratchDir dir;
+  Rng rng(3);
+  Tensor t({3, 5});
+  for (float& v : t.span()) v = static_cast<float>(rng.normal());
+  t[0] = 1.0f + std::ldexp(1.0f, -9);  // exact in float16, rounds to 1 in bfloat16
+  for (FloatDtype d : {FloatDtype::F16, FloatDtype::BF16}) {
+    const std::vector<uint8_t> bytes = serialize_safetensors({{"t", &t}}, {}, d);
+    const SafetensorsFile f = SafetensorsFile::parse(bytes, "t.safetensors");
+    EXPECT_EQ(f.find("t")->dtype, dtype_name(d));
+    EXPECT_EQ(f.find("t")->end - f.find("t")->begin, 30u);  // 2 bytes a value
+    const Tensor back = f.tensor("t");
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      EXPECT_EQ(back[i], d == FloatDtype::F16 ? round_to_f16(t[i]) : round_to_bf16(t[i])) << i;
+    }
+    EXPECT_EQ(back[0], d == FloatDtype::F16 ? t[0] : 1.0f);
+  }
+}
+
+TEST(Precision, ValuesAFormatCannotHoldAreRefusedWritingAndReading) {
+  ScratchDir dir;
+  Tensor t({4});
+  t.fill(1.0f);
+  t[2] = 70000.0f;  // beyond float16's 65504, fine in bfloat16
+  EXPECT_NE(error_of([&] {
+              write_safetensors(dir / "big.safetensors", {{"w", &t}}, {}, FloatDtype::F16);
+            }).find("tensor \"w\": the value 70000 at element 2 does not fit in F16"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "big.safetensors"));  // nothing half-written
+  EXPECT_NO_THROW(write_safetensors(dir / "b.safetensors", {{"w", &t}}, {}, FloatDtype::BF16));
+  t[2] = std::nanf("");
+  EXPECT_THROW(serialize_safetensors({{"w", &t}}, {}, FloatDtype::BF16), Error);
+
+  // A file whose F16 tensor holds infinity (0x7c00) or NaN (0x7e00) is refused by name.
+  for (uint16_t bad : {uint16_t{0x7c00}, uint16_t{0x7e00}}) {
+    t.fill(1.0f);
+    std::vector<uint8_t> bytes = serialize_safetensors({{"w", &t}}, {}, FloatDtype::F16);
+    std::memcpy(bytes.data() + bytes.size() - 2, &bad, 2);  // the last element
+    const SafetensorsFile f = SafetensorsFile::parse(bytes, "m.safetensors");
+    const std::string e = error_of([&] { f.tensor("w"); });
+    EXPECT_NE(e.find("m.safetensors: tensor \"w\" (F16) holds"), std::string::npos) << e;
+    EXPECT_NE(e.find(bad == 0x7c00 ? "infinity at element 3" : "NaN at element 3"),
+              std::string::npos)
+        << e;
+  }
+  EXPECT_EQ(parse_float_dtype("BF16", "x"), FloatDtype::BF16);
+  EXPECT_NE(error_of([] {
+              parse_float_dtype("f8", "--dtype");
+            }).find("--dtype: unknown dtype \"f8\" (f32, f16 or bf16)"),
+            std::string::npos);
+}
+
+TEST(Precision, AModelSavedIn16BitsLoadsWithTheRoundedWeights) {
+  ScratchDir dir;
+  auto model = small_conv(5);
+  const Tensor x = precision_test::random_batch(*model, 3, 6);
+  for (FloatDtype d : {FloatDtype::F16, FloatDtype::BF16}) {
+    const std::string path = dir / (std::string(dtype_name(d)) + ".safetensors");
+    save_model(*model, path, {{"nnzero.note", "kept"}}, d);
+    LoadedModel loaded = load_model(path);
+    EXPECT_EQ(loaded.dtype, dtype_name(d));
+    EXPECT_EQ(loaded.metadata.at("nnzero.note"), "kept");
+    auto rounded = small_conv(5);
+    round_state(*rounded, d == FloatDtype::F16 ? Precision::fp16 : Precision::bf16);
+    const std::vector<NamedTensor> want = rounded->state(), got = loaded.model->state();
+    ASSERT_EQ(want.size(), got.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      for (int64_t k = 0; k < want[i].tensor->numel(); ++k)
+        ASSERT_EQ((*got[i].tensor)[k], (*want[i].tensor)[k]) << want[i].name;
+    }
+    precision_test::expect_equal(loaded.model->forward(x, false), rounded->forward(x, false));
+  }
+  save_model(*model, dir / "f32.safetensors");
+  EXPECT_EQ(load_model(dir / "f32.safetensors").dtype, "F32");
+}
+
+TEST(Precision, EvaluationRoundsTheInputAndEveryLayersOutput) {
+  for (Precision p : {Precision::fp16, Precision::bf16}) {
+    auto model = small_conv(7);
+    round_state(*model, p);
+    const Tensor x = precision_test::random_batch(*model, 4, 8);
+    const Tensor want = precision_test::forward_rounding_by_hand(*model, x, p);
+    model->set_activation_precision(p);
+    const Tensor got = model->forward(x, false).clone();
+    precision_test::expect_equal(got, want);
+    for (float v : got.span())
+      EXPECT_EQ(v, p == Precision::fp16 ? round_to_f16(v) : round_to_bf16(v));
+    // Training steps stay in float32: the output of a step is not rounded.
+    const Tensor& trained = model->forward(x, true);
+    int64_t unrounded = 0;
+    for (float v : trained.span()) unrounded += v != round_to_bf16(v);
+    EXPECT_GT(unrounded, 0);
+  }
+  LoadedModel text_model{small_conv(1), {{"nnzero.vocab", "[]"}}};
+  EXPECT_NE(error_of([&] {
+              use_precision(text_model, Precision::bf16, "lm.safetensors");
+            }).find("lm.safetensors: --precision bf16 works with image and table models"),
+            std::string::npos);
+  EXPECT_EQ(parse_precision("bf16", "x"), Precision::bf16);
+  EXPECT_EQ(parse_precision("fp16", "x"), Precision::fp16);
+  EXPECT_NE(error_of([] {
+              parse_precision("int4", "--precision");
+            }).find("--precision: unknown precision \"int4\""),
+            std::string::npos);
+}
+
+TEST(Precision, ConvertAndEvalOnTheCommandLine) {
+  ScratchDir dir;
+  auto model = small_conv(9);
+  save_model(*model, dir / "m.safetensors");
+  const CliResult c = run_cli("convert m.safetensors --dtype bf16 --out m16.safetensors", dir);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(c.json()["dtype"], "BF16");
+  EXPECT_EQ(c.json()["from_dtype"], "F32");
+  EXPECT_LT(c.json()["largest_relative_change"].get<double>(), 1.0 / 256);
+  EXPECT_GT(c.json()["largest_relative_change"].get<double>(), 0.0);
+  const CliResult info = run_cli("info m16.safetensors", dir);
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(info.json()["dtype"], "BF16");
+  // Back to F32: the bfloat16 values, exactly.
+  ASSERT_EQ(run_cli("convert m16.safetensors --dtype f32 --out back.safetensors", dir).exit_code,
+            0);
+  EXPECT_EQ(load_model(dir / "back.safetensors").dtype, "F32");
+
+  // A weight beyond float16's range: refused by name, nothing written.
+  model->state()[0].tensor->data()[0] = 1e5f;
+  save_model(*model, dir / "big.safetensors");
+  const CliResult big = run_cli("convert big.safetensors --dtype f16 --out big16.safetensors", dir);
+  EXPECT_EQ(big.exit_code, 2);
+  EXPECT_NE(big.err.find("tensor \"0.weight\": the value 100000 at element 0 does not fit in F16"),
+            std::string::npos)
+      << big.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "big16.safetensors"));
+  const CliResult bad = run_cli("convert m.safetensors --dtype int8 --out x.safetensors", dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown dtype \"int8\""), std::string::npos) << bad.err;
+  const CliResult missing = run_cli("convert m.safetensors --dtype f16", dir);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("--out"), std::string::npos) << missing.err;
+}
+
+// The book's claim on real data: a trained network keeps its accuracy in 16 bits.
+TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16AndBf16) {
+  NNZERO_MNIST_DIR_OR_SKIP(data);
+  ScratchDir dir;
+  const CliResult t = run_cli(
+      "train --model simple_convnet --epochs 1 "
+      "--quiet --out run --data '" +
+          data + "'",
+      dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::map<std::string, double> accuracy;
+  for (const std::string p : {"fp32", "fp16", "bf16"}) {
+    const CliResult e =
+        run_cli("eval run/model.safetensors --precision " + p + " --data '" + data + "'", dir);
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_EQ(e.json()["precision"], p);
+    accuracy[p] = e.json()["accuracy"].get<double>();
+  }
+  EXPECT_GT(accuracy["fp32"], 0.95);
+  // 10,000 test images: 0.1 points is 10 images.
+  EXPECT_NEAR(accuracy["fp16"], accuracy["fp32"], 0.001);
+  EXPECT_NEAR(accuracy["bf16"], accuracy["fp32"], 0.001);
+  // A float16 file evaluates as --precision fp16 rounds the weights.
+  ASSERT_EQ(
+      run_cli("convert run/model.safetensors --dtype f16 --out m16.safetensors", dir).exit_code, 0);
+  const CliResult e16 = run_cli("eval m16.safetensors --precision fp16 --data '" + data + "'", dir);
+  EXPECT_EQ(e16.json()["accuracy"].get<double>(), accuracy["fp16"]);
+  // Half the bytes, within the header's few hundred.
+  EXPECT_LT(std::filesystem::file_size(dir / "m16.safetensors"),
+            std::filesystem::file_size(dir / "run/model.safetensors") / 2 + 2000);
+}
