@@ -46,7 +46,7 @@ TEST(BadInputCli, UnknownOrMissingCommandIsNamedAndTheCommandsListed) {
   ScratchDir dir;
   CliResult r = run_cli("frobnicate --model x", dir);
   expect_bad_input(r, "frobnicate", "unknown command \"frobnicate\"; the commands are train, eval");
-  EXPECT_HAS(r.err, "info, layers, data");
+  EXPECT_HAS(r.err, "info, convert, quantize, layers, data");
   r = run_cli("", dir);
   expect_bad_input(r, "(nothing)", "a command is required: train, eval");
   // Options before a command still reach the parser (and its help).

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "nnzero/kernels/half_types.h"
+#include "nnzero/half_types.h"
 
 using namespace nnzero;
 

@@ -143,7 +143,7 @@ TEST(ModelFile, DamagedFilesFailWithAClearError) {
   EXPECT_HAS(load_error(dir, craft(model_header("", "F32", "[8, 32]", "[40, 48]"), 48)),
              "belong to no tensor");
   EXPECT_HAS(load_error(dir, craft(model_header("", "F64", "[0, 48]", "[48, 56]"), 56)),
-             "\"0.weight\" has dtype F64; nnzero reads F32, F16 and BF16");
+             "\"0.weight\" has dtype F64; nnzero reads F32, F16, BF16 and I8");
   // F16 is read (into float32); 0x0101 is a small subnormal.
   nnzero_test::spit(dir / "model.safetensors",
                     craft(model_header("", "F16", "[0, 12]", "[12, 20]"), 20));

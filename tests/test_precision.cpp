@@ -5,8 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "nnzero/half_types.h"
 #include "nnzero/io/safetensors.h"
-#include "nnzero/kernels/half_types.h"
 #include "nnzero/model/builtin.h"
 #include "nnzero/model/model_file.h"
 #include "nnzero/model/precision.h"
@@ -65,16 +65,16 @@ TEST(Precision, SixteenBitFilesHoldTheRoundedTensorsInHalfTheBytes) {
   Tensor t({3, 5});
   for (float& v : t.span()) v = static_cast<float>(rng.normal());
   t[0] = 1.0f + std::ldexp(1.0f, -9);  // exact in float16, rounds to 1 in bfloat16
-  for (FloatDtype d : {FloatDtype::F16, FloatDtype::BF16}) {
+  for (TensorDtype d : {TensorDtype::F16, TensorDtype::BF16}) {
     const std::vector<uint8_t> bytes = serialize_safetensors({{"t", &t}}, {}, d);
     const SafetensorsFile f = SafetensorsFile::parse(bytes, "t.safetensors");
     EXPECT_EQ(f.find("t")->dtype, dtype_name(d));
     EXPECT_EQ(f.find("t")->end - f.find("t")->begin, 30u);  // 2 bytes a value
     const Tensor back = f.tensor("t");
     for (int64_t i = 0; i < t.numel(); ++i) {
-      EXPECT_EQ(back[i], d == FloatDtype::F16 ? round_to_f16(t[i]) : round_to_bf16(t[i])) << i;
+      EXPECT_EQ(back[i], d == TensorDtype::F16 ? round_to_f16(t[i]) : round_to_bf16(t[i])) << i;
     }
-    EXPECT_EQ(back[0], d == FloatDtype::F16 ? t[0] : 1.0f);
+    EXPECT_EQ(back[0], d == TensorDtype::F16 ? t[0] : 1.0f);
   }
 }
 
@@ -84,18 +84,18 @@ TEST(Precision, ValuesAFormatCannotHoldAreRefusedWritingAndReading) {
   t.fill(1.0f);
   t[2] = 70000.0f;  // beyond float16's 65504, fine in bfloat16
   EXPECT_NE(error_of([&] {
-              write_safetensors(dir / "big.safetensors", {{"w", &t}}, {}, FloatDtype::F16);
+              write_safetensors(dir / "big.safetensors", {{"w", &t}}, {}, TensorDtype::F16);
             }).find("tensor \"w\": the value 70000 at element 2 does not fit in F16"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "big.safetensors"));  // nothing half-written
-  EXPECT_NO_THROW(write_safetensors(dir / "b.safetensors", {{"w", &t}}, {}, FloatDtype::BF16));
+  EXPECT_NO_THROW(write_safetensors(dir / "b.safetensors", {{"w", &t}}, {}, TensorDtype::BF16));
   t[2] = std::nanf("");
-  EXPECT_THROW(serialize_safetensors({{"w", &t}}, {}, FloatDtype::BF16), Error);
+  EXPECT_THROW(serialize_safetensors({{"w", &t}}, {}, TensorDtype::BF16), Error);
 
   // A file whose F16 tensor holds infinity (0x7c00) or NaN (0x7e00) is refused by name.
   for (uint16_t bad : {uint16_t{0x7c00}, uint16_t{0x7e00}}) {
     t.fill(1.0f);
-    std::vector<uint8_t> bytes = serialize_safetensors({{"w", &t}}, {}, FloatDtype::F16);
+    std::vector<uint8_t> bytes = serialize_safetensors({{"w", &t}}, {}, TensorDtype::F16);
     std::memcpy(bytes.data() + bytes.size() - 2, &bad, 2);  // the last element
     const SafetensorsFile f = SafetensorsFile::parse(bytes, "m.safetensors");
     const std::string e = error_of([&] { f.tensor("w"); });
@@ -104,7 +104,7 @@ TEST(Precision, ValuesAFormatCannotHoldAreRefusedWritingAndReading) {
               std::string::npos)
         << e;
   }
-  EXPECT_EQ(parse_float_dtype("BF16", "x"), FloatDtype::BF16);
+  EXPECT_EQ(parse_float_dtype("BF16", "x"), TensorDtype::BF16);
   EXPECT_NE(error_of([] {
               parse_float_dtype("f8", "--dtype");
             }).find("--dtype: unknown dtype \"f8\" (f32, f16 or bf16)"),
@@ -115,14 +115,14 @@ TEST(Precision, AModelSavedIn16BitsLoadsWithTheRoundedWeights) {
   ScratchDir dir;
   auto model = small_conv(5);
   const Tensor x = precision_test::random_batch(*model, 3, 6);
-  for (FloatDtype d : {FloatDtype::F16, FloatDtype::BF16}) {
+  for (TensorDtype d : {TensorDtype::F16, TensorDtype::BF16}) {
     const std::string path = dir / (std::string(dtype_name(d)) + ".safetensors");
     save_model(*model, path, {{"nnzero.note", "kept"}}, d);
     LoadedModel loaded = load_model(path);
     EXPECT_EQ(loaded.dtype, dtype_name(d));
     EXPECT_EQ(loaded.metadata.at("nnzero.note"), "kept");
     auto rounded = small_conv(5);
-    round_state(*rounded, d == FloatDtype::F16 ? Precision::fp16 : Precision::bf16);
+    round_state(*rounded, d == TensorDtype::F16 ? Precision::fp16 : Precision::bf16);
     const std::vector<NamedTensor> want = rounded->state(), got = loaded.model->state();
     ASSERT_EQ(want.size(), got.size());
     for (size_t i = 0; i < want.size(); ++i) {
@@ -201,7 +201,7 @@ TEST(Precision, ConvertAndEvalOnTheCommandLine) {
 }
 
 // The book's claim on real data: a trained network keeps its accuracy in 16 bits.
-TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16AndBf16) {
+TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16Bf16AndInt8) {
   NNZERO_MNIST_DIR_OR_SKIP(data);
   ScratchDir dir;
   const CliResult t = run_cli(
@@ -228,6 +228,23 @@ TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16AndBf16) {
   const CliResult e16 = run_cli("eval m16.safetensors --precision fp16 --data '" + data + "'", dir);
   EXPECT_EQ(e16.json()["accuracy"].get<double>(), accuracy["fp16"]);
   // Half the bytes, within the header's few hundred.
-  EXPECT_LT(std::filesystem::file_size(dir / "m16.safetensors"),
-            std::filesystem::file_size(dir / "run/model.safetensors") / 2 + 2000);
+  const auto f32_bytes = std::filesystem::file_size(dir / "run/model.safetensors");
+  EXPECT_LT(std::filesystem::file_size(dir / "m16.safetensors"), f32_bytes / 2 + 2000);
+
+  // int8 (nnzero quantize, 300 calibration images): within 0.2 points, a quarter of the bytes
+  // (plus the float32 biases and scales).
+  const CliResult q = run_cli(
+      "quantize run/model.safetensors --samples 300 --out q.safetensors "
+      "--data '" +
+          data + "'",
+      dir);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.json()["calibration_samples"], 300);
+  EXPECT_LT(std::filesystem::file_size(dir / "q.safetensors"), f32_bytes / 4 + 4000);
+  const CliResult e8 = run_cli("eval q.safetensors --data '" + data + "'", dir);
+  ASSERT_EQ(e8.exit_code, 0) << e8.err;
+  EXPECT_EQ(e8.json()["precision"], "int8");
+  EXPECT_NEAR(e8.json()["accuracy"].get<double>(), accuracy["fp32"], 0.002);
+  const CliResult info = run_cli("info q.safetensors", dir);
+  EXPECT_EQ(info.json()["dtype"], "I8");
 }

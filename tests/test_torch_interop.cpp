@@ -620,8 +620,8 @@ TEST(TorchInterop, SixteenBitModelFilesRoundTripBothWays) {
     for (float& v : t.tensor->span()) v = static_cast<float>(rng.normal()) * 3.0f;
   }
   save_model(model, dir / "f32.safetensors");
-  save_model(model, dir / "F16.safetensors", {}, FloatDtype::F16);
-  save_model(model, dir / "BF16.safetensors", {}, FloatDtype::BF16);
+  save_model(model, dir / "F16.safetensors", {}, TensorDtype::F16);
+  save_model(model, dir / "BF16.safetensors", {}, TensorDtype::BF16);
   nnzero_test::spit(dir / "half.py", R"(import json, sys, numpy as np, torch
 sys.path.insert(0, sys.argv[1])
 import torch_interop as ti

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "common.h"
-#include "nnzero/kernels/half_types.h"
+#include "nnzero/half_types.h"
 #include "nnzero/model/model_file.h"
 
 namespace nnzero::cli {
@@ -20,14 +20,14 @@ struct ConvertArgs {
 
 // The largest change that storing the model's tensors in `dtype` makes, relative to the
 // tensor's largest magnitude (how much precision the conversion costs).
-double largest_relative_change(Model& model, FloatDtype dtype) {
+double largest_relative_change(Model& model, TensorDtype dtype) {
   double worst = 0.0;
   for (const NamedTensor& t : model.state()) {
     double scale = 0.0, change = 0.0;
     for (float v : t.tensor->span()) {
-      const float stored = dtype == FloatDtype::F16    ? round_to_f16(v)
-                           : dtype == FloatDtype::BF16 ? round_to_bf16(v)
-                                                       : v;
+      const float stored = dtype == TensorDtype::F16    ? round_to_f16(v)
+                           : dtype == TensorDtype::BF16 ? round_to_bf16(v)
+                                                        : v;
       scale = std::max(scale, std::fabs(static_cast<double>(v)));
       change = std::max(change, std::fabs(static_cast<double>(stored) - v));
     }
@@ -37,7 +37,7 @@ double largest_relative_change(Model& model, FloatDtype dtype) {
 }
 
 void run_convert(const ConvertArgs& a) {
-  const FloatDtype dtype = parse_float_dtype(a.dtype, "--dtype");
+  const TensorDtype dtype = parse_float_dtype(a.dtype, "--dtype");
   LoadedModel loaded = load_model(a.model);
   std::map<std::string, std::string> metadata = loaded.metadata;
   metadata.erase("nnzero.spec");  // save_model writes these two afresh

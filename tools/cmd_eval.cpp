@@ -8,6 +8,7 @@
 #include "nnzero/model/seq2seq.h"
 #include "nnzero/plot/eval_figures.h"
 #include "nnzero/plot/page.h"
+#include "nnzero/process_stats.h"
 #include "nnzero/train/evaluate.h"
 #include "seq2seq.h"
 #include "text.h"
@@ -57,9 +58,9 @@ void run_eval(const EvalArgs& a) {
   if (a.batch < 1) throw Error("--batch must be at least 1");
   if (!a.figures.empty()) plot::check_plotting_available();  // before the work, not after it
   apply_threads(a.threads);
-  const Precision precision = parse_precision(a.precision, "--precision");
   LoadedModel loaded = load_model(a.model);
-  use_precision(loaded, precision, a.model);
+  const Precision precision =
+      use_precision(loaded, parse_precision(a.precision, "--precision"), a.model);
   if (dynamic_cast<Seq2seq*>(loaded.model.get()) != nullptr) {  // tools/seq2seq_train.cpp
     if (!a.figures.empty()) throw Error("--figures: a seq2seq model has no classes to draw");
     return eval_seq2seq(loaded, a.model, a.data, a.batch);
@@ -78,7 +79,9 @@ void run_eval(const EvalArgs& a) {
                 " but the data's are " + test.sample_shape.str());
   }
   check_labels_fit(test, model.output_shape()[0], a.model);
+  const BenchClock::time_point start = BenchClock::now();
   const EvalResult r = evaluate(model, test, a.batch, 0, true);
+  const double seconds = seconds_since(start);
   const int32_t k = test.num_classes;
   print_confusion(r.confusion, k);
   nlohmann::json confusion = nlohmann::json::array();
@@ -92,7 +95,9 @@ void run_eval(const EvalArgs& a) {
                            {"accuracy", r.accuracy},
                            {"loss", r.loss},
                            {"confusion", confusion},
-                           {"precision", precision_name(precision)}};
+                           {"precision", precision_name(precision)},
+                           {"seconds", seconds},
+                           {"samples_per_s", static_cast<double>(r.samples) / seconds}};
   if (!a.figures.empty()) {  // the heat map and the mistakes: plot/eval_figures.h
     plot::Predictions p = plot::predict_all(model, test, a.batch);
     p.class_names = names;

@@ -16,6 +16,7 @@ void add_bench_command(CLI::App& app);
 void add_gradcheck_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 void add_layers_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_search_command(CLI::App& app);

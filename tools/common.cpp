@@ -123,7 +123,7 @@ void add_precision_flag(CLI::App& cmd, std::string& value) {
   cmd.add_option("--precision", value,
                  "fp32 (default), fp16 or bf16: the weights, the input and every layer's output "
                  "stored in that 16-bit format (products in float32), as the book's section "
-                 "8.3.4");
+                 "8.3.4; an int8 model file (nnzero quantize) runs in int8");
 }
 
 // The model's name made safe for a folder name: a spec's name is the user's text ("../../x"

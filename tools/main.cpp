@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   add_gradcheck_command(app);
   add_info_command(app);
   add_convert_command(app);
+  add_quantize_command(app);
   add_layers_command(app);
   add_data_command(app);
   add_search_command(app);

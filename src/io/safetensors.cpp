@@ -8,9 +8,9 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "nnzero/half_types.h"
 #include "nnzero/io/file.h"
 #include "nnzero/io/strict_json.h"
-#include "nnzero/kernels/half_types.h"
 
 namespace nnzero {
 
@@ -35,17 +35,28 @@ int64_t dtype_size(const std::string& dtype) {
   return it == sizes.end() ? 0 : it->second;
 }
 
-int64_t dtype_size(FloatDtype dtype) {
-  return dtype == FloatDtype::F32 ? 4 : 2;
+int64_t dtype_size(TensorDtype dtype) {
+  return dtype == TensorDtype::F32 ? 4 : dtype == TensorDtype::I8 ? 1 : 2;
+}
+
+void write_int8(const Tensor& t, uint8_t* out, const std::string& name) {
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const float v = t[i];
+    if (!(v >= -128.0f && v <= 127.0f) || v != std::nearbyint(v)) {
+      throw Error("tensor \"" + name + "\": the value " + std::to_string(v) + " at element " +
+                  std::to_string(i) + " is not an integer in -128..127 (I8)");
+    }
+    out[i] = static_cast<uint8_t>(static_cast<int8_t>(v));
+  }
 }
 
 // Float32 values of `count` elements of a 16-bit tensor at `data`; `what` names the tensor.
-void read_16_bit(const uint8_t* data, int64_t count, FloatDtype dtype, float* out,
+void read_16_bit(const uint8_t* data, int64_t count, TensorDtype dtype, float* out,
                  const std::string& what) {
   std::vector<uint16_t> bits(static_cast<size_t>(count));
   std::memcpy(bits.data(), data, bits.size() * 2);
   const std::span<float> values(out, bits.size());
-  if (dtype == FloatDtype::F16) {
+  if (dtype == TensorDtype::F16) {
     f16_to_floats(bits, values);
   } else {
     bf16_to_floats(bits, values);
@@ -60,21 +71,21 @@ void read_16_bit(const uint8_t* data, int64_t count, FloatDtype dtype, float* ou
 }
 
 // The 16-bit bits of `t` as `dtype` into `out`; every value must stay finite.
-void write_16_bit(const Tensor& t, FloatDtype dtype, uint8_t* out, const std::string& name) {
+void write_16_bit(const Tensor& t, TensorDtype dtype, uint8_t* out, const std::string& name) {
   std::vector<uint16_t> bits(static_cast<size_t>(t.numel()));
-  if (dtype == FloatDtype::F16) {
+  if (dtype == TensorDtype::F16) {
     floats_to_f16(t.span(), bits);
   } else {
     floats_to_bf16(t.span(), bits);
   }
   for (size_t i = 0; i < bits.size(); ++i) {
-    if ((bits[i] & (dtype == FloatDtype::F16 ? 0x7c00u : 0x7f80u)) ==
-        (dtype == FloatDtype::F16 ? 0x7c00u : 0x7f80u)) {
+    if ((bits[i] & (dtype == TensorDtype::F16 ? 0x7c00u : 0x7f80u)) ==
+        (dtype == TensorDtype::F16 ? 0x7c00u : 0x7f80u)) {
       char value[32];
       std::snprintf(value, sizeof value, "%g", static_cast<double>(t.data()[i]));
       throw Error("tensor \"" + name + "\": the value " + value + " at element " +
                   std::to_string(i) + " does not fit in " + dtype_name(dtype) +
-                  (dtype == FloatDtype::F16 ? " (the largest float16 is 65504)" : ""));
+                  (dtype == TensorDtype::F16 ? " (the largest float16 is 65504)" : ""));
     }
   }
   std::memcpy(out, bits.data(), bits.size() * 2);
@@ -122,24 +133,26 @@ SafetensorsEntry parse_entry(const std::string& tensor, const json& j, const std
 }
 }  // namespace
 
-const char* dtype_name(FloatDtype dtype) {
+const char* dtype_name(TensorDtype dtype) {
   switch (dtype) {
-    case FloatDtype::F16:
+    case TensorDtype::F16:
       return "F16";
-    case FloatDtype::BF16:
+    case TensorDtype::BF16:
       return "BF16";
-    case FloatDtype::F32:
+    case TensorDtype::I8:
+      return "I8";
+    case TensorDtype::F32:
       break;
   }
   return "F32";
 }
 
-FloatDtype parse_float_dtype(const std::string& text, const std::string& where) {
+TensorDtype parse_float_dtype(const std::string& text, const std::string& where) {
   std::string t = text;
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (t == "f32" || t == "float32" || t == "fp32") return FloatDtype::F32;
-  if (t == "f16" || t == "float16" || t == "fp16") return FloatDtype::F16;
-  if (t == "bf16" || t == "bfloat16") return FloatDtype::BF16;
+  if (t == "f32" || t == "float32" || t == "fp32") return TensorDtype::F32;
+  if (t == "f16" || t == "float16" || t == "fp16") return TensorDtype::F16;
+  if (t == "bf16" || t == "bfloat16") return TensorDtype::BF16;
   throw Error(where + ": unknown dtype \"" + text + "\" (f32, f16 or bf16)");
 }
 
@@ -218,9 +231,9 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& tensor) const {
 Tensor SafetensorsFile::tensor(const std::string& tensor) const {
   const SafetensorsEntry* e = find(tensor);
   if (e == nullptr) throw Error(name_ + ": no tensor \"" + tensor + "\"");
-  if (e->dtype != "F32" && e->dtype != "F16" && e->dtype != "BF16") {
+  if (e->dtype != "F32" && e->dtype != "F16" && e->dtype != "BF16" && e->dtype != "I8") {
     throw Error(name_ + ": tensor \"" + tensor + "\" has dtype " + e->dtype +
-                "; nnzero reads F32, F16 and BF16");
+                "; nnzero reads F32, F16, BF16 and I8");
   }
   if (e->shape.size() > static_cast<size_t>(Shape::kMaxRank)) {
     throw Error(name_ + ": tensor \"" + tensor + "\" has more than 6 dimensions");
@@ -230,6 +243,8 @@ Tensor SafetensorsFile::tensor(const std::string& tensor) const {
   const uint8_t* data = bytes_.data() + data_start_ + e->begin;
   if (e->dtype == "F32") {
     std::memcpy(t.data(), data, e->end - e->begin);
+  } else if (e->dtype == "I8") {
+    for (int64_t i = 0; i < t.numel(); ++i) t[i] = static_cast<int8_t>(data[i]);
   } else {
     read_16_bit(data, t.numel(), parse_float_dtype(e->dtype, name_), t.data(),
                 name_ + ": tensor \"" + tensor + "\"");
@@ -239,13 +254,18 @@ Tensor SafetensorsFile::tensor(const std::string& tensor) const {
 
 std::vector<uint8_t> serialize_safetensors(
     const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-    const std::map<std::string, std::string>& metadata, FloatDtype dtype) {
+    const std::map<std::string, std::string>& metadata, TensorDtype dtype,
+    const TensorDtypes& per_tensor) {
+  const auto dtype_of = [&](const std::string& name) {
+    const auto it = per_tensor.find(name);
+    return it == per_tensor.end() ? dtype : it->second;
+  };
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    const uint64_t bytes = static_cast<uint64_t>(t->numel() * dtype_size(dtype));
-    header[name] = {{"dtype", dtype_name(dtype)},
+    const uint64_t bytes = static_cast<uint64_t>(t->numel() * dtype_size(dtype_of(name)));
+    header[name] = {{"dtype", dtype_name(dtype_of(name))},
                     {"shape", std::vector<int64_t>(t->shape().begin(), t->shape().end())},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -258,12 +278,15 @@ std::vector<uint8_t> serialize_safetensors(
   std::memcpy(out.data() + 8, text.data(), text.size());
   uint8_t* data = out.data() + 8 + text.size();
   for (const auto& [name, t] : tensors) {
-    const auto bytes = static_cast<size_t>(t->numel() * dtype_size(dtype));
+    const TensorDtype d = dtype_of(name);
+    const auto bytes = static_cast<size_t>(t->numel() * dtype_size(d));
     if (bytes == 0) continue;
-    if (dtype == FloatDtype::F32) {
+    if (d == TensorDtype::F32) {
       std::memcpy(data, t->data(), bytes);
+    } else if (d == TensorDtype::I8) {
+      write_int8(*t, data, name);
     } else {
-      write_16_bit(*t, dtype, data, name);
+      write_16_bit(*t, d, data, name);
     }
     data += bytes;
   }
@@ -272,8 +295,9 @@ std::vector<uint8_t> serialize_safetensors(
 
 void write_safetensors(const std::string& path,
                        const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-                       const std::map<std::string, std::string>& metadata, FloatDtype dtype) {
-  write_file_atomic(path, serialize_safetensors(tensors, metadata, dtype));
+                       const std::map<std::string, std::string>& metadata, TensorDtype dtype,
+                       const TensorDtypes& per_tensor) {
+  write_file_atomic(path, serialize_safetensors(tensors, metadata, dtype, per_tensor));
 }
 
 }  // namespace nnzero

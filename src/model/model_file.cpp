@@ -5,6 +5,7 @@
 #include <set>
 
 #include "nnzero/io/safetensors.h"
+#include "nnzero/model/quantize.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/strings.h"
 
@@ -50,13 +51,13 @@ void copy_state(Model& model, const SafetensorsFile& file) {
 }  // namespace
 
 void save_model(Model& model, const std::string& path,
-                const std::map<std::string, std::string>& extra_metadata, FloatDtype dtype) {
+                const std::map<std::string, std::string>& extra_metadata, TensorDtype dtype) {
   std::vector<std::pair<std::string, const Tensor*>> tensors;
   for (const NamedTensor& nt : model.state()) tensors.emplace_back(nt.name, nt.tensor);
   std::map<std::string, std::string> metadata = extra_metadata;
   metadata["nnzero.spec"] = model.spec().to_json();
   metadata["nnzero.version"] = NNZERO_VERSION;
-  write_safetensors(path, tensors, metadata, dtype);
+  write_safetensors(path, tensors, metadata, dtype, int8_tensor_dtypes(model));
 }
 
 LoadedModel load_model(const std::string& path, Engine engine) {
@@ -69,8 +70,17 @@ LoadedModel load_model(const std::string& path, Engine engine) {
   }
   const ModelSpec spec = ModelSpec::parse(it->second, path + ": nnzero.spec");
   Rng rng(0);
-  LoadedModel loaded{make_model(spec, rng, engine), file.metadata()};
+  const bool int8 = file.metadata().contains(kQuantizationKey);
+  if (int8 && (spec.gpt || spec.seq2seq)) {
+    throw Error(path + ": metadata " + kQuantizationKey + " on a model nnzero cannot quantize");
+  }
+  LoadedModel loaded{make_model(spec, rng, int8 ? Engine::int8 : engine), file.metadata()};
   copy_state(*loaded.model, file);
+  if (int8) {
+    check_int8_model(static_cast<Sequential&>(*loaded.model), path);
+    loaded.dtype = "I8";
+    return loaded;
+  }
   std::set<std::string> dtypes;
   for (const SafetensorsEntry& e : file.entries())
     if (!is_batch_counter(e.name)) dtypes.insert(e.dtype);

@@ -4,6 +4,8 @@
 
 #include "nnzero/fast/conv_relu_pool.h"
 #include "nnzero/fast/fast_conv2d.h"
+#include "nnzero/fast/int8_conv2d.h"
+#include "nnzero/fast/int8_linear.h"
 #include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/layers/residual_block.h"
 #include "nnzero/model/layer_registry.h"
@@ -16,10 +18,28 @@ Engine engine_named(const std::string& name) {
   throw Error("unknown engine \"" + name + "\" (use fast or book)");
 }
 
+namespace {
+std::unique_ptr<Layer> int8_layer(const LayerSpec& spec, const Shape& in,
+                                  std::unique_ptr<Layer> book) {
+  if (spec.type == "conv2d") {
+    const auto& c = static_cast<const Conv2d&>(*book);
+    const ConvGeometry& g = c.geometry();
+    return std::make_unique<Int8Conv2d>(in, c.out_channels(), g.KH, g.KW, g.stride, g.pad,
+                                        spec.boolean("bias"));
+  }
+  if (spec.type == "linear") {
+    const auto& l = static_cast<const Linear&>(*book);
+    return std::make_unique<Int8Linear>(in, l.out_features(), l.has_bias());
+  }
+  return book;
+}
+}  // namespace
+
 std::unique_ptr<Layer> plan_layer(const LayerSpec& spec, const Shape& in, Rng& rng, size_t index,
                                   Engine engine, const std::string& where) {
   std::unique_ptr<Layer> book = make_layer(spec, in, rng, where);
   if (engine == Engine::book) return book;
+  if (engine == Engine::int8) return int8_layer(spec, in, std::move(book));
   if (spec.type == "conv2d") {
     const auto& c = static_cast<const Conv2d&>(*book);
     const ConvGeometry& g = c.geometry();
@@ -52,6 +72,20 @@ std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers
                                std::vector<std::unique_ptr<Layer>>& fused) {
   std::vector<Layer*> steps;
   for (size_t i = 0; i < layers.size(); ++i) {
+    if (engine == Engine::int8 && is(layers, i + 1, "relu")) {  // the ReLU made with the output
+      if (auto* c = dynamic_cast<Int8Conv2d*>(layers[i].get())) {
+        c->fuse_relu();
+        steps.push_back(c);
+        ++i;
+        continue;
+      }
+      if (auto* l = dynamic_cast<Int8Linear*>(layers[i].get())) {
+        l->fuse_relu();
+        steps.push_back(l);
+        ++i;
+        continue;
+      }
+    }
     if (engine == Engine::fast && is(layers, i, "conv2d") && is(layers, i + 1, "relu")) {
       auto& conv = static_cast<FastConv2d&>(*layers[i]);  // plan_layer made every conv2d one
       if (is(layers, i + 2, "maxpool2d")) {

@@ -21,13 +21,14 @@
 
 namespace nnzero {
 
-// The floating-point dtypes nnzero reads and writes: float32, and the two 16-bit formats of
-// kernels/half_types.h (half the file; PyTorch's torch.float16 and torch.bfloat16).
-enum class FloatDtype { F32, F16, BF16 };
-const char* dtype_name(FloatDtype dtype);  // "F32", "F16", "BF16"
-// "f32", "f16" or "bf16" (any case; "fp32", "float32", "fp16", "float16", "bfloat16" too);
-// throws naming `where` otherwise.
-FloatDtype parse_float_dtype(const std::string& text, const std::string& where);
+// The dtypes nnzero reads and writes: float32, the two 16-bit floats of half_types.h
+// (half the file; PyTorch's torch.float16 and torch.bfloat16), and 8-bit integers (an int8
+// model's weight codes, model/quantize.h). All are read into float32 tensors.
+enum class TensorDtype { F32, F16, BF16, I8 };
+const char* dtype_name(TensorDtype dtype);  // "F32", "F16", "BF16", "I8"
+// "f32", "f16" or "bf16" (any case; "fp32", "float32", "fp16", "float16", "bfloat16" too): a
+// floating-point dtype; throws naming `where` otherwise.
+TensorDtype parse_float_dtype(const std::string& text, const std::string& where);
 
 struct SafetensorsEntry {
   std::string name;
@@ -46,9 +47,9 @@ class SafetensorsFile {
   // Entries in data order.
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }
   const SafetensorsEntry* find(const std::string& tensor) const;
-  // The tensor's values as float32; throws unless it exists and is F32, F16 or BF16. A 16-bit
-  // tensor holding NaN or infinity is refused: no trained network stores one, and a value
-  // too large for float16 turns into infinity when a writer forgets to check.
+  // The tensor's values as float32; throws unless it exists and is F32, F16, BF16 or I8. A
+  // 16-bit tensor holding NaN or infinity is refused: no trained network stores one, and a
+  // value too large for float16 turns into infinity when a writer forgets to check.
   Tensor tensor(const std::string& tensor) const;
   const std::string& name() const { return name_; }
 
@@ -62,15 +63,18 @@ class SafetensorsFile {
 };
 
 // The bytes of a safetensors file holding `tensors` in the given order, each stored as
-// `dtype` (rounded to nearest, ties to even). Throws, naming the tensor, when a value does
-// not fit in a 16-bit dtype (float16's largest is 65504) or is not finite there.
+// `dtype`, or as `per_tensor` says for the names it lists (rounded to nearest, ties to even).
+// Throws, naming the tensor, when a value does not fit in a 16-bit dtype (float16's largest
+// is 65504) or is not finite there, or is not an integer in -128..127 for I8.
+using TensorDtypes = std::map<std::string, TensorDtype>;
 std::vector<uint8_t> serialize_safetensors(
     const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-    const std::map<std::string, std::string>& metadata, FloatDtype dtype = FloatDtype::F32);
+    const std::map<std::string, std::string>& metadata, TensorDtype dtype = TensorDtype::F32,
+    const TensorDtypes& per_tensor = {});
 // Writes atomically (temporary file + rename).
 void write_safetensors(const std::string& path,
                        const std::vector<std::pair<std::string, const Tensor*>>& tensors,
                        const std::map<std::string, std::string>& metadata,
-                       FloatDtype dtype = FloatDtype::F32);
+                       TensorDtype dtype = TensorDtype::F32, const TensorDtypes& per_tensor = {});
 
 }  // namespace nnzero

@@ -27,7 +27,7 @@ struct LoadedModel {
 // does not fit (beyond float16's 65504) is an error and nothing is written.
 void save_model(Model& model, const std::string& path,
                 const std::map<std::string, std::string>& extra_metadata = {},
-                FloatDtype dtype = FloatDtype::F32);
+                TensorDtype dtype = TensorDtype::F32);
 // Builds the network from the file's spec and loads every tensor, checking names, shapes and
 // dtypes (F32, F16 or BF16, read into float32). PyTorch's "*.num_batches_tracked" counters are
 // ignored; any other tensor the spec does not have is an error.

@@ -10,6 +10,9 @@
 //   residual_block -> one whose convolutions are FastConv2d
 //   conv2d, relu -> ConvRelu         every layer as the book computes it, one by one
 //   conv2d, relu, maxpool2d -> ConvReluPool
+//
+// Engine::int8, an int8 model's (model/quantize.h; evaluation only): conv2d -> Int8Conv2d,
+// linear -> Int8Linear, every other layer as the book computes it.
 #pragma once
 
 #include <memory>
@@ -20,7 +23,7 @@
 
 namespace nnzero {
 
-enum class Engine { fast, book };
+enum class Engine { fast, book, int8 };
 
 // The engine named "fast" or "book" (throws otherwise).
 Engine engine_named(const std::string& name);

@@ -1,9 +1,10 @@
 // The number format a model is evaluated in (`--precision`). The book's section 8.3.4 stores
 // a trained network's weights and every layer's output in 16-bit floats and finds the same
-// accuracy: fp16 and bf16 here do exactly that (kernels/half_types.h): the model's tensors and
+// accuracy: fp16 and bf16 here do exactly that (half_types.h): the model's tensors and
 // the input are rounded to the format, and so is each layer's output, while the products
 // still multiply and add in float32. A model file stored as F16 or BF16 (nnzero convert)
-// holds the rounded weights already.
+// holds the rounded weights already. int8 is a model file of its own (model/quantize.h):
+// integer products with int32 sums, on the CPU's VNNI instructions where it has them.
 #pragma once
 
 #include <span>
@@ -13,10 +14,10 @@
 
 namespace nnzero {
 
-enum class Precision { fp32, fp16, bf16 };
+enum class Precision { fp32, fp16, bf16, int8 };
 
-// "fp32", "fp16" or "bf16" (also "f32", "f16", "float16", "bfloat16"...); throws naming
-// `where` otherwise.
+// "fp32", "fp16", "bf16" or "int8" (also "f32", "f16", "float16", "bfloat16", "i8"...);
+// throws naming `where` otherwise.
 Precision parse_precision(const std::string& text, const std::string& where);
 const char* precision_name(Precision p);
 
@@ -24,9 +25,12 @@ const char* precision_name(Precision p);
 void round_values(std::span<float> values, Precision p);
 // Every tensor of the model's state (weights, BatchNorm's statistics) rounded.
 void round_state(Model& model, Precision p);
-// Evaluates a loaded image or table model in `p` from now on: its state rounded and its
-// input and layer outputs rounded at every forward (Sequential::set_activation_precision).
-// Throws, naming `where`, for a model without that mode (language and seq2seq models).
-void use_precision(LoadedModel& loaded, Precision p, const std::string& where);
+// Evaluates a loaded image or table model in `p` from now on (fp16, bf16: its state rounded,
+// and its input and layer outputs at every forward, Sequential::set_activation_precision) and
+// returns the precision it runs in: an int8 model file runs in int8 whatever `p` (fp32, the
+// default, or int8; others are refused). Throws, naming `where`, for a float file with int8
+// (it needs calibration: nnzero quantize) and for models without that mode (language and
+// seq2seq models).
+Precision use_precision(LoadedModel& loaded, Precision p, const std::string& where);
 
 }  // namespace nnzero

@@ -1,4 +1,4 @@
-#include "nnzero/kernels/half_types.h"
+#include "nnzero/half_types.h"
 
 #include <immintrin.h>
 

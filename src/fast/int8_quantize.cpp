@@ -1,0 +1,73 @@
+#include "nnzero/fast/int8_quantize.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "nnzero/error.h"
+#include "nnzero/parallel.h"
+
+namespace nnzero {
+
+void quantize_inputs(const float* x, int64_t n, float scale, uint8_t* out) {
+  const float inverse = 1.0f / scale;
+  parallel_for(n, [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) out[i] = quantize_input(x[i], inverse);
+  });
+}
+
+Dequantize::Dequantize(const PackedInt8& w, float input_scale, const float* w_scale,
+                       const float* bias, bool relu_after)
+    : factor(static_cast<size_t>(w.N)),
+      shift(static_cast<size_t>(w.N), 0.0f),
+      zero(static_cast<size_t>(w.N)),
+      relu(relu_after) {
+  for (size_t o = 0; o < zero.size(); ++o) {
+    zero[o] = kInt8ZeroPoint * w.row_sums[o];
+    factor[o] = input_scale * w_scale[o];
+    if (bias != nullptr) shift[o] = bias[o];
+  }
+}
+
+void Dequantize::rows(const int32_t* C, int64_t begin, int64_t end, float* out) const {
+  const auto N = static_cast<int64_t>(zero.size());
+  const float* f = factor.data();
+  const float* b = shift.data();
+  const int32_t* z = zero.data();
+  for (int64_t m = begin; m < end; ++m) {  // contiguous in o: the loops vectorize
+    const int32_t* c = C + m * N;
+    float* y = out + m * N;
+    for (int64_t o = 0; o < N; ++o) y[o] = f[o] * static_cast<float>(c[o] - z[o]) + b[o];
+    if (relu) {
+      for (int64_t o = 0; o < N; ++o) y[o] = y[o] > 0.0f ? y[o] : 0.0f;
+    }
+  }
+}
+
+void Dequantize::columns(const int32_t* C, int64_t M, float* out) const {
+  const auto N = static_cast<int64_t>(zero.size());
+  for (int64_t o = 0; o < N; ++o) {
+    const float f = factor[static_cast<size_t>(o)], b = shift[static_cast<size_t>(o)];
+    const int32_t z = zero[static_cast<size_t>(o)];
+    float* y = out + o * M;
+    for (int64_t m = 0; m < M; ++m) y[m] = f * static_cast<float>(C[m * N + o] - z) + b;
+    if (relu) {
+      for (int64_t m = 0; m < M; ++m) y[m] = y[m] > 0.0f ? y[m] : 0.0f;
+    }
+  }
+}
+
+PackedInt8 pack_weight_codes(const float* codes, int64_t N, int64_t K, const char* layer) {
+  std::vector<int8_t> q(static_cast<size_t>(N * K));
+  for (size_t i = 0; i < q.size(); ++i) {
+    const float c = codes[i];
+    if (!(c >= -127.0f && c <= 127.0f) || c != std::nearbyint(c)) {
+      throw Error(std::string(layer) + ": an int8 weight code is " + std::to_string(c) +
+                  " (must be an integer in -127..127)");
+    }
+    q[i] = static_cast<int8_t>(c);
+  }
+  return pack_int8(q.data(), static_cast<int>(N), static_cast<int>(K), static_cast<int>(K));
+}
+
+}  // namespace nnzero
