@@ -43,7 +43,8 @@ void check_safetensors(const std::vector<uint8_t>& bytes) {
   std::memcpy(&header_len, bytes.data(), 8);
   const uint64_t data_size = bytes.size() - 8 - header_len;
   uint64_t pos = 0;
-  bool all_f32 = true;
+  // The dtype every tensor has when all are one readable float dtype, else empty.
+  std::string common_dtype = f.entries().empty() ? "F32" : f.entries()[0].dtype;
   std::vector<nnzero::Tensor> tensors;
   for (const nnzero::SafetensorsEntry& e : f.entries()) {
     check(e.begin == pos && e.end >= e.begin, "entries are contiguous and in data order");
@@ -56,23 +57,31 @@ void check_safetensors(const std::vector<uint8_t>& bytes) {
     check(e.end - e.begin == count * static_cast<uint64_t>(dtype_size(e.dtype)),
           "byte count = elements x dtype size");
     check(f.find(e.name) != nullptr, "find sees every entry");
+    const bool readable = e.dtype == "F32" || e.dtype == "F16" || e.dtype == "BF16" ||
+                          e.dtype == "I8";
+    if (e.dtype != common_dtype) common_dtype.clear();
     try {
       tensors.push_back(f.tensor(e.name));
-      check(e.dtype == "F32", "only F32 tensors are read");
+      check(readable, "only F32, F16, BF16 and I8 tensors are read");
       check(static_cast<uint64_t>(tensors.back().numel()) == count, "tensor size");
     } catch (const nnzero::Error&) {
-      check(e.dtype != "F32" || e.shape.size() > 6, "an F32 tensor of rank <= 6 is readable");
-      all_f32 = false;
+      // A 16-bit tensor holding NaN or infinity is refused; F32 and I8 ones never are.
+      check(!(e.dtype == "F32" || e.dtype == "I8") || e.shape.size() > 6,
+            "an F32 or I8 tensor of rank <= 6 is readable");
+      common_dtype.clear();
     }
   }
   check(pos == data_size, "the entries cover the data section");
 
-  if (all_f32) {
+  // Written again in their own dtype, the tensors read back bit for bit (a value read from
+  // F16 or BF16 is one that format holds: rounding it changes nothing).
+  if (common_dtype == "F32" || common_dtype == "F16" || common_dtype == "BF16") {
+    const nnzero::TensorDtype dtype = nnzero::parse_float_dtype(common_dtype, "fuzz");
     std::vector<std::pair<std::string, const nnzero::Tensor*>> named;
     for (size_t i = 0; i < tensors.size(); ++i) {
       named.emplace_back(f.entries()[i].name, &tensors[i]);
     }
-    const auto written = nnzero::serialize_safetensors(named, f.metadata());
+    const auto written = nnzero::serialize_safetensors(named, f.metadata(), dtype);
     nnzero::SafetensorsFile g;
     try {
       g = nnzero::SafetensorsFile::parse(written, "rewritten");

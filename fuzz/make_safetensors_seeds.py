@@ -9,7 +9,7 @@ import pathlib
 import struct
 
 OUT = pathlib.Path(__file__).resolve().parent / "corpus" / "safetensors"
-SIZES = {"F32": 4, "F16": 2, "I64": 8, "U8": 1}
+SIZES = {"F32": 4, "F16": 2, "BF16": 2, "I8": 1, "I64": 8, "U8": 1}
 
 
 def safetensors(tensors, metadata=None):
@@ -37,8 +37,9 @@ def spec(input_shape, layers, **extra):
                       separators=(",", ":"))
 
 
-def model(spec_text, tensors):
-    return safetensors(tensors, {"nnzero.spec": spec_text, "nnzero.version": "0.1.0"})
+def model(spec_text, tensors, metadata=None):
+    return safetensors(tensors, {"nnzero.spec": spec_text, "nnzero.version": "0.1.0",
+                                 **(metadata or {})})
 
 
 linear = spec([3], [{"type": "linear", "out_features": 2}])
@@ -71,6 +72,13 @@ seeds = {
     "dtypes.safetensors": safetensors([("a", "F16", [2, 2]), ("b", "I64", [1]), ("c", "U8", [3]),
                                        ("scalar", "F32", []), ("empty", "F32", [0, 4])]),
     "no-tensors.safetensors": safetensors([], {"format": "pt"}),
+    # a converted model (nnzero convert --dtype f16 / bf16) and an int8 one (nnzero quantize)
+    "linear-f16.safetensors": model(linear, [("0.weight", "F16", [2, 3]), ("0.bias", "F16", [2])]),
+    "linear-bf16.safetensors": model(linear, [("0.weight", "BF16", [2, 3]), ("0.bias", "BF16", [2])]),
+    "linear-int8.safetensors": model(linear, [("0.weight", "I8", [2, 3]), ("0.bias", "F32", [2]),
+                                              ("0.weight_scale", "F32", [2]),
+                                              ("0.input_scale", "F32", [1])],
+                                     {"nnzero.quantization": '{"scheme":"int8"}'}),
     "linear.json": linear,
     "every-layer.json": every_layer,
     # inputs that once broke the spec parser (tests/test_spec.cpp has them too)
