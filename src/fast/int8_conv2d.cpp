@@ -1,5 +1,6 @@
 #include "nnzero/fast/int8_conv2d.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "nnzero/error.h"
@@ -7,6 +8,10 @@
 #include "nnzero/parallel.h"
 
 namespace nnzero {
+
+namespace {
+constexpr int64_t kMaxLine = 256;  // pixels of an image row quantized at a time
+}  // namespace
 
 Int8Conv2d::Int8Conv2d(const Shape& in_shape, int64_t out_channels, int64_t kernel_h,
                        int64_t kernel_w, int64_t stride, int64_t padding, bool bias)
@@ -26,11 +31,16 @@ void Int8Conv2d::unfold(const float* image, uint8_t* padded, uint8_t* rows) cons
   const int64_t C = g.C, Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, K = g.col_rows();
   const float inverse = 1.0f / input_scale_[0];
   std::memset(padded, kInt8ZeroPoint, static_cast<size_t>(C * Hp * Wp));
+  uint8_t line[kMaxLine];
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t y = 0; y < g.H; ++y) {
       const float* src = image + (c * g.H + y) * g.W;
       uint8_t* dst = padded + ((y + g.pad) * Wp + g.pad) * C + c;
-      for (int64_t x = 0; x < g.W; ++x) dst[x * C] = quantize_input(src[x], inverse);
+      for (int64_t x0 = 0; x0 < g.W; x0 += kMaxLine) {  // quantize a run (vectorized), then
+        const int64_t n = std::min(kMaxLine, g.W - x0);  // spread it C bytes apart
+        for (int64_t x = 0; x < n; ++x) line[x] = quantize_input(src[x0 + x], inverse);
+        for (int64_t x = 0; x < n; ++x) dst[(x0 + x) * C] = line[x];
+      }
     }
   }
   const int64_t run = g.KW * C;  // one kernel row of the patch

@@ -10,6 +10,7 @@
 // sum_k q_w u = sum_k q_w q_x + 128 sum_k q_w, the weights' row sums take the 128 back out.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -24,11 +25,9 @@ inline constexpr int kInt8ZeroPoint = 128;  // u = q + 128: the code of 0.0
 // Adding and taking away 1.5 * 2^23 rounds to the nearest integer, ties to even, in the
 // float's own arithmetic: a loop of these vectorizes (nearbyint would be a call).
 inline uint8_t quantize_input(float x, float inverse) {
-  float q = x * inverse;
-  q = q < -127.0f ? -127.0f : q;
-  q = q > 127.0f ? 127.0f : q;
-  q = (q + 12582912.0f) - 12582912.0f;
-  return static_cast<uint8_t>(static_cast<int>(q) + kInt8ZeroPoint);
+  const float q = std::min(std::max(x * inverse, -127.0f), 127.0f);  // minss/maxss: no branch
+  const float rounded = (q + 12582912.0f) - 12582912.0f;
+  return static_cast<uint8_t>(static_cast<int>(rounded) + kInt8ZeroPoint);
 }
 
 void quantize_inputs(const float* x, int64_t n, float scale, uint8_t* out);
