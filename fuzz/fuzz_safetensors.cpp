@@ -57,8 +57,8 @@ void check_safetensors(const std::vector<uint8_t>& bytes) {
     check(e.end - e.begin == count * static_cast<uint64_t>(dtype_size(e.dtype)),
           "byte count = elements x dtype size");
     check(f.find(e.name) != nullptr, "find sees every entry");
-    const bool readable = e.dtype == "F32" || e.dtype == "F16" || e.dtype == "BF16" ||
-                          e.dtype == "I8";
+    const bool readable =
+        e.dtype == "F32" || e.dtype == "F16" || e.dtype == "BF16" || e.dtype == "I8";
     if (e.dtype != common_dtype) common_dtype.clear();
     try {
       tensors.push_back(f.tensor(e.name));
