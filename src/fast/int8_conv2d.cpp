@@ -36,7 +36,7 @@ void Int8Conv2d::unfold(const float* image, uint8_t* padded, uint8_t* rows) cons
     for (int64_t y = 0; y < g.H; ++y) {
       const float* src = image + (c * g.H + y) * g.W;
       uint8_t* dst = padded + ((y + g.pad) * Wp + g.pad) * C + c;
-      for (int64_t x0 = 0; x0 < g.W; x0 += kMaxLine) {  // quantize a run (vectorized), then
+      for (int64_t x0 = 0; x0 < g.W; x0 += kMaxLine) {   // quantize a run (vectorized), then
         const int64_t n = std::min(kMaxLine, g.W - x0);  // spread it C bytes apart
         for (int64_t x = 0; x < n; ++x) line[x] = quantize_input(src[x0 + x], inverse);
         for (int64_t x = 0; x < n; ++x) dst[(x0 + x) * C] = line[x];
