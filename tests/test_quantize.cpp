@@ -204,6 +204,12 @@ TEST(Quantize, TheCommandLineRefusesWhatItCannotQuantize) {
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("int8.safetensors: is an int8 model already"), std::string::npos)
       << again.err;
+  // Its weights are integer codes: no training run starts from them.
+  Sequential fresh(ModelSpec::parse(quantize_test::kSpec), rng);
+  EXPECT_NE(error_of([&] {
+              load_weights(fresh, dir / "int8.safetensors");
+            }).find("an int8 model (nnzero quantize) cannot start a training run"),
+            std::string::npos);
   const auto samples = run_cli("quantize float.safetensors --samples 0 --out x.safetensors", dir);
   EXPECT_EQ(samples.exit_code, 2);
   EXPECT_NE(samples.err.find("--samples must be at least 1"), std::string::npos) << samples.err;

@@ -119,6 +119,11 @@ std::vector<std::string> class_names(const LoadedModel& loaded, const std::strin
 
 LoadedWeights load_weights(Model& model, const std::string& path) {
   const SafetensorsFile file = SafetensorsFile::read(path);
+  if (file.metadata().contains(kQuantizationKey)) {  // its weights are integer codes
+    throw Error(path +
+                ": an int8 model (nnzero quantize) cannot start a training run; "
+                "start from the float model it was quantized from");
+  }
   LoadedWeights out;
   std::set<std::string> taken;
   for (const NamedLayer& nl : model.named_layers()) {
