@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "nnzero/fast/bf16_conv2d.h"
+#include "nnzero/fast/bf16_linear.h"
 #include "nnzero/half_types.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/builtin.h"
@@ -200,6 +202,76 @@ TEST(Precision, ConvertAndEvalOnTheCommandLine) {
   EXPECT_NE(missing.err.find("--out"), std::string::npos) << missing.err;
 }
 
+// Engine::bf16's layers round both operands to bfloat16 and sum the (exact) products in
+// float32: a float32 layer given the rounded weights and input computes the same sums, in
+// another order.
+TEST(Precision, Bf16LayersMultiplyBfloat16OperandsAndSumInFloat32) {
+  Rng rng(3);
+  const auto random = [&rng](Tensor& t) {
+    for (float& v : t.span()) v = static_cast<float>(2 * rng.uniform() - 1);
+  };
+  const auto expect_close = [](const Tensor& got, const Tensor& want) {
+    ASSERT_EQ(got.shape(), want.shape());
+    for (int64_t i = 0; i < want.numel(); ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-5f * std::max(1.0f, std::fabs(want[i]))) << i;
+  };
+  const Shape in{3, 9, 7};
+  for (int64_t stride : {1, 2}) {
+    for (int64_t pad : {0, 1}) {
+      Bf16Conv2d bf16(in, 5, 3, 2, stride, pad, true);
+      Conv2d reference(in, 5, 3, 2, stride, pad, true);
+      random(bf16.weight().value);
+      random(bf16.bias().value);
+      reference.weight().value.copy_from(bf16.weight().value);
+      round_values(reference.weight().value.span(), Precision::bf16);
+      reference.bias().value.copy_from(bf16.bias().value);
+      Tensor x(in.with_batch(3));
+      random(x);
+      Tensor rounded = x.clone();
+      round_values(rounded.span(), Precision::bf16);
+      const Tensor y = bf16.forward(x, false).clone();
+      expect_close(y, reference.forward(rounded, false));
+      precision_test::expect_equal(bf16.forward(rounded, false), y);  // x rounded as it is read
+      EXPECT_THROW(bf16.forward(x, true), Error);                     // evaluation only
+      EXPECT_THROW(bf16.backward(y), Error);
+    }
+  }
+  Bf16Linear bf16(Shape{37}, 19, true);
+  Linear reference(Shape{37}, 19, true);
+  random(bf16.weight().value);
+  random(bf16.bias().value);
+  reference.weight().value.copy_from(bf16.weight().value);
+  round_values(reference.weight().value.span(), Precision::bf16);
+  reference.bias().value.copy_from(bf16.bias().value);
+  Tensor x(Shape{4, 37});
+  random(x);
+  const Tensor y = bf16.forward(x, false).clone();
+  Tensor rounded = x.clone();
+  round_values(rounded.span(), Precision::bf16);
+  expect_close(y, reference.forward(rounded, false));
+  bf16.fuse_relu();
+  const Tensor& r = bf16.forward(x, false);
+  for (int64_t i = 0; i < y.numel(); ++i) EXPECT_EQ(r[i], std::max(y[i], 0.0f));
+}
+
+// --precision bf16 evaluates a copy built with Engine::bf16; fp16 keeps the model's engine.
+TEST(Precision, Bf16EvaluationRunsTheBf16Engine) {
+  auto model = small_conv(11);
+  const Tensor x = precision_test::random_batch(*model, 4, 12);
+  const auto bf16 = copy_in_precision(*model, Precision::bf16);
+  const auto fp16 = copy_in_precision(*model, Precision::fp16);
+  EXPECT_EQ(bf16->engine(), Engine::bf16);
+  EXPECT_EQ(fp16->engine(), model->engine());
+  round_state(*model, Precision::bf16);
+  const Tensor want = precision_test::forward_rounding_by_hand(*model, x, Precision::bf16);
+  const Tensor got = bf16->forward(x, false).clone();
+  ASSERT_EQ(got.numel(), want.numel());
+  // Summed in another order, an output may round to the neighbouring bfloat16 value.
+  for (int64_t i = 0; i < want.numel(); ++i)
+    ASSERT_NEAR(got[i], want[i], std::ldexp(std::max(1.0f, std::fabs(want[i])), -7)) << i;
+  EXPECT_THROW(copy_in_precision(*model, Precision::int8), Error);
+}
+
 // The book's claim on real data: a trained network keeps its accuracy in 16 bits.
 TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16Bf16AndInt8) {
   NNZERO_MNIST_DIR_OR_SKIP(data);
@@ -247,4 +319,16 @@ TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16Bf16AndInt8) {
   EXPECT_NEAR(e8.json()["accuracy"].get<double>(), accuracy["fp32"], 0.002);
   const CliResult info = run_cli("info q.safetensors", dir);
   EXPECT_EQ(info.json()["dtype"], "I8");
+
+  // nnzero bench times inference in each precision (int8 calibrated on training images).
+  for (const std::string p : {"bf16", "int8"}) {
+    const CliResult b = run_cli(
+        "bench --model simple_convnet --steps 2 --precision " + p + " --data '" + data + "'", dir);
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    EXPECT_EQ(b.json()["precision"], p);
+    EXPECT_GT(b.json()["infer_samples_per_s_b1000"].get<double>(), 0.0);
+  }
+  const CliResult bad = run_cli("bench --model simple_convnet --precision int4", dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--precision: unknown precision \"int4\""), std::string::npos) << bad.err;
 }

@@ -4,6 +4,10 @@
 // after a warm-up; inference: the median latency of single-image forward passes, and the throughput
 // of 1000-image forward passes. Prints one JSON line; peak_rss_mb is the process's peak
 // resident memory by the end of the training phase (the dataset included).
+//
+// --precision sets the format of the inference phase (model/precision.h): the trained
+// model is copied to fp16 or bf16, or quantized to int8 with its input scales calibrated on
+// the first 500 training images, as nnzero quantize does. Training runs in fp32.
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -13,6 +17,7 @@
 #include "nnzero/data/cifar_binary.h"
 #include "nnzero/data/image_folder.h"
 #include "nnzero/kernels/blas_setup.h"
+#include "nnzero/model/quantize.h"
 #include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/process_stats.h"
@@ -25,7 +30,7 @@ using Clock = BenchClock;
 
 struct BenchArgs {
   ModelChoice choice;
-  std::string data;
+  std::string data, precision = "fp32";
   int64_t batch = 100, steps = 50, warmup = 5, latency_runs = 300;
   int threads = 0;
 };
@@ -50,8 +55,17 @@ Mnist load_bench_data(const std::string& flag, const Shape& input) {
   return {std::move(folder.train), std::move(folder.test)};
 }
 
+// The trained `model` as it evaluates in `p` (int8: calibrated on 500 training images).
+std::unique_ptr<Sequential> inference_model(Sequential& model, Precision p, const Dataset& train) {
+  if (p == Precision::int8) {
+    return quantize(model, calibration_batches(train, 500, model.input_shape()));
+  }
+  return copy_in_precision(model, p);
+}
+
 void run_bench(const BenchArgs& a) {
   if (a.batch < 1 || a.steps < 1) throw Error("--batch and --steps must be at least 1");
+  const Precision precision = parse_precision(a.precision, "--precision");
   apply_threads(a.threads);
   const ModelSpec spec = a.choice.resolve();
   const Mnist mnist = load_bench_data(a.data, spec.input);
@@ -100,6 +114,8 @@ void run_bench(const BenchArgs& a) {
   const double train_rate = static_cast<double>(a.steps * a.batch) / train_s;
   const double train_rss_mb = peak_rss_mb();  // the high-water mark of training, data included
 
+  std::unique_ptr<Sequential> inference = inference_model(model, precision, mnist.train);
+
   // Single-image latency: median of many forward passes over different test images.
   std::vector<double> latencies;
   std::vector<int32_t> one(1);
@@ -108,7 +124,7 @@ void run_bench(const BenchArgs& a) {
     one[0] = static_cast<int32_t>(i % mnist.test.size());
     gather_images(mnist.test, one, model.input_shape(), x);
     const auto t = Clock::now();
-    model.forward(x, false);
+    inference->forward(x, false);
     if (i >= 10) latencies.push_back(seconds_since(t) * 1e6);
   }
   std::nth_element(latencies.begin(),
@@ -117,14 +133,13 @@ void run_bench(const BenchArgs& a) {
 
   // Batch-1000 throughput over the test set.
   std::vector<int32_t> idx(1000);
-  model.forward(x, false);
   double infer_s = 0.0;
   int64_t inferred = 0;
   for (int64_t start = 0; start + 1000 <= mnist.test.size(); start += 1000) {
     std::iota(idx.begin(), idx.end(), static_cast<int32_t>(start));
     gather_images(mnist.test, idx, model.input_shape(), x);
     const auto t = Clock::now();
-    model.forward(x, false);
+    inference->forward(x, false);
     if (start > 0) {  // the first pass sizes the buffers
       infer_s += seconds_since(t);
       inferred += 1000;
@@ -134,6 +149,7 @@ void run_bench(const BenchArgs& a) {
 
   print_result({{"model", spec.name},
                 {"engine", a.choice.resolve_engine() == Engine::book ? "book" : "fast"},
+                {"precision", precision_name(precision)},
                 {"batch", a.batch},
                 {"steps", a.steps},
                 {"threads", num_threads()},
@@ -160,6 +176,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Training batch size (default 100)");
   cmd->add_option("--steps", args->steps, "Timed training steps (default 50)");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->add_option("--precision", args->precision,
+                  "fp32 (default), fp16, bf16 or int8: the format of the inference phase "
+                  "(int8 calibrated on the first 500 training images); training runs in fp32");
   cmd->callback([args] { run_bench(*args); });
 }
 

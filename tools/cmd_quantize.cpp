@@ -4,7 +4,6 @@
 // folder's train/, prepared as the model's training images were).
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 
 #include "common.h"
 #include "nnzero/data/image_folder.h"
@@ -50,14 +49,8 @@ void run_quantize(const QuantizeArgs& a) {
   }
   const int64_t n = std::min(a.samples, data.size());
   if (n == 0) throw Error(data.name + ": no training images to calibrate on");
-  std::vector<Tensor> batches;
-  for (int64_t begin = 0; begin < n; begin += 100) {
-    std::vector<int32_t> idx(static_cast<size_t>(std::min<int64_t>(100, n - begin)));
-    std::iota(idx.begin(), idx.end(), static_cast<int32_t>(begin));
-    batches.emplace_back();
-    gather_images(data, idx, model->input_shape(), batches.back());
-  }
-  const std::unique_ptr<Sequential> int8 = quantize(*model, batches);
+  const std::unique_ptr<Sequential> int8 =
+      quantize(*model, calibration_batches(data, n, model->input_shape()));
   std::map<std::string, std::string> metadata = loaded.metadata;
   metadata.erase("nnzero.spec");
   metadata.erase("nnzero.version");

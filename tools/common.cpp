@@ -1,10 +1,12 @@
 #include "common.h"
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <numeric>
 
 #include "nnzero/error.h"
 #include "nnzero/model/sequential.h"
@@ -117,6 +119,17 @@ void apply_threads(int threads) {
 bool given(const CLI::App& cmd, const char* flag) {
   const CLI::Option* o = cmd.get_option_no_throw(flag);
   return o != nullptr && o->count() > 0;
+}
+
+std::vector<Tensor> calibration_batches(const Dataset& data, int64_t n, const Shape& input) {
+  std::vector<Tensor> batches;
+  for (int64_t begin = 0; begin < std::min(n, data.size()); begin += 100) {
+    std::vector<int32_t> idx(static_cast<size_t>(std::min<int64_t>(100, n - begin)));
+    std::iota(idx.begin(), idx.end(), static_cast<int32_t>(begin));
+    batches.emplace_back();
+    gather_images(data, idx, input, batches.back());
+  }
+  return batches;
 }
 
 void add_precision_flag(CLI::App& cmd, std::string& value) {

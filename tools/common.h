@@ -57,6 +57,10 @@ std::optional<T> optional_value(const CLI::App& cmd, const char* flag) {
   return cmd.get_option(flag)->as<T>();
 }
 
+// The first n samples of `data` (at most) in batches of 100, shaped `input`: the images
+// nnzero quantize calibrates on.
+std::vector<Tensor> calibration_batches(const Dataset& data, int64_t n, const Shape& input);
+
 // --precision fp32|fp16|bf16 (model/precision.h), stored in `value`.
 void add_precision_flag(CLI::App& cmd, std::string& value);
 

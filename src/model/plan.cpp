@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "nnzero/fast/bf16_conv2d.h"
+#include "nnzero/fast/bf16_linear.h"
 #include "nnzero/fast/conv_relu_pool.h"
 #include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/fast/int8_conv2d.h"
@@ -19,19 +21,22 @@ Engine engine_named(const std::string& name) {
 }
 
 namespace {
-std::unique_ptr<Layer> int8_layer(const LayerSpec& spec, const Shape& in,
-                                  std::unique_ptr<Layer> book) {
+// The conv2d or linear layer `book` as ConvLayer or LinearLayer (the int8 or bf16 classes,
+// which take the same arguments), or nullptr for any other layer.
+template <class ConvLayer, class LinearLayer>
+std::unique_ptr<Layer> low_precision_layer(const LayerSpec& spec, const Shape& in,
+                                           const Layer& book) {
   if (spec.type == "conv2d") {
-    const auto& c = static_cast<const Conv2d&>(*book);
+    const auto& c = static_cast<const Conv2d&>(book);
     const ConvGeometry& g = c.geometry();
-    return std::make_unique<Int8Conv2d>(in, c.out_channels(), g.KH, g.KW, g.stride, g.pad,
-                                        spec.boolean("bias"));
+    return std::make_unique<ConvLayer>(in, c.out_channels(), g.KH, g.KW, g.stride, g.pad,
+                                       spec.boolean("bias"));
   }
   if (spec.type == "linear") {
-    const auto& l = static_cast<const Linear&>(*book);
-    return std::make_unique<Int8Linear>(in, l.out_features(), l.has_bias());
+    const auto& l = static_cast<const Linear&>(book);
+    return std::make_unique<LinearLayer>(in, l.out_features(), l.has_bias());
   }
-  return book;
+  return nullptr;
 }
 }  // namespace
 
@@ -39,7 +44,13 @@ std::unique_ptr<Layer> plan_layer(const LayerSpec& spec, const Shape& in, Rng& r
                                   Engine engine, const std::string& where) {
   std::unique_ptr<Layer> book = make_layer(spec, in, rng, where);
   if (engine == Engine::book) return book;
-  if (engine == Engine::int8) return int8_layer(spec, in, std::move(book));
+  if (engine == Engine::int8) {
+    auto int8 = low_precision_layer<Int8Conv2d, Int8Linear>(spec, in, *book);
+    return int8 ? std::move(int8) : std::move(book);
+  }
+  if (engine == Engine::bf16) {
+    if (auto bf16 = low_precision_layer<Bf16Conv2d, Bf16Linear>(spec, in, *book)) return bf16;
+  }
   if (spec.type == "conv2d") {
     const auto& c = static_cast<const Conv2d&>(*book);
     const ConvGeometry& g = c.geometry();
@@ -72,19 +83,12 @@ std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers
                                std::vector<std::unique_ptr<Layer>>& fused) {
   std::vector<Layer*> steps;
   for (size_t i = 0; i < layers.size(); ++i) {
-    if (engine == Engine::int8 && is(layers, i + 1, "relu")) {  // the ReLU made with the output
-      if (auto* c = dynamic_cast<Int8Conv2d*>(layers[i].get())) {
-        c->fuse_relu();
-        steps.push_back(c);
-        ++i;
-        continue;
-      }
-      if (auto* l = dynamic_cast<Int8Linear*>(layers[i].get())) {
-        l->fuse_relu();
-        steps.push_back(l);
-        ++i;
-        continue;
-      }
+    auto* fuses = dynamic_cast<FusedRelu*>(layers[i].get());
+    if (fuses != nullptr && is(layers, i + 1, "relu")) {  // the ReLU made with the output
+      fuses->fuse_relu();
+      steps.push_back(layers[i].get());
+      ++i;
+      continue;
     }
     if (engine == Engine::fast && is(layers, i, "conv2d") && is(layers, i + 1, "relu")) {
       auto& conv = static_cast<FastConv2d&>(*layers[i]);  // plan_layer made every conv2d one

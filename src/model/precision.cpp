@@ -44,6 +44,16 @@ void round_state(Model& model, Precision p) {
   for (const NamedTensor& t : model.state()) round_values(t.tensor->span(), p);
 }
 
+std::unique_ptr<Sequential> copy_in_precision(Sequential& model, Precision p) {
+  if (p == Precision::int8)
+    throw Error("int8 needs calibration: nnzero quantize (model/quantize.h)");
+  std::unique_ptr<Sequential> copy =
+      rebuild(model, p == Precision::bf16 ? Engine::bf16 : model.engine());
+  round_state(*copy, p);
+  copy->set_activation_precision(p);
+  return copy;
+}
+
 Precision use_precision(LoadedModel& loaded, Precision p, const std::string& where) {
   const bool int8_file = loaded.metadata.contains(kQuantizationKey);
   if (int8_file) {
@@ -65,8 +75,7 @@ Precision use_precision(LoadedModel& loaded, Precision p, const std::string& whe
     throw Error(where + ": --precision " + precision_name(p) +
                 " works with image and table models; this one reads text (use fp32)");
   }
-  round_state(*sequential, p);
-  sequential->set_activation_precision(p);
+  loaded.model = copy_in_precision(*sequential, p);
   return p;
 }
 

@@ -44,12 +44,7 @@ void quantize_weights(const Tensor& w, Tensor& codes, Tensor& scales) {
 
 std::unique_ptr<Sequential> quantize(Sequential& model, const std::vector<Tensor>& batches) {
   if (batches.empty()) throw Error("quantize: no calibration images");
-  Rng rng(0);
-  auto int8 = std::make_unique<Sequential>(model.spec(), rng, Engine::int8);
-  // Everything the float model holds, by name (the int8 layers add their scales).
-  std::map<std::string, Tensor*> target;
-  for (const NamedTensor& t : int8->state()) target[t.name] = t.tensor;
-  for (const NamedTensor& t : model.state()) target.at(t.name)->copy_from(*t.tensor);
+  std::unique_ptr<Sequential> int8 = rebuild(model, Engine::int8);
 
   // The largest |input| each int8 layer sees, the float layers run one by one.
   std::vector<float> largest(model.size(), 0.0f);

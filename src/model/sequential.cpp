@@ -1,6 +1,7 @@
 #include "nnzero/model/sequential.h"
 
 #include <algorithm>
+#include <map>
 
 #include "nnzero/layers/embedding.h"
 #include "nnzero/layers/linear.h"
@@ -172,6 +173,15 @@ std::unique_ptr<Model> make_model(const ModelSpec& spec, Rng& rng, Engine engine
   if (spec.seq2seq) return std::make_unique<Seq2seq>(spec, rng);
   if (spec.gpt) return std::make_unique<Gpt>(spec, rng);
   return std::make_unique<Sequential>(spec, rng, engine);
+}
+
+std::unique_ptr<Sequential> rebuild(Sequential& model, Engine engine) {
+  Rng rng(0);  // its draws are all overwritten
+  auto copy = std::make_unique<Sequential>(model.spec(), rng, engine);
+  std::map<std::string, Tensor*> target;
+  for (const NamedTensor& t : copy->state()) target[t.name] = t.tensor;
+  for (const NamedTensor& t : model.state()) target.at(t.name)->copy_from(*t.tensor);
+  return copy;
 }
 
 }  // namespace nnzero

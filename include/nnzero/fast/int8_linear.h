@@ -8,12 +8,13 @@
 
 #include <vector>
 
+#include "nnzero/fast/fused_relu.h"
 #include "nnzero/kernels/low_precision_gemm.h"
 #include "nnzero/layers/linear.h"
 
 namespace nnzero {
 
-class Int8Linear : public Linear {
+class Int8Linear : public Linear, public FusedRelu {
  public:
   Int8Linear(const Shape& in_shape, int64_t out_features, bool bias);
 
@@ -23,14 +24,11 @@ class Int8Linear : public Linear {
 
   Tensor& weight_scale() { return weight_scale_; }
   Tensor& input_scale() { return input_scale_; }
-  // Applies the ReLU that follows the layer as its outputs are made (the plan fuses the two).
-  void fuse_relu() { relu_ = true; }
 
  private:
   Tensor weight_scale_, input_scale_;
   PackedInt8 packed_;  // the codes, packed at the first forward (after the model file is read)
   bool packed_ready_ = false;
-  bool relu_ = false;
   std::vector<uint8_t> codes_;
   std::vector<int32_t> sums_;
 };

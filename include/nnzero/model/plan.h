@@ -13,6 +13,9 @@
 //
 // Engine::int8, an int8 model's (model/quantize.h; evaluation only): conv2d -> Int8Conv2d,
 // linear -> Int8Linear, every other layer as the book computes it.
+// Engine::bf16, `--precision bf16` (model/precision.h; evaluation only): conv2d -> Bf16Conv2d,
+// linear -> Bf16Linear, every other layer as Engine::fast runs it.
+// Both fuse a ReLU after a conv2d or linear layer into it (fast/fused_relu.h).
 #pragma once
 
 #include <memory>
@@ -23,7 +26,7 @@
 
 namespace nnzero {
 
-enum class Engine { fast, book, int8 };
+enum class Engine { fast, book, int8, bf16 };
 
 // The engine named "fast" or "book" (throws otherwise).
 Engine engine_named(const std::string& name);

@@ -72,4 +72,8 @@ class Sequential : public Model {
 // The model a spec describes: a Sequential, or a Seq2seq for a "seq2seq" spec.
 std::unique_ptr<Model> make_model(const ModelSpec& spec, Rng& rng, Engine engine = Engine::fast);
 
+// The same network with the same state (parameters, BatchNorm's statistics), run by `engine`;
+// the tensors only that engine's layers have (the int8 scales) keep their initial values.
+std::unique_ptr<Sequential> rebuild(Sequential& model, Engine engine);
+
 }  // namespace nnzero
