@@ -272,6 +272,66 @@ TEST(Precision, Bf16EvaluationRunsTheBf16Engine) {
   EXPECT_THROW(copy_in_precision(*model, Precision::int8), Error);
 }
 
+// train --precision bf16: the step sees bfloat16 weights, input, outputs and dL/dx (what a
+// hand-run of the same layers with those roundings computes, exactly), and the optimizer
+// gets float32 weights back.
+TEST(Precision, Bf16TrainingRoundsEveryOperandAndKeepsFloat32MasterWeights) {
+  const ModelSpec spec = ModelSpec::parse(R"({"name": "mlp", "input": [6],
+    "layers": [{"type": "linear", "out_features": 5}, {"type": "relu"},
+               {"type": "linear", "out_features": 3}]})");
+  Rng rng_a(4), rng_b(4), rng_c(4);
+  Sequential model(spec, rng_a, Engine::book), by_hand(spec, rng_b, Engine::book),
+      fp32(spec, rng_c, Engine::book);
+  model.set_training_precision(Precision::bf16);
+  Tensor x(Shape{4, 6});
+  Rng rng(5);
+  for (float& v : x.span()) v = static_cast<float>(rng.uniform());
+  const std::vector<int32_t> labels = {0, 2, 1, 2};
+  const Target t{.labels = labels, .values = nullptr};
+  const std::vector<Tensor> before = [&] {
+    std::vector<Tensor> values;
+    for (const NamedParam& np : model.named_params()) values.push_back(np.param->value.clone());
+    return values;
+  }();
+  for (Sequential* m : {&model, &fp32}) {
+    m->zero_grad();
+    m->loss(x, t, true);
+    m->backward();
+  }
+  // By hand: weights (rank 2) rounded, and each tensor passed between the layers.
+  const auto round16 = [](const Tensor& v) {
+    round_values(const_cast<Tensor&>(v).span(), Precision::bf16);
+    return &v;
+  };
+  by_hand.zero_grad();
+  for (const NamedParam& np : by_hand.named_params())
+    if (np.param->value.rank() == 2) round16(np.param->value);
+  Tensor xr = x.clone();
+  const Tensor* h = round16(xr);
+  for (size_t i = 0; i < by_hand.size(); ++i) h = round16(by_hand.layer(i).forward(*h, true));
+  by_hand.loss_layer().forward(*h, t);
+  const Tensor* d = round16(by_hand.loss_layer().backward());
+  for (size_t i = by_hand.size(); i-- > 0;) d = round16(by_hand.layer(i).backward(*d));
+
+  const std::vector<NamedParam> got = model.named_params(), want = by_hand.named_params(),
+                                plain = fp32.named_params();
+  int64_t rounded_away = 0, differ_from_fp32 = 0;
+  for (size_t p = 0; p < got.size(); ++p) {
+    precision_test::expect_equal(got[p].param->grad, want[p].param->grad);
+    precision_test::expect_equal(got[p].param->value, before[p]);  // the float32 masters
+    for (int64_t i = 0; i < before[p].numel(); ++i) {
+      rounded_away += before[p][i] != round_to_bf16(before[p][i]);
+      differ_from_fp32 += got[p].param->grad[i] != plain[p].param->grad[i];
+    }
+  }
+  EXPECT_GT(rounded_away, 0);  // the test would see a missing rounding
+  EXPECT_GT(differ_from_fp32, 0);
+  EXPECT_NE(error_of([&] {
+              model.set_training_precision(Precision::fp16);
+            }).find("training in fp16 is not offered"),
+            std::string::npos);
+}
+
 // The book's claim on real data: a trained network keeps its accuracy in 16 bits.
 TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16Bf16AndInt8) {
   NNZERO_MNIST_DIR_OR_SKIP(data);
@@ -282,6 +342,30 @@ TEST(Precision, ATrainedConvNetKeepsItsAccuracyInFp16Bf16AndInt8) {
           data + "'",
       dir);
   ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(t.json()["precision"], "fp32");
+  // The same run in bf16 mixed precision: about the same accuracy after one epoch.
+  const CliResult t16 = run_cli(
+      "train --model simple_convnet --epochs 1 --precision bf16 --quiet --out run16 --data '" +
+          data + "'",
+      dir);
+  ASSERT_EQ(t16.exit_code, 0) << t16.err;
+  EXPECT_EQ(t16.json()["precision"], "bf16");
+  EXPECT_NEAR(t16.json()["test_acc"].get<double>(), t.json()["test_acc"].get<double>(), 0.01);
+  const CliResult resumed = run_cli("train --resume run16 --epochs 2 --quiet", dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(resumed.json()["precision"], "bf16");  // kept in the checkpoint
+  const CliResult changed = run_cli("train --resume run16 --epochs 3 --precision fp32", dir);
+  EXPECT_EQ(changed.exit_code, 2);
+  EXPECT_NE(changed.err.find("--precision cannot be changed when resuming"), std::string::npos);
+  const CliResult fp16 = run_cli(
+      "train --model simple_convnet --precision fp16 --max-steps 1 "
+      "--out run_fp16 --data '" +
+          data + "'",
+      dir);
+  EXPECT_EQ(fp16.exit_code, 2);
+  EXPECT_NE(fp16.err.find("training in fp16 is not offered"), std::string::npos) << fp16.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run_fp16"));
+
   std::map<std::string, double> accuracy;
   for (const std::string p : {"fp32", "fp16", "bf16"}) {
     const CliResult e =

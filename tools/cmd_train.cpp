@@ -31,7 +31,7 @@ namespace {
 
 struct TrainArgs {
   ModelChoice choice;
-  std::string data, optimizer, lr_schedule, init_from, freeze, resume, out;
+  std::string data, optimizer, lr_schedule, init_from, freeze, resume, out, precision = "fp32";
   int64_t epochs = 0, batch = 0, max_steps = 0, train_samples = 0, crop_padding = 0;
   double lr = 0.0, weight_decay = 0.0;
   uint64_t seed = 0;
@@ -65,6 +65,7 @@ TrainOptions options_from(const TrainArgs& a, const ModelSpec& spec) {
   o.augmentation.crop_padding =
       a.given("--crop-padding") ? a.crop_padding : spec.train.crop_padding.value_or(0);
   o.augmentation.horizontal_flip = a.flip || spec.train.horizontal_flip.value_or(false);
+  o.precision = parse_precision(a.precision, "--precision");
   return o;
 }
 
@@ -261,18 +262,28 @@ void run_train(TrainArgs& a) {
   apply_threads(a.threads);
   const std::unique_ptr<Communicator> ranks = join_ranks();
   const bool rank0 = ranks->rank() == 0, several = ranks->size() > 1;
+  // bf16 training (Sequential::set_training_precision) is for the image models from here on.
+  const auto refuse_precision = [&a](const char* models) {
+    if (parse_precision(a.precision, "--precision") != Precision::fp32) {
+      throw Error("--precision " + a.precision + " trains image models; " + models +
+                  " train in fp32");
+    }
+  };
   if (a.resume.empty() && is_seq2seq(a.choice)) {  // tools/seq2seq_train.cpp
     reject_gpt_flags(*a.cmd, false);
+    refuse_precision("seq2seq models");
     if (several) throw Error("seq2seq models train in one process; run them without mpirun");
     return train_seq2seq(*a.cmd, a.choice.resolve(), !a.choice.model.empty());
   }
   if (is_text_data(a.data) || (a.data.empty() && a.resume.empty() && reads_text(a.choice))) {
     // --data PTB_FOLDER or FILE.txt: a language model, tools/text_train.cpp
+    refuse_precision("language models");
     if (several) throw Error("language models train in one process; run them without mpirun");
     return train_text(*a.cmd, a.choice.resolve(), !a.choice.model.empty());
   }
   reject_gpt_flags(*a.cmd, false);  // tables and images from here on
   if (is_table_data(a.data)) {      // --data FILE.csv: tools/table_train.cpp
+    refuse_precision("table models");
     if (several) throw Error("table models train in one process; run them without mpirun");
     if (a.given("--crop-padding") || a.given("--flip")) {
       throw Error("--crop-padding and --flip augment images, not table rows");
@@ -286,7 +297,7 @@ void run_train(TrainArgs& a) {
     for (const char* flag :
          {"--model", "--spec", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--batch",
           "--seed", "--init-from", "--freeze", "--out", "--no-shuffle", "--train-samples",
-          "--val-split", "--crop-padding", "--flip", "--force"}) {
+          "--val-split", "--crop-padding", "--flip", "--force", "--precision"}) {
       if (a.given(flag)) throw Error(std::string(flag) + " cannot be changed when resuming a run");
     }
     spec = Trainer::checkpoint_spec(a.resume);
@@ -370,6 +381,7 @@ void run_train(TrainArgs& a) {
                       {"test_acc", r.test_acc}, {"test_loss", r.test_loss},
                       {"seconds", r.seconds},   {"samples_per_s", r.samples_per_s},
                       {"out", opt.out_dir}};
+  j["precision"] = precision_name(opt.precision);
   j.update(transfer);
   if (several) {
     j["ranks"] = r.ranks;
@@ -430,6 +442,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--flip", args->flip,
                 "Augmentation: mirror each training image left-right with probability 1/2");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
+  cmd->add_option("--precision", args->precision,
+                  "fp32 (default) or bf16: mixed precision, bfloat16 products summed in float32 "
+                  "with float32 master weights (image models)");
   cmd->callback([args] { run_train(*args); });
 }
 

@@ -89,20 +89,57 @@ const Shape& Sequential::output_shape() const {
   return layers_.back()->out_shape();
 }
 
+void Sequential::set_training_precision(Precision p) {
+  if (p == Precision::fp16) {
+    throw Error(
+        "training in fp16 is not offered: its smallest normal value, 6e-5, and its largest, "
+        "65504, need loss scaling to keep the gradients; bf16 has float32's range (use bf16)");
+  }
+  if (p == Precision::int8) throw Error("int8 models are quantized from trained ones, not trained");
+  training_precision_ = p;
+  product_weights_.clear();
+  for (const NamedParam& np : named_params()) {
+    if (np.param->value.rank() >= 2) product_weights_.push_back(np.param);
+  }
+  master_weights_.resize(product_weights_.size());
+}
+
+void Sequential::round_weights_for_step() {
+  if (weights_rounded_) return;
+  for (size_t i = 0; i < product_weights_.size(); ++i) {
+    Tensor& w = product_weights_[i]->value;
+    master_weights_[i].resize(w.shape());
+    master_weights_[i].copy_from(w);
+    round_values(w.span(), training_precision_);
+  }
+  weights_rounded_ = true;
+}
+
+void Sequential::restore_master_weights() {
+  if (!weights_rounded_) return;
+  // Last first: of two tied weights (one tensor), the first saved the float32 values.
+  for (size_t i = product_weights_.size(); i-- > 0;)
+    product_weights_[i]->value.copy_from(master_weights_[i]);
+  weights_rounded_ = false;
+}
+
 const Tensor& Sequential::forward(const Tensor& x, bool train) {
-  if (train || activation_precision_ == Precision::fp32) {
+  if (!train) restore_master_weights();  // a training step that never reached backward
+  const Precision p = train ? training_precision_ : activation_precision_;
+  if (p == Precision::fp32) {
     const Tensor* h = &x;
     for (Layer* step : steps_) h = &step->forward(*h, train);
     return *h;
   }
+  if (train) round_weights_for_step();
   rounded_input_.resize(x.shape());
   rounded_input_.copy_from(x);
-  round_values(rounded_input_.span(), activation_precision_);
+  round_values(rounded_input_.span(), p);
   const Tensor* h = &rounded_input_;
   for (Layer* step : steps_) {
     // The output is the step's own buffer, read next by the step above: stored in 16 bits.
-    Tensor& out = const_cast<Tensor&>(step->forward(*h, false));
-    round_values(out.span(), activation_precision_);
+    Tensor& out = const_cast<Tensor&>(step->forward(*h, train));
+    round_values(out.span(), p);
     h = &out;
   }
   return *h;
@@ -117,9 +154,12 @@ void Sequential::backward() {
   if (d->dim(0) > shared_grads_batch_) share_input_grads(d->dim(0));
   // Down to the first step that needs no dL/dx: below it nothing is trained.
   for (size_t i = steps_.size(); i-- > 0;) {
+    // In bf16 the dL/dx a step reads is stored in 16 bits too (its own buffer, a view).
+    round_values(const_cast<Tensor&>(*d).span(), training_precision_);
     d = &steps_[i]->backward(*d);
     if (!steps_[i]->needs_input_grad()) break;
   }
+  restore_master_weights();  // the optimizer updates the float32 weights
   add_weight_decay_grad();
 }
 

@@ -125,6 +125,8 @@ TrainOptions options_from_json(const Reader& r) {
   o.lr_schedule = r.has("lr_schedule") ? r.string("lr_schedule") : "constant";  // older ones
   check_lr_schedule(o.lr_schedule);
   o.weight_decay = static_cast<float>(r.number("weight_decay", 0.0, true));
+  o.precision = r.has("precision") ? parse_precision(r.string("precision"), "\"precision\"")
+                                   : Precision::fp32;  // older ones
   o.train_eval_samples = r.integer("train_eval_samples", 0);
   o.data_dir = r.string("data");
   o.train_samples = r.integer("train_samples", 0);
@@ -154,6 +156,7 @@ std::string CheckpointState::to_json() const {
               {"lr_schedule", o.lr_schedule},
               {"iterations", iterations},
               {"weight_decay", o.weight_decay},
+              {"precision", precision_name(o.precision)},
               {"epochs", o.epochs},
               {"batch", o.batch},
               {"max_steps", o.max_steps},

@@ -14,6 +14,7 @@
 #include "nnzero/io/folder_lock.h"
 #include "nnzero/io/safetensors.h"
 #include "nnzero/model/model_file.h"
+#include "nnzero/model/sequential.h"
 #include "nnzero/parallel.h"
 #include "nnzero/train/checkpoint.h"
 #include "nnzero/train/data_parallel.h"
@@ -85,6 +86,14 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* test, TrainO
                      : make_optimizer(opt_.optimizer, params, opt_.lr);
   base_lr_ = optimizer_->lr();
   model_.set_weight_decay(adamw ? 0.0f : opt_.weight_decay);
+  if (opt_.precision != Precision::fp32) {
+    auto* layers = dynamic_cast<Sequential*>(&model_);
+    if (layers == nullptr) {
+      throw Error(std::string("train: --precision ") + precision_name(opt_.precision) +
+                  " trains image and table models (stacks of layers); use fp32");
+    }
+    layers->set_training_precision(opt_.precision);
+  }
   epoch_rng_state_ = shuffle_rng_.state();
 }
 

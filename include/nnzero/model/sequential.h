@@ -49,6 +49,14 @@ class Sequential : public Model {
   // Evaluation (forward with train false) in fp16 or bf16 rounds the input and every step's
   // output to the format (model/precision.h; round_state rounds the weights).
   void set_activation_precision(Precision p) { activation_precision_ = p; }
+  // Training in bf16 (mixed precision; fp32 is the default, fp16 and int8 are refused): each
+  // step multiplies bfloat16 operands and sums in float32. The weights (every parameter of
+  // rank 2 or more) are rounded for the step while float32 master copies keep the values the
+  // optimizer updates; the input, every step's output and every dL/dx passed down are rounded
+  // too. A product of two bfloat16 values is exact in float32, so the float32 kernels given
+  // rounded operands compute the sums of bf16 hardware, in their own order.
+  void set_training_precision(Precision p);
+  Precision training_precision() const { return training_precision_; }
   Loss& loss_layer() { return *loss_; }
   Engine engine() const { return engine_; }
 
@@ -56,11 +64,17 @@ class Sequential : public Model {
   void share_input_grads(int64_t batch);
   void freeze_layers();
   void tie_output_to_embedding();
+  void round_weights_for_step();  // saves the master copies first
+  void restore_master_weights();
 
   ModelSpec spec_;
   Engine engine_;
   Workspace workspace_;  // shared by the layers, which run one after another
   Precision activation_precision_ = Precision::fp32;
+  Precision training_precision_ = Precision::fp32;
+  std::vector<Param*> product_weights_;  // the weights rounded for a bf16 training step
+  std::vector<Tensor> master_weights_;   // their float32 values meanwhile
+  bool weights_rounded_ = false;
   Tensor rounded_input_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::unique_ptr<Layer>> fused_;  // fused steps (plan.h)

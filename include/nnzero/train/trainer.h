@@ -21,6 +21,7 @@
 #include "nnzero/data/batch_loader.h"
 #include "nnzero/data/dataset.h"
 #include "nnzero/model/model.h"
+#include "nnzero/model/precision.h"
 #include "nnzero/train/optimizer.h"
 #include "nnzero/train/progress.h"
 #include "nnzero/train/thread_governor.h"
@@ -38,12 +39,13 @@ struct TrainOptions {
   bool shuffle = true;
   uint64_t seed = 0;  // shuffling (the model's initial weights take their own Rng)
   std::string optimizer = "sgd";
-  float lr = 0.0f;                       // 0: the optimizer's default
-  std::string lr_schedule = "constant";  // or "cosine": see lr_schedule.h
-  float weight_decay = 0.0f;             // L2 lambda, added to the gradient as in the book
-  std::string out_dir;                   // run folder ("" : write nothing)
-  int64_t train_eval_samples = 10000;    // train_acc/train_loss measured on this many samples
-  bool live_progress = false;            // progress bar on stderr
+  float lr = 0.0f;                        // 0: the optimizer's default
+  std::string lr_schedule = "constant";   // or "cosine": see lr_schedule.h
+  float weight_decay = 0.0f;              // L2 lambda, added to the gradient as in the book
+  Precision precision = Precision::fp32;  // or bf16: Sequential::set_training_precision
+  std::string out_dir;                    // run folder ("" : write nothing)
+  int64_t train_eval_samples = 10000;     // train_acc/train_loss measured on this many samples
+  bool live_progress = false;             // progress bar on stderr
   // The thread count in force is a maximum: fewer when they run faster (another program busy
   // on the cores; train/thread_governor.h). Off: the count stays as it is.
   bool adapt_threads = true;
