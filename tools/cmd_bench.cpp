@@ -7,7 +7,8 @@
 //
 // --precision sets the format of the inference phase (model/precision.h): the trained
 // model is copied to fp16 or bf16, or quantized to int8 with its input scales calibrated on
-// the first 500 training images, as nnzero quantize does. Training runs in fp32.
+// the first 500 training images, as nnzero quantize does. Training runs in fp32, or with
+// bf16 in bf16 mixed precision (Sequential::set_training_precision).
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -77,6 +78,7 @@ void run_bench(const BenchArgs& a) {
   }
   Rng rng(0);
   Sequential model(spec, rng, a.choice.resolve_engine());
+  if (precision == Precision::bf16) model.set_training_precision(precision);
   std::vector<Param*> params;
   for (const NamedParam& np : model.named_params()) params.push_back(np.param);
   auto opt = make_optimizer(spec.train.optimizer.value_or("sgd"), params,
@@ -178,7 +180,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
   cmd->add_option("--precision", args->precision,
                   "fp32 (default), fp16, bf16 or int8: the format of the inference phase "
-                  "(int8 calibrated on the first 500 training images); training runs in fp32");
+                  "(int8 calibrated on the first 500 training images); training runs in fp32, or "
+                  "in bf16 mixed precision with bf16");
   cmd->callback([args] { run_bench(*args); });
 }
 

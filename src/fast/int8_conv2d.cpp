@@ -46,8 +46,9 @@ const Tensor& Int8Conv2d::forward(const Tensor& x, bool train) {
         auto& padded = padded_[static_cast<size_t>(t)];
         auto& rows = rows_[static_cast<size_t>(t)];
         auto& sums = sums_[static_cast<size_t>(t)];
-        padded.resize(static_cast<size_t>(g.C * (g.H + 2 * g.pad) * (g.W + 2 * g.pad)));
-        rows.resize(static_cast<size_t>(P * K));
+        padded.resize(static_cast<size_t>(g.C * (g.H + 2 * g.pad) * (g.W + 2 * g.pad) +
+                                          kUnfoldSlack<uint8_t>));
+        rows.resize(static_cast<size_t>(P * K + kUnfoldSlack<uint8_t>));
         sums.resize(static_cast<size_t>(P * OC));
         for (int64_t n = begin; n < end; ++n) {
           unfold_channels_last(

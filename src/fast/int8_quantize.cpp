@@ -1,6 +1,8 @@
 #include "nnzero/fast/int8_quantize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -45,14 +47,18 @@ void Dequantize::rows(const int32_t* C, int64_t begin, int64_t end, float* out) 
 }
 
 void Dequantize::columns(const int32_t* C, int64_t M, float* out) const {
+  // In blocks of 64 rows of C, which stay in L1 while each column is read down them.
+  constexpr int64_t kBlock = 64;
   const auto N = static_cast<int64_t>(zero.size());
-  for (int64_t o = 0; o < N; ++o) {
-    const float f = factor[static_cast<size_t>(o)], b = shift[static_cast<size_t>(o)];
-    const int32_t z = zero[static_cast<size_t>(o)];
-    float* y = out + o * M;
-    for (int64_t m = 0; m < M; ++m) y[m] = f * static_cast<float>(C[m * N + o] - z) + b;
-    if (relu) {
-      for (int64_t m = 0; m < M; ++m) y[m] = y[m] > 0.0f ? y[m] : 0.0f;
+  const float floor = relu ? 0.0f : -std::numeric_limits<float>::infinity();
+  for (int64_t m0 = 0; m0 < M; m0 += kBlock) {
+    const int64_t m1 = std::min(M, m0 + kBlock);
+    for (int64_t o = 0; o < N; ++o) {
+      const float f = factor[static_cast<size_t>(o)], b = shift[static_cast<size_t>(o)];
+      const int32_t z = zero[static_cast<size_t>(o)];
+      float* y = out + o * M;
+      for (int64_t m = m0; m < m1; ++m)
+        y[m] = std::max(f * static_cast<float>(C[m * N + o] - z) + b, floor);
     }
   }
 }

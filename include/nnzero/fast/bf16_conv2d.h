@@ -23,6 +23,8 @@ class Bf16Conv2d : public Conv2d, public FusedRelu {
   const Tensor& backward(const Tensor& dout) override;  // throws: evaluation only
 
  private:
+  void transpose_sums(const float* sums, int64_t P, int64_t OC, float* out) const;
+
   PackedBf16 packed_;  // packed at the first forward (after the model file is read)
   bool packed_ready_ = false;
   std::vector<std::vector<float>> padded_, rows_, sums_;  // per thread

@@ -19,6 +19,12 @@ namespace nnzero {
 std::vector<float> weights_channels_last(const float* w, int64_t out_channels,
                                          const ConvGeometry& g);
 
+// Both buffers need this many values of room past their end: a run of at most 32 bytes (5
+// bytes in simple_convnet's first layer) is copied as 32, a fixed-size copy that needs no
+// call; what it writes past the run, the next run overwrites.
+template <class T>
+inline constexpr int64_t kUnfoldSlack = 32 / sizeof(T);
+
 // One image (C, H, W) into `padded` ((Hp, Wp, C) values: `zero` in the margins, convert(x)
 // inside) and `rows` (P = OH * OW rows of K = KH * KW * C).
 template <class T, class Convert>
@@ -40,12 +46,18 @@ void unfold_channels_last(const ConvGeometry& g, const float* image, T zero, Con
     }
   }
   const int64_t run = g.KW * C;  // one kernel row of the patch
+  const bool short_runs = run <= kUnfoldSlack<T>;
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       T* row = rows + (oh * g.OW + ow) * K;
       const T* src = padded + (oh * g.stride * Wp + ow * g.stride) * C;
-      for (int64_t ky = 0; ky < g.KH; ++ky)
-        std::memcpy(row + ky * run, src + ky * Wp * C, static_cast<size_t>(run) * sizeof(T));
+      for (int64_t ky = 0; ky < g.KH; ++ky) {
+        if (short_runs) {
+          std::memcpy(row + ky * run, src + ky * Wp * C, kUnfoldSlack<T> * sizeof(T));
+        } else {
+          std::memcpy(row + ky * run, src + ky * Wp * C, static_cast<size_t>(run) * sizeof(T));
+        }
+      }
     }
   }
 }
