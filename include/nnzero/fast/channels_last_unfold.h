@@ -19,9 +19,10 @@ namespace nnzero {
 std::vector<float> weights_channels_last(const float* w, int64_t out_channels,
                                          const ConvGeometry& g);
 
-// Both buffers need this many values of room past their end: a run of at most 32 bytes (5
-// bytes in simple_convnet's first layer) is copied as 32, a fixed-size copy that needs no
-// call; what it writes past the run, the next run overwrites.
+// Both buffers need this many values of room past their end: the runs are copied 32 bytes
+// at a time (fixed-size copies, which need no call), the last piece whole (a run of 5 bytes
+// in simple_convnet's first layer is copied as 32); what it writes past the run, the next
+// run overwrites.
 template <class T>
 inline constexpr int64_t kUnfoldSlack = 32 / sizeof(T);
 
@@ -30,33 +31,38 @@ inline constexpr int64_t kUnfoldSlack = 32 / sizeof(T);
 template <class T, class Convert>
 void unfold_channels_last(const ConvGeometry& g, const float* image, T zero, Convert convert,
                           T* padded, T* rows) {
-  constexpr int64_t kLine = 256;  // pixels of an image row converted at a time
-  const int64_t C = g.C, Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, K = g.col_rows();
+  constexpr int64_t kLine = 1024;  // values of a channel converted at a time
+  const int64_t C = g.C, H = g.H, W = g.W, pad = g.pad, Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const int64_t K = g.col_rows();
   std::fill(padded, padded + C * Hp * Wp, zero);
   T line[kLine];
   for (int64_t c = 0; c < C; ++c) {
-    for (int64_t y = 0; y < g.H; ++y) {
-      const float* src = image + (c * g.H + y) * g.W;
-      T* dst = padded + ((y + g.pad) * Wp + g.pad) * C + c;
-      for (int64_t x0 = 0; x0 < g.W; x0 += kLine) {   // convert a run (vectorized), then
-        const int64_t n = std::min(kLine, g.W - x0);  // spread it C values apart
-        for (int64_t x = 0; x < n; ++x) line[x] = convert(src[x0 + x]);
-        for (int64_t x = 0; x < n; ++x) dst[(x0 + x) * C] = line[x];
+    // A channel's H * W values are contiguous: converted in long runs (the loop vectorizes;
+    // MNIST's rows of 28, 14 or 7 alone would not fill a vector), then spread C apart.
+    // (Locals only: a store of bytes may alias anything, g's fields included.)
+    const float* plane = image + c * H * W;
+    T* dst = padded + (pad * Wp + pad) * C + c;
+    int64_t x = 0;
+    for (int64_t i0 = 0; i0 < H * W; i0 += kLine) {
+      const int64_t n = std::min(kLine, H * W - i0);
+      for (int64_t i = 0; i < n; ++i) line[i] = convert(plane[i0 + i]);
+      for (int64_t i = 0; i < n; ++i) {
+        *dst = line[i];
+        dst += C;
+        if (++x == W) x = 0, dst += (Wp - W) * C;  // on to the next row, past the margins
       }
     }
   }
   const int64_t run = g.KW * C;  // one kernel row of the patch
-  const bool short_runs = run <= kUnfoldSlack<T>;
-  for (int64_t oh = 0; oh < g.OH; ++oh) {
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      T* row = rows + (oh * g.OW + ow) * K;
-      const T* src = padded + (oh * g.stride * Wp + ow * g.stride) * C;
-      for (int64_t ky = 0; ky < g.KH; ++ky) {
-        if (short_runs) {
-          std::memcpy(row + ky * run, src + ky * Wp * C, kUnfoldSlack<T> * sizeof(T));
-        } else {
-          std::memcpy(row + ky * run, src + ky * Wp * C, static_cast<size_t>(run) * sizeof(T));
-        }
+  const int64_t OH = g.OH, OW = g.OW, KH = g.KH, stride = g.stride;
+  constexpr int64_t kChunk = kUnfoldSlack<T>;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      T* row = rows + (oh * OW + ow) * K;
+      const T* src = padded + (oh * stride * Wp + ow * stride) * C;
+      for (int64_t ky = 0; ky < KH; ++ky) {
+        for (int64_t i = 0; i < run; i += kChunk)  // 32 bytes at a time, the last one whole
+          std::memcpy(row + ky * run + i, src + ky * Wp * C + i, kChunk * sizeof(T));
       }
     }
   }
