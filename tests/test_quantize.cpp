@@ -136,6 +136,34 @@ TEST(Quantize, AQuantizedModelFollowsTheFloatOneAndRoundTripsItsFile) {
             std::string::npos);
 }
 
+// Two convolutions in a row run as one step (fast/int8_conv_pair.h) that hands the first's
+// outputs to the second as channels-last codes: the layers run one by one agree with it.
+TEST(Quantize, TwoConvolutionsInARowRunAsOnePairedStep) {
+  Rng rng(6);
+  // Pairs (0, 2) and (3, 5): the first of 16 channels (a ReLU between) and of 5 (none);
+  // strides, paddings and kernels differ.
+  Sequential model(ModelSpec::parse(R"({"name": "pairs", "input": [3, 9, 9],
+    "layers": [{"type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1},
+               {"type": "relu"}, {"type": "conv2d", "out_channels": 5, "kernel": 2},
+               {"type": "conv2d", "out_channels": 16, "kernel": 3, "stride": 2, "padding": 1},
+               {"type": "relu"}, {"type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+               {"type": "flatten"}, {"type": "linear", "out_features": 4}]})"),
+                   rng);
+  const Tensor x = random_tensor(Shape{6, 3, 9, 9}, rng, -1, 1);
+  const std::unique_ptr<Sequential> q = quantize(model, {x});
+  ASSERT_EQ(q->steps().size(), 4u);  // pair, pair, flatten, linear
+  EXPECT_EQ(std::string(q->steps()[0]->type()), "conv2d+conv2d (int8)");
+  EXPECT_EQ(std::string(q->steps()[1]->type()), "conv2d+conv2d (int8)");
+  const Tensor got = q->forward(x, false).clone();
+  const Tensor* h = &x;
+  for (size_t i = 0; i < q->size(); ++i) h = &q->layer(i).forward(*h, false);
+  // The same arithmetic; float contraction may round a code the other way now and then.
+  ASSERT_EQ(got.numel(), h->numel());
+  for (int64_t i = 0; i < got.numel(); ++i)
+    ASSERT_NEAR(got[i], (*h)[i], 0.02f * std::max(1.0f, std::fabs((*h)[i]))) << i;
+  EXPECT_THROW(q->steps()[0]->backward(got), Error);
+}
+
 TEST(Quantize, DamagedScalesAndCodesAreRefusedByName) {
   ScratchDir dir;
   Rng rng(4);

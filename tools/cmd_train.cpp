@@ -381,7 +381,7 @@ void run_train(TrainArgs& a) {
                       {"test_acc", r.test_acc}, {"test_loss", r.test_loss},
                       {"seconds", r.seconds},   {"samples_per_s", r.samples_per_s},
                       {"out", opt.out_dir}};
-  j["precision"] = precision_name(opt.precision);
+  if (opt.precision != Precision::fp32) j["precision"] = precision_name(opt.precision);
   j.update(transfer);
   if (several) {
     j["ranks"] = r.ranks;

@@ -70,6 +70,35 @@ void Dequantize::columns(const int32_t* C, int64_t M, float* out) const {
   }
 }
 
+namespace {
+// out[o] = code of max(f[o] (c[o] - z[o]) + b[o], floor) for o < n. __restrict: else a byte
+// store may alias the factors, and the loop stays scalar.
+template <int64_t kWidth>
+void requantize_block(const int32_t* c, const float* __restrict f, const float* __restrict b,
+                      const int32_t* __restrict z, float floor, float inverse, int64_t n,
+                      uint8_t* __restrict out) {
+  const int64_t width = kWidth > 0 ? kWidth : n;
+  for (int64_t o = 0; o < width; ++o)
+    out[o] =
+        quantize_input(std::max(f[o] * static_cast<float>(c[o] - z[o]) + b[o], floor), inverse);
+}
+}  // namespace
+
+void Dequantize::requantize_row(const int32_t* c, float inverse, uint8_t* dst) const {
+  const auto N = static_cast<int64_t>(zero.size());
+  const float floor = relu ? 0.0f : -std::numeric_limits<float>::infinity();
+  if (N % 16 != 0) {
+    requantize_block<0>(c, factor.data(), shift.data(), zero.data(), floor, inverse, N, dst);
+    return;
+  }
+  // Channels in 16s (deep_convnet's 16, 32, 64): a loop of a fixed 16 is one vector, where a
+  // loop of 16 to 64 would fall into the vector loop's scalar remainder.
+  for (int64_t o = 0; o < N; o += 16) {
+    requantize_block<16>(c + o, factor.data() + o, shift.data() + o, zero.data() + o, floor,
+                         inverse, 16, dst + o);
+  }
+}
+
 PackedInt8 pack_weight_codes(const float* codes, int64_t N, int64_t K, const char* layer) {
   std::vector<int8_t> q(static_cast<size_t>(N * K));
   for (size_t i = 0; i < q.size(); ++i) {

@@ -7,6 +7,7 @@
 #include "nnzero/fast/conv_relu_pool.h"
 #include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/fast/int8_conv2d.h"
+#include "nnzero/fast/int8_conv_pair.h"
 #include "nnzero/fast/int8_linear.h"
 #include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/layers/residual_block.h"
@@ -77,6 +78,24 @@ namespace {
 bool is(const std::vector<std::unique_ptr<Layer>>& layers, size_t i, const char* type) {
   return i < layers.size() && std::string(layers[i]->type()) == type;
 }
+
+// Engine::int8: two convolutions in a row (with their ReLUs fused into them) as one step.
+std::vector<Layer*> pair_int8_convolutions(const std::vector<Layer*>& steps,
+                                           std::vector<std::unique_ptr<Layer>>& fused) {
+  std::vector<Layer*> out;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    auto* first = dynamic_cast<Int8Conv2d*>(steps[i]);
+    auto* second = i + 1 < steps.size() ? dynamic_cast<Int8Conv2d*>(steps[i + 1]) : nullptr;
+    if (first != nullptr && second != nullptr) {
+      fused.push_back(std::make_unique<Int8ConvPair>(*first, *second));
+      out.push_back(fused.back().get());
+      ++i;
+      continue;
+    }
+    out.push_back(steps[i]);
+  }
+  return out;
+}
 }  // namespace
 
 std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers, Engine engine,
@@ -106,7 +125,7 @@ std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers
     }
     steps.push_back(layers[i].get());
   }
-  return steps;
+  return engine == Engine::int8 ? pair_int8_convolutions(steps, fused) : steps;
 }
 
 }  // namespace nnzero

@@ -26,14 +26,18 @@ std::vector<float> weights_channels_last(const float* w, int64_t out_channels,
 template <class T>
 inline constexpr int64_t kUnfoldSlack = 32 / sizeof(T);
 
+// The padded channels-last image's size in values, its slack included.
+inline int64_t padded_channels_last_size(const ConvGeometry& g, int64_t slack) {
+  return g.C * (g.H + 2 * g.pad) * (g.W + 2 * g.pad) + slack;
+}
+
 // One image (C, H, W) into `padded` ((Hp, Wp, C) values: `zero` in the margins, convert(x)
-// inside) and `rows` (P = OH * OW rows of K = KH * KW * C).
+// inside).
 template <class T, class Convert>
-void unfold_channels_last(const ConvGeometry& g, const float* image, T zero, Convert convert,
-                          T* padded, T* rows) {
+void to_channels_last(const ConvGeometry& g, const float* image, T zero, Convert convert,
+                      T* padded) {
   constexpr int64_t kLine = 1024;  // values of a channel converted at a time
   const int64_t C = g.C, H = g.H, W = g.W, pad = g.pad, Hp = H + 2 * pad, Wp = W + 2 * pad;
-  const int64_t K = g.col_rows();
   std::fill(padded, padded + C * Hp * Wp, zero);
   T line[kLine];
   for (int64_t c = 0; c < C; ++c) {
@@ -53,6 +57,13 @@ void unfold_channels_last(const ConvGeometry& g, const float* image, T zero, Con
       }
     }
   }
+}
+
+// The padded channels-last image into `rows` (P = OH * OW rows of K = KH * KW * C): each
+// patch is KH runs of KW * C contiguous values.
+template <class T>
+void patch_rows(const ConvGeometry& g, const T* padded, T* rows) {
+  const int64_t C = g.C, Wp = g.W + 2 * g.pad, K = g.col_rows();
   const int64_t run = g.KW * C;  // one kernel row of the patch
   const int64_t OH = g.OH, OW = g.OW, KH = g.KH, stride = g.stride;
   constexpr int64_t kChunk = kUnfoldSlack<T>;
@@ -66,6 +77,14 @@ void unfold_channels_last(const ConvGeometry& g, const float* image, T zero, Con
       }
     }
   }
+}
+
+// Both: one image (C, H, W) into `padded` and `rows`.
+template <class T, class Convert>
+void unfold_channels_last(const ConvGeometry& g, const float* image, T zero, Convert convert,
+                          T* padded, T* rows) {
+  to_channels_last(g, image, zero, convert, padded);
+  patch_rows(g, padded, rows);
 }
 
 }  // namespace nnzero

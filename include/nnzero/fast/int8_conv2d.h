@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nnzero/fast/fused_relu.h"
+#include "nnzero/fast/int8_quantize.h"
 #include "nnzero/kernels/low_precision_gemm.h"
 #include "nnzero/layers/conv2d.h"
 
@@ -29,12 +30,26 @@ class Int8Conv2d : public Conv2d, public FusedRelu {
   Tensor& weight_scale() { return weight_scale_; }
   Tensor& input_scale() { return input_scale_; }
 
+  // Image by image, as forward runs it and the fused pair of fast/int8_conv_pair.h does.
+  struct Scratch {
+    std::vector<uint8_t> padded, rows;  // the channels-last image, its patches
+    std::vector<int32_t> sums;          // (P, OC)
+  };
+  // Packs the weights' codes in the rows' order (once, after the model file is read).
+  void prepare();
+  // How this layer's int32 sums become its outputs (the fused ReLU included).
+  Dequantize dequantize() const;
+  // One image (C, H, W) quantized with the input scale into s.padded, channels-last (Hp, Wp,
+  // C), the margins the code of 0.0.
+  void quantize_image(const float* image, Scratch& s) const;
+  // The sums (P, OC) of the image in s.padded, into s.sums.
+  void image_sums(Scratch& s) const;
+
  private:
   Tensor weight_scale_, input_scale_;
   PackedInt8 packed_;  // packed at the first forward (after the model file is read)
   bool packed_ready_ = false;
-  std::vector<std::vector<uint8_t>> padded_, rows_;  // per thread
-  std::vector<std::vector<int32_t>> sums_;
+  std::vector<Scratch> scratch_;  // per thread
 };
 
 }  // namespace nnzero

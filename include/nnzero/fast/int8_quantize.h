@@ -47,6 +47,9 @@ struct Dequantize {
   void rows(const int32_t* C, int64_t begin, int64_t end, float* out) const;
   // The same written transposed: out (N, M) from C (M, N) (a convolution's (OC, P)).
   void columns(const int32_t* C, int64_t M, float* out) const;
+  // One row of C (N sums) made into outputs and those quantized at once as the next int8
+  // layer's input codes (inverse = 1 / its input scale), into dst[0..N).
+  void requantize_row(const int32_t* c, float inverse, uint8_t* dst) const;
 };
 
 // The weights' codes q_w (held as floats by the int8 layers: they are the layer's "weight"
