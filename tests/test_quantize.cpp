@@ -136,24 +136,29 @@ TEST(Quantize, AQuantizedModelFollowsTheFloatOneAndRoundTripsItsFile) {
             std::string::npos);
 }
 
-// Two convolutions in a row run as one step (fast/int8_conv_pair.h) that hands the first's
-// outputs to the second as channels-last codes: the layers run one by one agree with it.
-TEST(Quantize, TwoConvolutionsInARowRunAsOnePairedStep) {
+// One or two convolutions and the max pooling after them run as one step
+// (fast/int8_conv_chain.h): the first convolution's outputs handed to the second as
+// channels-last codes, the pooling done on the int32 sums. The layers run one by one agree.
+TEST(Quantize, ConvolutionsAndTheirPoolingRunAsOneChainedStep) {
   Rng rng(6);
-  // Pairs (0, 2) and (3, 5): the first of 16 channels (a ReLU between) and of 5 (none);
-  // strides, paddings and kernels differ.
-  Sequential model(ModelSpec::parse(R"({"name": "pairs", "input": [3, 9, 9],
+  // The first of a pair has 16 channels (one vector) or 5; poolings with and without padding.
+  Sequential model(ModelSpec::parse(R"({"name": "chains", "input": [3, 12, 12],
     "layers": [{"type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1},
                {"type": "relu"}, {"type": "conv2d", "out_channels": 5, "kernel": 2},
+               {"type": "maxpool2d", "kernel": 2, "stride": 2},
                {"type": "conv2d", "out_channels": 16, "kernel": 3, "stride": 2, "padding": 1},
                {"type": "relu"}, {"type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+               {"type": "relu"}, {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1},
+               {"type": "conv2d", "out_channels": 6, "kernel": 1}, {"type": "relu"},
+               {"type": "maxpool2d", "kernel": 2, "stride": 2},
                {"type": "flatten"}, {"type": "linear", "out_features": 4}]})"),
                    rng);
-  const Tensor x = random_tensor(Shape{6, 3, 9, 9}, rng, -1, 1);
+  const Tensor x = random_tensor(Shape{6, 3, 12, 12}, rng, -1, 1);
   const std::unique_ptr<Sequential> q = quantize(model, {x});
-  ASSERT_EQ(q->steps().size(), 4u);  // pair, pair, flatten, linear
-  EXPECT_EQ(std::string(q->steps()[0]->type()), "conv2d+conv2d (int8)");
-  EXPECT_EQ(std::string(q->steps()[1]->type()), "conv2d+conv2d (int8)");
+  ASSERT_EQ(q->steps().size(), 5u);
+  EXPECT_EQ(std::string(q->steps()[0]->type()), "conv2d+conv2d+maxpool2d (int8)");
+  EXPECT_EQ(std::string(q->steps()[1]->type()), "conv2d+conv2d+maxpool2d (int8)");
+  EXPECT_EQ(std::string(q->steps()[2]->type()), "conv2d+maxpool2d (int8)");
   const Tensor got = q->forward(x, false).clone();
   const Tensor* h = &x;
   for (size_t i = 0; i < q->size(); ++i) h = &q->layer(i).forward(*h, false);

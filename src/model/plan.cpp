@@ -7,7 +7,7 @@
 #include "nnzero/fast/conv_relu_pool.h"
 #include "nnzero/fast/fast_conv2d.h"
 #include "nnzero/fast/int8_conv2d.h"
-#include "nnzero/fast/int8_conv_pair.h"
+#include "nnzero/fast/int8_conv_chain.h"
 #include "nnzero/fast/int8_linear.h"
 #include "nnzero/fast/sparse_input_linear.h"
 #include "nnzero/layers/residual_block.h"
@@ -79,20 +79,28 @@ bool is(const std::vector<std::unique_ptr<Layer>>& layers, size_t i, const char*
   return i < layers.size() && std::string(layers[i]->type()) == type;
 }
 
-// Engine::int8: two convolutions in a row (with their ReLUs fused into them) as one step.
-std::vector<Layer*> pair_int8_convolutions(const std::vector<Layer*>& steps,
-                                           std::vector<std::unique_ptr<Layer>>& fused) {
+// Engine::int8: one or two convolutions in a row (their ReLUs fused into them) and a max
+// pooling after them as one step, unless it would be the convolution alone.
+std::vector<Layer*> chain_int8_convolutions(const std::vector<Layer*>& steps,
+                                            std::vector<std::unique_ptr<Layer>>& fused) {
   std::vector<Layer*> out;
   for (size_t i = 0; i < steps.size(); ++i) {
     auto* first = dynamic_cast<Int8Conv2d*>(steps[i]);
-    auto* second = i + 1 < steps.size() ? dynamic_cast<Int8Conv2d*>(steps[i + 1]) : nullptr;
-    if (first != nullptr && second != nullptr) {
-      fused.push_back(std::make_unique<Int8ConvPair>(*first, *second));
-      out.push_back(fused.back().get());
-      ++i;
+    if (first == nullptr) {
+      out.push_back(steps[i]);
       continue;
     }
-    out.push_back(steps[i]);
+    const auto next = [&]() { return i + 1 < steps.size() ? steps[i + 1] : nullptr; };
+    auto* second = dynamic_cast<Int8Conv2d*>(next());
+    if (second != nullptr) ++i;
+    const auto* pool = dynamic_cast<const MaxPool2d*>(next());
+    if (pool != nullptr) ++i;
+    if (second == nullptr && pool == nullptr) {
+      out.push_back(first);
+      continue;
+    }
+    fused.push_back(std::make_unique<Int8ConvChain>(*first, second, pool));
+    out.push_back(fused.back().get());
   }
   return out;
 }
@@ -125,7 +133,7 @@ std::vector<Layer*> plan_steps(const std::vector<std::unique_ptr<Layer>>& layers
     }
     steps.push_back(layers[i].get());
   }
-  return engine == Engine::int8 ? pair_int8_convolutions(steps, fused) : steps;
+  return engine == Engine::int8 ? chain_int8_convolutions(steps, fused) : steps;
 }
 
 }  // namespace nnzero

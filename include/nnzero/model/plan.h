@@ -12,8 +12,8 @@
 //   conv2d, relu, maxpool2d -> ConvReluPool
 //
 // Engine::int8, an int8 model's (model/quantize.h; evaluation only): conv2d -> Int8Conv2d,
-// linear -> Int8Linear, every other layer as the book computes it; two conv2d in a row (a
-// ReLU between them fused) -> Int8ConvPair.
+// linear -> Int8Linear, every other layer as the book computes it; one or two conv2d in a
+// row (ReLUs fused) and a maxpool2d after them -> Int8ConvChain.
 // Engine::bf16, `--precision bf16` (model/precision.h; evaluation only): conv2d -> Bf16Conv2d,
 // linear -> Bf16Linear, every other layer as Engine::fast runs it.
 // Both fuse a ReLU after a conv2d or linear layer into it (fast/fused_relu.h).
